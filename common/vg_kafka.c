@@ -1,0 +1,589 @@
+/**
+ * @file vg_kafka.c
+ * @brief Consumer + producer pair with at-least-once offset tracking.
+ */
+#include "vg_kafka.h"
+#include "vg_log.h"
+#include "vg_mem.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/** One consumed input, tracked until its outputs are acknowledged. */
+struct vg_kafka_input_s {
+        struct vg_kafka_input_s *next;
+        struct vg_kafka_part_s *part; /**< NULL once revoked (orphan) */
+        int64_t offset;
+        int pending; /**< outputs not acknowledged yet */
+        int done;    /**< vg_kafka_rec_done() was called */
+};
+
+/** Offset-ordered queue of one assigned partition's inputs. */
+typedef struct vg_kafka_part_s {
+        rd_kafka_topic_t *rkt;
+        int32_t partition;
+        vg_kafka_input_t *head, *tail;
+        int eof;
+} vg_kafka_part_t;
+
+struct vg_kafka_s {
+        rd_kafka_t *consumer, *producer;
+        int flags;
+        int flush_ms;
+        vg_kafka_part_t **parts; /**< every partition ever seen */
+        int nparts;
+        int assigned, eofs; /**< for VG_KAFKA_F_READALL */
+        char fatal[512];
+        vg_kafka_stats_t st;
+};
+
+static void vg_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                            const char *buf)
+{
+        /* librdkafka's syslog levels map onto ours (same numbering). */
+        if (level <= vg_log_threshold)
+                vg_log0(level, "rdkafka", "%s: %s: %s", rd_kafka_name(rk),
+                        fac, buf);
+}
+
+static void vg_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                              void *opaque)
+{
+        vg_kafka_t *k = opaque;
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                char fstr[256];
+                rd_kafka_fatal_error(rk, fstr, sizeof(fstr));
+                snprintf(k->fatal, sizeof(k->fatal), "fatal Kafka error: %s",
+                         fstr);
+                vg_err("kafka", "%s", k->fatal);
+                return;
+        }
+        /* Most errors are informational and non-permanent. */
+        vg_warn("kafka", "%s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Offset tracking                                                        */
+
+static vg_kafka_part_t *vg_kafka_part_get(vg_kafka_t *k,
+                                          rd_kafka_topic_t *rkt,
+                                          int32_t partition)
+{
+        const char *name = rd_kafka_topic_name(rkt);
+        for (int i = 0; i < k->nparts; i++) {
+                vg_kafka_part_t *p = k->parts[i];
+                if (p->partition == partition &&
+                    !strcmp(rd_kafka_topic_name(p->rkt), name))
+                        return p;
+        }
+        vg_kafka_part_t *p = vg_calloc(1, sizeof(*p));
+        /* Our own reference: rkm->rkt lives only as long as its message. */
+        p->rkt       = rd_kafka_topic_new(k->consumer, name, NULL);
+        p->partition       = partition;
+        k->parts = vg_realloc(k->parts, sizeof(*k->parts) * (k->nparts + 1));
+        k->parts[k->nparts++] = p;
+        return p;
+}
+
+/* Pops the completed inputs at the head of \p p and stores the offset
+ * after the last of them. */
+static void vg_kafka_part_advance(vg_kafka_t *k, vg_kafka_part_t *p)
+{
+        int64_t last = -1;
+        while (p->head && p->head->done && p->head->pending == 0) {
+                vg_kafka_input_t *in = p->head;
+                last                 = in->offset;
+                p->head              = in->next;
+                vg_free(in);
+        }
+        if (!p->head)
+                p->tail = NULL;
+        if (last < 0 || !k->consumer)
+                return;
+        rd_kafka_resp_err_t err =
+                rd_kafka_offset_store(p->rkt, p->partition, last);
+        if (err)
+                vg_warn("kafka", "offset store %s [%d] @%lld: %s",
+                        rd_kafka_topic_name(p->rkt), p->partition,
+                        (long long)last, rd_kafka_err2str(err));
+        else
+                k->st.offsets_stored++;
+}
+
+/* Forgets the queue of a revoked partition. Inputs with outputs in flight
+ * become orphans, freed by their last delivery report. */
+static void vg_kafka_part_detach(vg_kafka_part_t *p, int force)
+{
+        vg_kafka_input_t *in = p->head, *next;
+        for (; in; in = next) {
+                next = in->next;
+                if (in->pending == 0 || force)
+                        vg_free(in);
+                else
+                        in->part = NULL;
+        }
+        p->head = p->tail = NULL;
+        p->eof            = 0;
+}
+
+static void vg_kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                           void *opaque)
+{
+        vg_kafka_t *k        = opaque;
+        vg_kafka_input_t *in = rkm->_private;
+        int64_t lat          = rd_kafka_message_latency(rkm);
+
+        if (lat > k->st.dr_latency_us_max)
+                k->st.dr_latency_us_max = lat;
+        if (rkm->err) {
+                k->st.delivery_failed++;
+                if (!k->fatal[0])
+                        snprintf(k->fatal, sizeof(k->fatal),
+                                 "output to %s could not be delivered: %s",
+                                 rd_kafka_topic_name(rkm->rkt),
+                                 rd_kafka_err2str(rkm->err));
+                vg_err("kafka", "delivery to %s [%d] failed: %s",
+                       rd_kafka_topic_name(rkm->rkt), rkm->partition,
+                       rd_kafka_err2str(rkm->err));
+                return; /* the input stays pending: its offset never moves */
+        }
+        k->st.delivered++;
+        if (!in)
+                return;
+        if (--in->pending > 0)
+                return;
+        if (!in->part) {
+                vg_free(in); /* orphan of a revoked partition */
+                return;
+        }
+        if (in->done && in->part->head == in)
+                vg_kafka_part_advance(k, in->part);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rebalance                                                              */
+
+static void vg_kafka_revoke(vg_kafka_t *k,
+                            rd_kafka_topic_partition_list_t *parts)
+{
+        if (k->producer && rd_kafka_flush(k->producer, k->flush_ms))
+                vg_warn("kafka", "revoke: %d output(s) still in flight",
+                        rd_kafka_outq_len(k->producer));
+        rd_kafka_resp_err_t err = rd_kafka_commit(k->consumer, NULL, 0);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                vg_warn("kafka", "commit on revoke: %s",
+                        rd_kafka_err2str(err));
+        for (int i = 0; i < parts->cnt; i++) {
+                for (int j = 0; j < k->nparts; j++) {
+                        vg_kafka_part_t *p = k->parts[j];
+                        if (p->partition == parts->elems[i].partition &&
+                            !strcmp(rd_kafka_topic_name(p->rkt),
+                                    parts->elems[i].topic))
+                                vg_kafka_part_detach(p, 0);
+                }
+        }
+}
+
+static void vg_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t *parts,
+                                  void *opaque)
+{
+        vg_kafka_t *k   = opaque;
+        int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk),
+                                  "COOPERATIVE");
+        k->st.rebalances++;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                vg_info("kafka", "assigned %d partition(s)", parts->cnt);
+                if (cooperative)
+                        rd_kafka_error_destroy(
+                                rd_kafka_incremental_assign(rk, parts));
+                else
+                        rd_kafka_assign(rk, parts);
+                return;
+        }
+        vg_info("kafka", "revoked %d partition(s)", parts->cnt);
+        vg_kafka_revoke(k, parts);
+        if (cooperative)
+                rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+        else
+                rd_kafka_assign(rk, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Construction                                                           */
+
+typedef struct {
+        rd_kafka_conf_t *kconf;
+        char *errstr;
+        size_t errstr_size;
+        int failed;
+} vg_kafka_apply_t;
+
+static void vg_kafka_apply_one(const char *name, const char *value,
+                               void *opaque)
+{
+        vg_kafka_apply_t *a = opaque;
+        if (a->failed)
+                return;
+        if (rd_kafka_conf_set(a->kconf, name, value, a->errstr,
+                              a->errstr_size) != RD_KAFKA_CONF_OK)
+                a->failed = 1;
+}
+
+int vg_kafka_conf_apply(const vg_conf_t *conf, rd_kafka_conf_t *kconf,
+                        char *errstr, size_t errstr_size)
+{
+        vg_kafka_apply_t a = {kconf, errstr, errstr_size, 0};
+        vg_kafka_apply_one("bootstrap.servers",
+                           vg_conf_get_str(conf, "bootstrap.servers"), &a);
+        vg_conf_kafka_foreach(conf, vg_kafka_apply_one, &a);
+        return a.failed ? -1 : 0;
+}
+
+#define VG_KSET(kc, n, v)                                                      \
+        do {                                                                   \
+                if (rd_kafka_conf_set(kc, n, v, errstr, errstr_size)) {        \
+                        rd_kafka_conf_destroy(kc);                             \
+                        return NULL;                                           \
+                }                                                              \
+        } while (0)
+
+static rd_kafka_t *vg_kafka_producer_new(vg_kafka_t *k, const vg_conf_t *conf,
+                                         char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(kc, vg_kafka_log_cb);
+        rd_kafka_conf_set_error_cb(kc, vg_kafka_error_cb);
+        rd_kafka_conf_set_opaque(kc, k);
+        rd_kafka_conf_set_dr_msg_cb(kc, vg_kafka_dr_cb);
+        VG_KSET(kc, "enable.idempotence", "true");
+        VG_KSET(kc, "linger.ms", "5");
+        if (vg_kafka_conf_apply(conf, kc, errstr, errstr_size) == -1) {
+                rd_kafka_conf_destroy(kc);
+                return NULL;
+        }
+        return rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, errstr_size);
+}
+
+static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
+                                         const char *group_id,
+                                         char *errstr, size_t errstr_size)
+{
+        char gid[128];
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(kc, vg_kafka_log_cb);
+        rd_kafka_conf_set_error_cb(kc, vg_kafka_error_cb);
+        rd_kafka_conf_set_opaque(kc, k);
+        if (!group_id) {
+                snprintf(gid, sizeof(gid), "vigie-reader-%d", (int)getpid());
+                group_id = gid;
+        }
+        VG_KSET(kc, "group.id", group_id);
+        VG_KSET(kc, "enable.auto.offset.store", "false");
+        VG_KSET(kc, "auto.offset.reset",
+                vg_conf_get_str(conf, "auto.offset.reset"));
+        if (k->flags & VG_KAFKA_F_READALL) {
+                VG_KSET(kc, "enable.auto.commit", "false");
+                VG_KSET(kc, "enable.partition.eof", "true");
+        } else {
+                VG_KSET(kc, "enable.auto.commit", "true");
+                VG_KSET(kc, "auto.commit.interval.ms", "1000");
+                rd_kafka_conf_set_rebalance_cb(kc, vg_kafka_rebalance_cb);
+        }
+        if (vg_kafka_conf_apply(conf, kc, errstr, errstr_size) == -1) {
+                rd_kafka_conf_destroy(kc);
+                return NULL;
+        }
+        return rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, errstr_size);
+}
+
+/* Assigns every partition of \p topics from the beginning (no group). */
+static int vg_kafka_assign_all(vg_kafka_t *k, const char *const *topics,
+                               int ntopics, char *errstr, size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *tl =
+                rd_kafka_topic_partition_list_new(64);
+        for (int t = 0; t < ntopics; t++) {
+                const struct rd_kafka_metadata *md;
+                rd_kafka_topic_t *rkt =
+                        rd_kafka_topic_new(k->consumer, topics[t], NULL);
+                rd_kafka_resp_err_t err =
+                        rd_kafka_metadata(k->consumer, 0, rkt, &md, 10000);
+                rd_kafka_topic_destroy(rkt);
+                if (err || md->topic_cnt != 1 || md->topics[0].err) {
+                        snprintf(errstr, errstr_size,
+                                 "cannot read metadata of topic %s: %s",
+                                 topics[t],
+                                 rd_kafka_err2str(err ? err
+                                                      : md->topics[0].err));
+                        if (!err)
+                                rd_kafka_metadata_destroy(md);
+                        rd_kafka_topic_partition_list_destroy(tl);
+                        return -1;
+                }
+                for (int i = 0; i < md->topics[0].partition_cnt; i++)
+                        rd_kafka_topic_partition_list_add(
+                                tl, topics[t], md->topics[0].partitions[i].id)
+                                ->offset = RD_KAFKA_OFFSET_BEGINNING;
+                rd_kafka_metadata_destroy(md);
+        }
+        k->assigned = tl->cnt;
+        rd_kafka_resp_err_t err = rd_kafka_assign(k->consumer, tl);
+        rd_kafka_topic_partition_list_destroy(tl);
+        if (err) {
+                snprintf(errstr, errstr_size, "assign: %s",
+                         rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
+}
+
+static int vg_kafka_subscribe(vg_kafka_t *k, const char *const *topics,
+                              int ntopics, char *errstr, size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *tl =
+                rd_kafka_topic_partition_list_new(ntopics);
+        for (int i = 0; i < ntopics; i++)
+                rd_kafka_topic_partition_list_add(tl, topics[i],
+                                                  RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t err = rd_kafka_subscribe(k->consumer, tl);
+        rd_kafka_topic_partition_list_destroy(tl);
+        if (err) {
+                snprintf(errstr, errstr_size, "subscribe: %s",
+                         rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
+}
+
+vg_kafka_t *vg_kafka_new(const vg_conf_t *conf, const char *group_id,
+                         const char *const *topics, int ntopics, int flags,
+                         char *errstr, size_t errstr_size)
+{
+        vg_kafka_t *k = vg_calloc(1, sizeof(*k));
+        k->flags      = flags;
+        k->flush_ms   = (int)vg_conf_get_int(conf, "flush.timeout.ms");
+
+        if (flags & VG_KAFKA_F_PRODUCER) {
+                k->producer = vg_kafka_producer_new(k, conf, errstr,
+                                                    errstr_size);
+                if (!k->producer)
+                        goto fail;
+        }
+        if (flags & (VG_KAFKA_F_CONSUMER | VG_KAFKA_F_READALL)) {
+                k->consumer = vg_kafka_consumer_new(
+                        k, conf, flags & VG_KAFKA_F_READALL ? NULL : group_id,
+                        errstr, errstr_size);
+                if (!k->consumer)
+                        goto fail;
+                rd_kafka_poll_set_consumer(k->consumer);
+                if ((flags & VG_KAFKA_F_READALL)
+                            ? vg_kafka_assign_all(k, topics, ntopics, errstr,
+                                                  errstr_size)
+                            : vg_kafka_subscribe(k, topics, ntopics, errstr,
+                                                 errstr_size))
+                        goto fail;
+        }
+        return k;
+fail:
+        if (k->consumer)
+                rd_kafka_destroy(k->consumer);
+        if (k->producer)
+                rd_kafka_destroy(k->producer);
+        vg_free(k);
+        return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The loop                                                               */
+
+static int vg_kafka_handle_msg(vg_kafka_t *k, rd_kafka_message_t *rkm,
+                               vg_kafka_rec_t *rec)
+{
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                vg_kafka_part_t *p =
+                        vg_kafka_part_get(k, rkm->rkt, rkm->partition);
+                if (!p->eof) {
+                        p->eof = 1;
+                        k->eofs++;
+                }
+                rd_kafka_message_destroy(rkm);
+                return 0;
+        }
+        if (rkm->err) {
+                vg_warn("kafka", "consume: %s", rd_kafka_message_errstr(rkm));
+                if (rkm->err == RD_KAFKA_RESP_ERR__FATAL && !k->fatal[0])
+                        snprintf(k->fatal, sizeof(k->fatal), "consumer: %s",
+                                 rd_kafka_message_errstr(rkm));
+                rd_kafka_message_destroy(rkm);
+                return 0;
+        }
+        vg_kafka_part_t *p   = vg_kafka_part_get(k, rkm->rkt, rkm->partition);
+        vg_kafka_input_t *in = vg_calloc(1, sizeof(*in));
+        if (p->eof) {
+                p->eof = 0;
+                k->eofs--;
+        }
+        in->part   = p;
+        in->offset = rkm->offset;
+        if (p->tail)
+                p->tail->next = in;
+        else
+                p->head = in;
+        p->tail = in;
+
+        rec->topic     = rd_kafka_topic_name(rkm->rkt);
+        rec->partition = rkm->partition;
+        rec->offset    = rkm->offset;
+        rec->timestamp = rd_kafka_message_timestamp(rkm, NULL);
+        rec->key       = rkm->key;
+        rec->key_len   = rkm->key_len;
+        rec->value     = rkm->payload;
+        rec->len       = rkm->len;
+        rec->rkm       = rkm;
+        rec->in        = in;
+        k->st.consumed++;
+        return 1;
+}
+
+int vg_kafka_consume(vg_kafka_t *k, vg_kafka_rec_t *recs, int max,
+                     int timeout_ms)
+{
+        int n = 0;
+        if (k->producer)
+                rd_kafka_poll(k->producer, 0);
+        while (n < max) {
+                rd_kafka_message_t *rkm = rd_kafka_consumer_poll(
+                        k->consumer, n == 0 ? timeout_ms : 0);
+                if (!rkm)
+                        break;
+                n += vg_kafka_handle_msg(k, rkm, &recs[n]);
+                if (n == 0 && vg_kafka_at_end(k))
+                        break;
+        }
+        return n;
+}
+
+vg_err_t vg_kafka_produce(vg_kafka_t *k, vg_kafka_rec_t *rec,
+                          const char *topic, const void *key, size_t key_len,
+                          const void *value, size_t len, int64_t timestamp_ms,
+                          char *errstr, size_t errstr_size)
+{
+        vg_kafka_input_t *in = rec ? rec->in : NULL;
+        rd_kafka_resp_err_t err;
+
+        for (;;) {
+                err = rd_kafka_producev(
+                        k->producer, RD_KAFKA_V_TOPIC(topic),
+                        RD_KAFKA_V_KEY((void *)key, key_len),
+                        RD_KAFKA_V_VALUE((void *)value, len),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+                        RD_KAFKA_V_OPAQUE(in), RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(k->producer, 10); /* back-pressure */
+        }
+        if (err) {
+                snprintf(errstr, errstr_size, "produce to %s: %s", topic,
+                         rd_kafka_err2str(err));
+                return VG_ERR_IO;
+        }
+        if (in)
+                in->pending++;
+        k->st.produced++;
+        return VG_OK;
+}
+
+void vg_kafka_rec_done(vg_kafka_t *k, vg_kafka_rec_t *rec)
+{
+        vg_kafka_input_t *in = rec->in;
+        if (rec->rkm)
+                rd_kafka_message_destroy(rec->rkm);
+        rec->rkm = NULL;
+        rec->in  = NULL;
+        if (!in)
+                return;
+        in->done = 1;
+        if (in->pending == 0 && in->part && in->part->head == in)
+                vg_kafka_part_advance(k, in->part);
+}
+
+void vg_kafka_poll(vg_kafka_t *k, int timeout_ms)
+{
+        if (k->producer)
+                rd_kafka_poll(k->producer, timeout_ms);
+}
+
+int vg_kafka_at_end(const vg_kafka_t *k)
+{
+        return k->assigned > 0 && k->eofs >= k->assigned;
+}
+
+int vg_kafka_outq_len(const vg_kafka_t *k)
+{
+        return k->producer ? rd_kafka_outq_len(k->producer) : 0;
+}
+
+const char *vg_kafka_fatal(const vg_kafka_t *k)
+{
+        return k->fatal[0] ? k->fatal : NULL;
+}
+
+void vg_kafka_stats(const vg_kafka_t *k, vg_kafka_stats_t *st)
+{
+        *st = k->st;
+}
+
+rd_kafka_t *vg_kafka_consumer_handle(vg_kafka_t *k)
+{
+        return k->consumer;
+}
+
+rd_kafka_t *vg_kafka_producer_handle(vg_kafka_t *k)
+{
+        return k->producer;
+}
+
+int vg_kafka_close(vg_kafka_t *k, int flush_timeout_ms)
+{
+        int ret = 0;
+        if (!k)
+                return 0;
+        if (k->producer) {
+                if (rd_kafka_flush(k->producer, flush_timeout_ms)) {
+                        vg_err("kafka", "close: %d output(s) not delivered "
+                               "in %d ms; their inputs will be consumed "
+                               "again", rd_kafka_outq_len(k->producer),
+                               flush_timeout_ms);
+                        ret = -1;
+                }
+                if (k->st.delivery_failed)
+                        ret = -1;
+        }
+        if (k->consumer) {
+                if (!(k->flags & VG_KAFKA_F_READALL)) {
+                        rd_kafka_resp_err_t err =
+                                rd_kafka_commit(k->consumer, NULL, 0);
+                        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+                                vg_err("kafka", "final commit: %s",
+                                       rd_kafka_err2str(err));
+                                ret = -1;
+                        }
+                }
+                rd_kafka_consumer_close(k->consumer);
+        }
+        if (k->producer)
+                rd_kafka_destroy(k->producer); /* last delivery reports */
+        for (int i = 0; i < k->nparts; i++) {
+                vg_kafka_part_detach(k->parts[i], 1);
+                rd_kafka_topic_destroy(k->parts[i]->rkt);
+                vg_free(k->parts[i]);
+        }
+        if (k->consumer)
+                rd_kafka_destroy(k->consumer);
+        vg_free(k->parts);
+        vg_free(k);
+        return ret;
+}
