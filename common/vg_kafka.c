@@ -25,6 +25,9 @@ typedef struct vg_kafka_part_s {
         int32_t partition;
         vg_kafka_input_t *head, *tail;
         int eof;
+        int64_t stored; /**< next offset to consume, as last stored */
+        int64_t resume; /**< where to resume if re-assigned right after a
+                         *   revoke whose commit failed, else -1 */
 } vg_kafka_part_t;
 
 struct vg_kafka_s {
@@ -42,6 +45,8 @@ static void vg_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                             const char *buf)
 {
         /* librdkafka's syslog levels map onto ours (same numbering). */
+        if (!strcmp(fac, "CONFWARN")) /* kafka.* goes to both clients */
+                level = VG_LOG_DEBUG;
         if (level <= vg_log_threshold)
                 vg_log0(level, "rdkafka", "%s: %s: %s", rd_kafka_name(rk),
                         fac, buf);
@@ -66,21 +71,32 @@ static void vg_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 /* ---------------------------------------------------------------------- */
 /* Offset tracking                                                        */
 
+static vg_kafka_part_t *vg_kafka_part_find(vg_kafka_t *k, const char *topic,
+                                           int32_t partition)
+{
+        for (int i = 0; i < k->nparts; i++) {
+                vg_kafka_part_t *p = k->parts[i];
+                if (p->partition == partition &&
+                    !strcmp(rd_kafka_topic_name(p->rkt), topic))
+                        return p;
+        }
+        return NULL;
+}
+
 static vg_kafka_part_t *vg_kafka_part_get(vg_kafka_t *k,
                                           rd_kafka_topic_t *rkt,
                                           int32_t partition)
 {
-        const char *name = rd_kafka_topic_name(rkt);
-        for (int i = 0; i < k->nparts; i++) {
-                vg_kafka_part_t *p = k->parts[i];
-                if (p->partition == partition &&
-                    !strcmp(rd_kafka_topic_name(p->rkt), name))
-                        return p;
-        }
-        vg_kafka_part_t *p = vg_calloc(1, sizeof(*p));
+        const char *name   = rd_kafka_topic_name(rkt);
+        vg_kafka_part_t *p = vg_kafka_part_find(k, name, partition);
+        if (p)
+                return p;
+        p = vg_calloc(1, sizeof(*p));
         /* Our own reference: rkm->rkt lives only as long as its message. */
         p->rkt       = rd_kafka_topic_new(k->consumer, name, NULL);
         p->partition       = partition;
+        p->stored          = -1;
+        p->resume          = -1;
         k->parts = vg_realloc(k->parts, sizeof(*k->parts) * (k->nparts + 1));
         k->parts[k->nparts++] = p;
         return p;
@@ -107,8 +123,10 @@ static void vg_kafka_part_advance(vg_kafka_t *k, vg_kafka_part_t *p)
                 vg_warn("kafka", "offset store %s [%d] @%lld: %s",
                         rd_kafka_topic_name(p->rkt), p->partition,
                         (long long)last, rd_kafka_err2str(err));
-        else
+        else {
                 k->st.offsets_stored++;
+                p->stored = last + 1;
+        }
 }
 
 /* Forgets the queue of a revoked partition. Inputs with outputs in flight
@@ -171,18 +189,41 @@ static void vg_kafka_revoke(vg_kafka_t *k,
                 vg_warn("kafka", "revoke: %d output(s) still in flight",
                         rd_kafka_outq_len(k->producer));
         rd_kafka_resp_err_t err = rd_kafka_commit(k->consumer, NULL, 0);
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                vg_warn("kafka", "commit on revoke: %s",
+        int failed = err && err != RD_KAFKA_RESP_ERR__NO_OFFSET;
+        if (failed)
+                vg_warn("kafka", "commit on revoke: %s: will resume from "
+                        "the stored offsets if re-assigned at once",
                         rd_kafka_err2str(err));
         for (int i = 0; i < parts->cnt; i++) {
-                for (int j = 0; j < k->nparts; j++) {
-                        vg_kafka_part_t *p = k->parts[j];
-                        if (p->partition == parts->elems[i].partition &&
-                            !strcmp(rd_kafka_topic_name(p->rkt),
-                                    parts->elems[i].topic))
-                                vg_kafka_part_detach(p, 0);
+                vg_kafka_part_t *p = vg_kafka_part_find(
+                        k, parts->elems[i].topic, parts->elems[i].partition);
+                if (!p)
+                        continue;
+                p->resume = failed ? p->stored : -1;
+                vg_kafka_part_detach(p, 0);
+        }
+}
+
+/* A partition revoked while its commit failed (e.g. a broker that refuses
+ * commits during a rebalance) and re-assigned to us at once resumes from
+ * our own stored offset, not the older committed one: no duplicates.
+ * A resume point is good for the next assignment only. */
+static void vg_kafka_apply_resume(vg_kafka_t *k,
+                                  rd_kafka_topic_partition_list_t *parts)
+{
+        for (int i = 0; i < parts->cnt; i++) {
+                vg_kafka_part_t *p = vg_kafka_part_find(
+                        k, parts->elems[i].topic, parts->elems[i].partition);
+                if (p && p->resume >= 0) {
+                        parts->elems[i].offset = p->resume;
+                        vg_info("kafka", "%s [%d]: resuming at stored "
+                                "offset %lld", parts->elems[i].topic,
+                                parts->elems[i].partition,
+                                (long long)p->resume);
                 }
         }
+        for (int j = 0; j < k->nparts; j++)
+                k->parts[j]->resume = -1;
 }
 
 static void vg_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -195,6 +236,7 @@ static void vg_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         k->st.rebalances++;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 vg_info("kafka", "assigned %d partition(s)", parts->cnt);
+                vg_kafka_apply_resume(k, parts);
                 if (cooperative)
                         rd_kafka_error_destroy(
                                 rd_kafka_incremental_assign(rk, parts));

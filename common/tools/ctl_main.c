@@ -1,0 +1,184 @@
+/**
+ * @file ctl_main.c
+ * @brief vigie-ctl: produce JSON Lines to Avro topics, consume Avro topics
+ *        as JSON Lines, list topics, generate demo data, print config.
+ */
+#include "ctl.h"
+#include "vg_log.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+volatile int ctl_stop;
+
+static int ctl_config_run(vg_conf_t *conf, int argc, char **argv);
+static void ctl_config_usage(FILE *fp);
+
+static const ctl_cmd_t ctl_cmds[] = {
+        {"produce", "JSON Lines (ServiceNow export shape) to an Avro topic",
+         ctl_produce_run, ctl_produce_usage},
+        {"consume", "an Avro topic to JSON Lines", ctl_consume_run,
+         ctl_consume_usage},
+        {"topics", "list topics, partitions and end offsets", ctl_topics_run,
+         ctl_topics_usage},
+        {"gen", "generate demo event streams (changes, incidents, surveys)",
+         ctl_gen_run, ctl_gen_usage},
+        {"config", "print the configuration properties or the effective "
+                   "configuration", ctl_config_run, ctl_config_usage},
+};
+#define CTL_NCMDS (int)(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+static void usage(FILE *fp)
+{
+        fprintf(fp, "Usage: vigie-ctl [global options] COMMAND [options]\n\n"
+                    "Commands:\n");
+        for (int i = 0; i < CTL_NCMDS; i++)
+                fprintf(fp, "  %-9s %s\n", ctl_cmds[i].name,
+                        ctl_cmds[i].summary);
+        fprintf(fp,
+                "\nGlobal options:\n"
+                "  -b, --bootstrap HOST:PORT  Kafka bootstrap servers "
+                "(bootstrap.servers)\n"
+                "  -c, --config FILE          properties file (key=value "
+                "lines)\n"
+                "  -X key=value               set a property (after -c; "
+                "kafka.* goes to librdkafka)\n"
+                "  -v, --verbose              debug logging\n"
+                "  -h, --help                 this help\n\n"
+                "'vigie-ctl COMMAND --help' describes a command; "
+                "'vigie-ctl config --help' lists properties.\n");
+}
+
+static int ctl_set(vg_conf_t *conf, const char *name, const char *value)
+{
+        char errstr[512];
+        if (vg_conf_set(conf, name, value, errstr, sizeof(errstr))) {
+                fprintf(stderr, "vigie-ctl: %s\n", errstr);
+                return -1;
+        }
+        return 0;
+}
+
+/* Parses global options into \p conf. @returns optind, or -1. */
+static int ctl_global_opts(vg_conf_t *conf, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"bootstrap", required_argument, 0, 'b'},
+                {"config", required_argument, 0, 'c'},
+                {"verbose", no_argument, 0, 'v'},
+                {"help", no_argument, 0, 'h'},
+                {0, 0, 0, 0},
+        };
+        const char *bootstrap = NULL, *file = NULL, *xs[256];
+        int nx = 0, c;
+        char errstr[512];
+
+        while ((c = getopt_long(argc, argv, "+b:c:X:vh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'b': bootstrap = optarg; break;
+                case 'c': file = optarg; break;
+                case 'X':
+                        if (nx < 256)
+                                xs[nx++] = optarg;
+                        break;
+                case 'v': vg_log_set_level_name("debug"); break;
+                case 'h': usage(stdout); exit(0);
+                default: usage(stderr); return -1;
+                }
+        }
+        if (file && vg_conf_load_file(conf, file, errstr, sizeof(errstr))) {
+                fprintf(stderr, "vigie-ctl: %s\n", errstr);
+                return -1;
+        }
+        for (int i = 0; i < nx; i++) {
+                if (vg_conf_set_kv(conf, xs[i], errstr, sizeof(errstr))) {
+                        fprintf(stderr, "vigie-ctl: -X %s: %s\n", xs[i],
+                                errstr);
+                        return -1;
+                }
+        }
+        if (bootstrap && ctl_set(conf, "bootstrap.servers", bootstrap))
+                return -1;
+        const char *why = vg_conf_finalize(conf);
+        if (why) {
+                fprintf(stderr, "vigie-ctl: %s\n", why);
+                return -1;
+        }
+        vg_log_set_level_name(vg_conf_get_str(conf, "log.level"));
+        return optind;
+}
+
+static void ctl_config_usage(FILE *fp)
+{
+        fprintf(fp, "Usage: vigie-ctl [-c FILE] [-X k=v] config "
+                    "[--markdown | --dump]\n\n"
+                    "  (none)      list every property with type, range, "
+                    "default, description\n"
+                    "  --markdown  the same as Markdown "
+                    "(deploy/CONFIGURATION.md)\n"
+                    "  --dump      the effective configuration, as a "
+                    "properties file\n");
+}
+
+static int ctl_config_run(vg_conf_t *conf, int argc, char **argv)
+{
+        if (argc < 2) {
+                vg_conf_print_help(stdout, ~0);
+                return 0;
+        }
+        if (!strcmp(argv[1], "--markdown"))
+                vg_conf_write_markdown(stdout);
+        else if (!strcmp(argv[1], "--dump"))
+                vg_conf_dump(conf, stdout);
+        else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+                ctl_config_usage(stdout);
+        else {
+                ctl_config_usage(stderr);
+                return 2;
+        }
+        return 0;
+}
+
+static void ctl_sig(int sig)
+{
+        (void)sig;
+        ctl_stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+        vg_log_set_program("vigie-ctl");
+        vg_conf_t *conf = vg_conf_new();
+        int first       = ctl_global_opts(conf, argc, argv);
+        int rc          = 2;
+
+        if (first < 0)
+                goto done;
+        if (first >= argc) {
+                usage(stderr);
+                goto done;
+        }
+        signal(SIGINT, ctl_sig);
+        signal(SIGTERM, ctl_sig);
+        for (int i = 0; i < CTL_NCMDS; i++) {
+                if (strcmp(argv[first], ctl_cmds[i].name))
+                        continue;
+                if (argc > first + 1 && (!strcmp(argv[first + 1], "--help") ||
+                                         !strcmp(argv[first + 1], "-h")) &&
+                    ctl_cmds[i].run != ctl_config_run) {
+                        ctl_cmds[i].usage(stdout);
+                        rc = 0;
+                        goto done;
+                }
+                optind = 1;
+                rc     = ctl_cmds[i].run(conf, argc - first, argv + first);
+                goto done;
+        }
+        fprintf(stderr, "vigie-ctl: unknown command \"%s\" (see "
+                        "vigie-ctl --help)\n", argv[first]);
+done:
+        vg_conf_destroy(conf);
+        return rc;
+}

@@ -1,0 +1,367 @@
+/**
+ * @file vg_features.c
+ * @brief Sparse hashed feature vectors and the slot -> name dictionary.
+ */
+#include "vg_features.h"
+#include "vg_hash.h"
+#include "vg_mem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+struct vg_features_s {
+        int bits;
+        int n_dense;
+        int nnz;
+        int cap;
+        uint32_t *slots;
+        double *vals;
+        int32_t *name_off;  /* offset in names, -1 if unnamed */
+        char *names;        /* arena of NUL-terminated names */
+        size_t names_len;
+        size_t names_size;
+        double *dense;
+        uint64_t gen;
+        int dropped;
+};
+
+vg_features_t *vg_features_new(int hash_bits, int n_dense)
+{
+        vg_features_t *x;
+
+        if (hash_bits < VG_FEATURES_BITS_MIN ||
+            hash_bits > VG_FEATURES_BITS_MAX || n_dense < 0)
+                return NULL;
+        x             = vg_calloc(1, sizeof(*x));
+        x->bits       = hash_bits;
+        x->n_dense    = n_dense;
+        x->cap        = 64;
+        x->slots      = vg_malloc(x->cap * sizeof(*x->slots));
+        x->vals       = vg_malloc(x->cap * sizeof(*x->vals));
+        x->name_off   = vg_malloc(x->cap * sizeof(*x->name_off));
+        x->names_size = 1024;
+        x->names      = vg_malloc(x->names_size);
+        x->dense      = vg_calloc(n_dense ? n_dense : 1, sizeof(double));
+        return x;
+}
+
+void vg_features_destroy(vg_features_t *x)
+{
+        if (!x)
+                return;
+        vg_free(x->slots);
+        vg_free(x->vals);
+        vg_free(x->name_off);
+        vg_free(x->names);
+        vg_free(x->dense);
+        vg_free(x);
+}
+
+void vg_features_clear(vg_features_t *x)
+{
+        x->nnz       = 0;
+        x->names_len = 0;
+        x->dropped   = 0;
+        if (x->n_dense)
+                memset(x->dense, 0, x->n_dense * sizeof(double));
+        x->gen++;
+}
+
+/* @returns the value to store, or NAN if it must be dropped. */
+static double sanitize(vg_features_t *x, double v)
+{
+        if (!isfinite(v)) {
+                x->dropped++;
+                return NAN;
+        }
+        if (v > VG_FEATURES_MAX_ABS)
+                return VG_FEATURES_MAX_ABS;
+        if (v < -VG_FEATURES_MAX_ABS)
+                return -VG_FEATURES_MAX_ABS;
+        return v;
+}
+
+static int32_t store_name(vg_features_t *x, const char *name, size_t len)
+{
+        int32_t off;
+
+        if (len >= VG_FEATURES_NAME_MAX)
+                len = VG_FEATURES_NAME_MAX - 1;
+        if (x->names_len + len + 1 > x->names_size) {
+                while (x->names_len + len + 1 > x->names_size)
+                        x->names_size *= 2;
+                x->names = vg_realloc(x->names, x->names_size);
+        }
+        off = (int32_t)x->names_len;
+        memcpy(x->names + off, name, len);
+        x->names[off + len] = '\0';
+        x->names_len += len + 1;
+        return off;
+}
+
+static void push(vg_features_t *x, uint64_t h, double v, const char *name,
+                 size_t name_len)
+{
+        int i;
+
+        if (x->nnz == x->cap) {
+                x->cap *= 2;
+                x->slots = vg_realloc(x->slots, x->cap * sizeof(*x->slots));
+                x->vals  = vg_realloc(x->vals, x->cap * sizeof(*x->vals));
+                x->name_off = vg_realloc(x->name_off,
+                                         x->cap * sizeof(*x->name_off));
+        }
+        i              = x->nnz++;
+        x->slots[i]    = vg_features_hash_slot(h, x->bits);
+        x->vals[i]     = vg_features_hash_sign(h) * v;
+        x->name_off[i] = name ? store_name(x, name, name_len) : -1;
+        x->gen++;
+}
+
+void vg_features_add(vg_features_t *x, const char *name, double value)
+{
+        size_t len = strlen(name);
+        double v   = sanitize(x, value);
+
+        if (isnan(v))
+                return;
+        push(x, vg_hash64(name, len, 0), v, name, len);
+}
+
+void vg_features_add_kv(vg_features_t *x, const char *key, const char *val,
+                        double value)
+{
+        char stackbuf[256], *buf = stackbuf;
+        size_t kl = strlen(key), vl = strlen(val);
+        double v  = sanitize(x, value);
+
+        if (isnan(v))
+                return;
+        if (kl + vl + 2 > sizeof(stackbuf))
+                buf = vg_malloc(kl + vl + 2);
+        memcpy(buf, key, kl);
+        buf[kl] = '=';
+        memcpy(buf + kl + 1, val, vl);
+        buf[kl + 1 + vl] = '\0';
+        push(x, vg_hash64(buf, kl + 1 + vl, 0), v, buf, kl + 1 + vl);
+        if (buf != stackbuf)
+                vg_free(buf);
+}
+
+void vg_features_add_hashed(vg_features_t *x, uint64_t hash, double value,
+                            const char *name)
+{
+        double v = sanitize(x, value);
+
+        if (isnan(v))
+                return;
+        push(x, hash, v, name, name ? strlen(name) : 0);
+}
+
+void vg_features_set_dense(vg_features_t *x, int i, double value)
+{
+        double v;
+
+        if (i < 0 || i >= x->n_dense)
+                return;
+        v           = sanitize(x, value);
+        x->dense[i] = isnan(v) ? 0.0 : v;
+        x->gen++;
+}
+
+int vg_features_nnz(const vg_features_t *x)
+{
+        return x->nnz;
+}
+
+int vg_features_hash_bits(const vg_features_t *x)
+{
+        return x->bits;
+}
+
+int vg_features_n_dense(const vg_features_t *x)
+{
+        return x->n_dense;
+}
+
+const uint32_t *vg_features_slots(const vg_features_t *x)
+{
+        return x->slots;
+}
+
+const double *vg_features_values(const vg_features_t *x)
+{
+        return x->vals;
+}
+
+const double *vg_features_dense(const vg_features_t *x)
+{
+        return x->dense;
+}
+
+const char *vg_features_name(const vg_features_t *x, int i)
+{
+        if (i < 0 || i >= x->nnz || x->name_off[i] < 0)
+                return NULL;
+        return x->names + x->name_off[i];
+}
+
+uint64_t vg_features_gen(const vg_features_t *x)
+{
+        return x->gen;
+}
+
+int vg_features_dropped(const vg_features_t *x)
+{
+        return x->dropped;
+}
+
+int vg_contrib_offer(vg_contrib_t *top, int *n, int k, double contrib,
+                     vg_contrib_t **slotp)
+{
+        double a = fabs(contrib);
+        int pos;
+
+        if (k <= 0 || (*n == k && a <= fabs(top[k - 1].contrib)))
+                return 0;
+        if (*n < k)
+                (*n)++;
+        /* Insertion: shift smaller terms right. */
+        for (pos = *n - 1; pos > 0 && fabs(top[pos - 1].contrib) < a; pos--)
+                top[pos] = top[pos - 1];
+        top[pos].contrib = contrib;
+        top[pos].name[0] = '\0';
+        *slotp           = &top[pos];
+        return 1;
+}
+
+/* ---- reverse dictionary ----------------------------------------------- */
+
+typedef struct {
+        uint32_t slot_p1; /* slot + 1, 0 = empty */
+        char name[VG_FEATURES_NAME_MAX - 4];
+} featdict_entry_t;
+
+struct vg_featdict_s {
+        size_t cap; /* power of 2 */
+        featdict_entry_t *e;
+};
+
+vg_featdict_t *vg_featdict_new(size_t cap)
+{
+        vg_featdict_t *d = vg_calloc(1, sizeof(*d));
+
+        d->cap = 1;
+        while (d->cap < cap)
+                d->cap <<= 1;
+        d->e = vg_calloc(d->cap, sizeof(*d->e));
+        return d;
+}
+
+void vg_featdict_destroy(vg_featdict_t *d)
+{
+        if (!d)
+                return;
+        vg_free(d->e);
+        vg_free(d);
+}
+
+static inline size_t dict_pos(const vg_featdict_t *d, uint32_t slot)
+{
+        return (size_t)(vg_hash_mix64(slot) & (d->cap - 1));
+}
+
+void vg_featdict_put(vg_featdict_t *d, uint32_t slot, const char *name)
+{
+        featdict_entry_t *e;
+        size_t n;
+
+        if (!name)
+                return;
+        e = &d->e[dict_pos(d, slot)];
+        if (e->slot_p1 == slot + 1)
+                return;
+        e->slot_p1 = slot + 1;
+        n          = strnlen(name, sizeof(e->name) - 1);
+        memcpy(e->name, name, n);
+        e->name[n] = '\0';
+}
+
+void vg_featdict_remember(vg_featdict_t *d, const vg_features_t *x)
+{
+        for (int i = 0; i < x->nnz; i++)
+                vg_featdict_put(d, x->slots[i], vg_features_name(x, i));
+}
+
+const char *vg_featdict_lookup(const vg_featdict_t *d, uint32_t slot)
+{
+        const featdict_entry_t *e = &d->e[dict_pos(d, slot)];
+        return e->slot_p1 == slot + 1 ? e->name : NULL;
+}
+
+size_t vg_featdict_memory(const vg_featdict_t *d)
+{
+        return sizeof(*d) + d->cap * sizeof(*d->e);
+}
+
+void vg_featdict_write(const vg_featdict_t *d, vg_snap_writer_t *sw)
+{
+        uint32_t used = 0;
+
+        for (size_t i = 0; i < d->cap; i++)
+                used += d->e[i].slot_p1 != 0;
+        vg_snap_put_u64(sw, d->cap);
+        vg_snap_put_u32(sw, used);
+        for (size_t i = 0; i < d->cap; i++) {
+                if (!d->e[i].slot_p1)
+                        continue;
+                vg_snap_put_u32(sw, d->e[i].slot_p1 - 1);
+                vg_snap_put_str(sw, d->e[i].name);
+        }
+}
+
+vg_featdict_t *vg_featdict_read(vg_snap_reader_t *sr)
+{
+        uint64_t cap  = vg_snap_get_u64(sr);
+        uint32_t used = vg_snap_get_u32(sr);
+        vg_featdict_t *d;
+
+        if (!vg_snap_ok(sr))
+                return NULL;
+        if (cap == 0 || (cap & (cap - 1)) || cap > (1u << 24) || used > cap) {
+                vg_snap_fail(sr, "feature dictionary: bad size %llu/%u",
+                             (unsigned long long)cap, used);
+                return NULL;
+        }
+        d = vg_featdict_new((size_t)cap);
+        for (uint32_t i = 0; i < used && vg_snap_ok(sr); i++) {
+                uint32_t slot = vg_snap_get_u32(sr);
+                char *name    = vg_snap_get_str(sr);
+                featdict_entry_t *e;
+                if (!name)
+                        break;
+                e          = &d->e[dict_pos(d, slot)];
+                e->slot_p1 = slot + 1;
+                snprintf(e->name, sizeof(e->name), "%s", name);
+                vg_free(name);
+        }
+        if (!vg_snap_ok(sr)) {
+                vg_featdict_destroy(d);
+                return NULL;
+        }
+        return d;
+}
+
+void vg_features_describe(const vg_features_t *x, int i,
+                          const vg_featdict_t *d, char *out, size_t size)
+{
+        const char *name = vg_features_name(x, i);
+
+        if (!name && d)
+                name = vg_featdict_lookup(d, x->slots[i]);
+        if (name)
+                snprintf(out, size, "%s", name);
+        else
+                snprintf(out, size, "slot:%u", x->slots[i]);
+}

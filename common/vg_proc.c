@@ -1,0 +1,560 @@
+/**
+ * @file vg_proc.c
+ * @brief The processor runtime (see vg_proc.h).
+ */
+#include "vg_proc.h"
+#include "vg_dlq.h"
+#include "vg_log.h"
+#include "vg_mem.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+/** A batch slot: the record and a value of its own to decode into. */
+typedef struct vg_proc_slot_s {
+        vg_avro_schema_t *sch;
+        avro_value_t val;
+        int has_val;
+} vg_proc_slot_t;
+
+struct vg_proc_s {
+        const vg_processor_def_t *def;
+        vg_conf_t *conf;
+        vg_avro_registry_t *reg;
+        vg_redis_t *redis;
+        vg_kafka_t *k;
+        void *st;
+        const char *in_topic, *out_topic, *group;
+        int bootstrapping;
+        int batch_size;
+        vg_proc_rec_t *recs;
+        vg_proc_slot_t *slots;
+        /* counters */
+        uint64_t n_in, n_out, n_dead, n_boot_dropped;
+        int64_t t_start_ms, t_stats_ms, t_ckpt_ms;
+        uint64_t stats_in_prev;
+};
+
+static volatile sig_atomic_t vg_proc_stop;
+
+static void vg_proc_sig(int sig)
+{
+        (void)sig;
+        vg_proc_stop = 1;
+}
+
+static int64_t vg_proc_now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const vg_conf_t *vg_proc_conf(const vg_proc_t *p) { return p->conf; }
+vg_avro_registry_t *vg_proc_registry(vg_proc_t *p) { return p->reg; }
+vg_redis_t *vg_proc_redis(vg_proc_t *p) { return p->redis; }
+const char *vg_proc_name(const vg_proc_t *p) { return p->def->name; }
+const char *vg_proc_output_topic(const vg_proc_t *p) { return p->out_topic; }
+int vg_proc_bootstrapping(const vg_proc_t *p) { return p->bootstrapping; }
+
+/* ---------------------------------------------------------------------- */
+/* Outputs                                                                */
+
+vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
+                      vg_avro_schema_t *sch, avro_value_t *val,
+                      const char *key, int64_t timestamp_ms)
+{
+        char errstr[512];
+        void *buf;
+        size_t len;
+        vg_err_t err;
+
+        if (p->bootstrapping) {
+                p->n_boot_dropped++;
+                return VG_OK;
+        }
+        if ((err = vg_avro_encode(sch, val, &buf, &len, errstr,
+                                  sizeof(errstr)))) {
+                vg_err("proc", "cannot encode %s for %s: %s",
+                       vg_avro_schema_name(sch), topic, errstr);
+                return err;
+        }
+        err = vg_kafka_produce(p->k, rec ? &rec->kr : NULL, topic, key,
+                               key ? strlen(key) : 0, buf, len, timestamp_ms,
+                               errstr, sizeof(errstr));
+        vg_free(buf);
+        if (err)
+                vg_err("proc", "%s", errstr);
+        else
+                p->n_out++;
+        return err;
+}
+
+void vg_proc_deadletter(vg_proc_t *p, vg_proc_rec_t *rec,
+                        const char *error_class, const char *fmt, ...)
+{
+        char msg[1024], errstr[512];
+        void *buf;
+        size_t len;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        rec->dead = 1;
+        p->n_dead++;
+        vg_warn("dlq", "%s [%d] @%lld: %s: %s",
+                rec->kr.topic ? rec->kr.topic : "-", rec->kr.partition,
+                (long long)rec->kr.offset, error_class, msg);
+        if (p->bootstrapping)
+                return;
+        vg_dlq_src_t src = {rec->kr.value,   rec->kr.len,
+                            rec->kr.key,     rec->kr.key_len,
+                            rec->kr.topic,   rec->kr.partition,
+                            rec->kr.offset};
+        if (vg_dlq_encode(p->reg, &src, error_class, msg, p->def->name,
+                          vg_proc_now_ms(), &buf, &len, errstr,
+                          sizeof(errstr))) {
+                vg_err("dlq", "cannot build dead letter: %s", errstr);
+                return;
+        }
+        if (vg_kafka_produce(p->k, &rec->kr,
+                             vg_conf_get_str(p->conf, "deadletter.topic"),
+                             rec->kr.key, rec->kr.key_len, buf, len, 0,
+                             errstr, sizeof(errstr)))
+                vg_err("dlq", "%s", errstr);
+        vg_free(buf);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Batches                                                                */
+
+/* Makes slot \p i hold a value of \p sch. */
+static avro_value_t *vg_proc_slot_val(vg_proc_t *p, int i,
+                                      vg_avro_schema_t *sch)
+{
+        vg_proc_slot_t *s = &p->slots[i];
+        if (s->has_val && s->sch != sch) {
+                avro_value_decref(&s->val);
+                s->has_val = 0;
+        }
+        if (!s->has_val) {
+                vg_avro_schema_value_new(sch, &s->val);
+                s->sch     = sch;
+                s->has_val = 1;
+        }
+        return &s->val;
+}
+
+/* Decodes record \p i into its slot. @returns 1 if usable, 0 if dead. */
+static int vg_proc_decode(vg_proc_t *p, int i)
+{
+        vg_proc_rec_t *rec = &p->recs[i];
+        vg_avro_schema_t *sch;
+        avro_value_t *val;
+        char errstr[512];
+
+        vg_err_t err = vg_avro_decode(p->reg, rec->kr.value, rec->kr.len,
+                                      &sch, &val, errstr, sizeof(errstr));
+        if (err) {
+                vg_proc_deadletter(p, rec,
+                                   err == VG_ERR_DECODE ? VG_DLQ_DECODE
+                                                        : VG_DLQ_SCHEMA,
+                                   "%s", errstr);
+                return 0;
+        }
+        const vg_avro_schema_t *want =
+                vg_avro_registry_by_topic(p->reg, rec->kr.topic);
+        if (want && strcmp(vg_avro_schema_name(sch),
+                           vg_avro_schema_name(want))) {
+                vg_proc_deadletter(p, rec, VG_DLQ_SCHEMA,
+                                   "topic %s carries %s, expected %s",
+                                   rec->kr.topic, vg_avro_schema_name(sch),
+                                   vg_avro_schema_name(want));
+                return 0;
+        }
+        rec->sch = sch;
+        rec->val = vg_proc_slot_val(p, i, sch);
+        avro_value_copy_fast(rec->val, val);
+        return 1;
+}
+
+/* Runs def->process over the live records of recs[0..n). */
+static int vg_proc_run_batch(vg_proc_t *p, int n)
+{
+        int live = 0;
+        for (int i = 0; i < n; i++) {
+                if (p->recs[i].dead)
+                        continue;
+                if (live != i) { /* compact, keeping slot values paired */
+                        vg_proc_rec_t tr = p->recs[live];
+                        vg_proc_slot_t ts = p->slots[live];
+                        p->recs[live]     = p->recs[i];
+                        p->slots[live]    = p->slots[i];
+                        p->recs[i]        = tr;
+                        p->slots[i]       = ts;
+                }
+                live++;
+        }
+        for (int i = 0; i < live; i++)
+                p->recs[i].val = &p->slots[i].val;
+        p->n_in += (uint64_t)n;
+        if (live == 0)
+                return 0;
+        return p->def->process(p->st, p, p->recs, live);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Progress and checkpoints                                               */
+
+static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
+{
+        double secs = (double)(now - p->t_stats_ms) / 1000.0;
+        double rate = secs > 0 ? (double)(p->n_in - p->stats_in_prev) / secs
+                               : 0.0;
+        vg_kafka_stats_t ks = {0};
+        if (p->k)
+                vg_kafka_stats(p->k, &ks);
+        vg_info("stats", "in=%llu out=%llu dead=%llu rate=%.0f/s "
+                "delivered=%llu inflight=%d rebalances=%llu redis=%s",
+                (unsigned long long)p->n_in, (unsigned long long)p->n_out,
+                (unsigned long long)p->n_dead, rate,
+                (unsigned long long)ks.delivered,
+                p->k ? vg_kafka_outq_len(p->k) : 0,
+                (unsigned long long)ks.rebalances,
+                p->redis && vg_redis_connected(p->redis) ? "up" : "down");
+        p->stats_in_prev = p->n_in;
+        p->t_stats_ms    = now;
+}
+
+static void vg_proc_tick(vg_proc_t *p)
+{
+        int64_t now   = vg_proc_now_ms();
+        int64_t every = vg_conf_get_int(p->conf, "stats.interval.ms");
+        if (every > 0 && now - p->t_stats_ms >= every)
+                vg_proc_stats_line(p, now);
+        if (p->def->checkpoint &&
+            now - p->t_ckpt_ms >=
+                    vg_conf_get_int(p->conf, "checkpoint.interval.ms")) {
+                p->def->checkpoint(p->st, p);
+                p->t_ckpt_ms = now;
+        }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bootstrap: warm up from a JSON Lines history file                      */
+
+static void vg_proc_boot_flush(vg_proc_t *p, int n)
+{
+        if (n > 0 && vg_proc_run_batch(p, n) == -1)
+                vg_warn("boot", "process failed on a bootstrap batch");
+        for (int i = 0; i < n; i++)
+                p->recs[i] = (vg_proc_rec_t){0};
+}
+
+static int vg_proc_bootstrap(vg_proc_t *p, const char *path)
+{
+        vg_avro_schema_t *sch = vg_avro_registry_by_topic(p->reg, p->in_topic);
+        FILE *fp              = fopen(path, "r");
+        char *line            = NULL, errstr[512];
+        size_t cap            = 0;
+        long long lineno = 0, bad = 0;
+        ssize_t len;
+        int n = 0;
+
+        if (!fp || !sch) {
+                vg_err("boot", "%s: %s", path,
+                       fp ? "no schema for the input topic" : strerror(errno));
+                if (fp)
+                        fclose(fp);
+                return -1;
+        }
+        p->bootstrapping = 1;
+        while (!vg_proc_stop && (len = getline(&line, &cap, fp)) != -1) {
+                lineno++;
+                if (len <= 1)
+                        continue;
+                vg_proc_rec_t *rec = &p->recs[n];
+                rec->kr.topic      = "bootstrap";
+                rec->kr.offset     = lineno;
+                rec->val           = vg_proc_slot_val(p, n, sch);
+                rec->sch           = sch;
+                if (vg_avro_from_json(sch, line, (size_t)len, rec->val,
+                                      errstr, sizeof(errstr))) {
+                        vg_warn("boot", "%s:%lld: %s", path, lineno, errstr);
+                        bad++;
+                        rec->dead = 1;
+                }
+                if (++n == p->batch_size) {
+                        vg_proc_boot_flush(p, n);
+                        n = 0;
+                }
+        }
+        vg_proc_boot_flush(p, n);
+        p->bootstrapping = 0;
+        free(line);
+        fclose(fp);
+        vg_info("boot", "warmed up from %s: %lld line(s), %lld rejected",
+                path, lineno, bad);
+        p->n_in = p->n_out = p->n_dead = 0;
+        return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The live loop                                                          */
+
+static int vg_proc_loop(vg_proc_t *p)
+{
+        int poll_ms = (int)vg_conf_get_int(p->conf, "poll.timeout.ms");
+        vg_kafka_rec_t *krs = vg_calloc(p->batch_size, sizeof(*krs));
+        int rc              = 0;
+
+        while (!vg_proc_stop) {
+                int n = vg_kafka_consume(p->k, krs, p->batch_size, poll_ms);
+                for (int i = 0; i < n; i++) {
+                        p->recs[i]    = (vg_proc_rec_t){0};
+                        p->recs[i].kr = krs[i];
+                        vg_proc_decode(p, i);
+                }
+                if (n > 0 && vg_proc_run_batch(p, n) == -1)
+                        rc = -1;
+                for (int i = 0; i < n; i++)
+                        if (rc == 0)
+                                vg_kafka_rec_done(p->k, &p->recs[i].kr);
+                        else /* not done: its offset must not move */
+                                rd_kafka_message_destroy(p->recs[i].kr.rkm);
+                if (rc == -1 || vg_kafka_fatal(p->k)) {
+                        vg_err("proc", "stopping: %s",
+                               rc ? "processing failed"
+                                  : vg_kafka_fatal(p->k));
+                        rc = -1;
+                        break;
+                }
+                vg_proc_tick(p);
+        }
+        vg_free(krs);
+        return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Set-up                                                                 */
+
+static void vg_proc_usage(const vg_processor_def_t *def, FILE *fp)
+{
+        fprintf(fp,
+                "Usage: %s [options]\n\n%s\n\n"
+                "Reads %s (consumer group %s), writes %s, alerts and dead "
+                "letters.\n\n"
+                "Options:\n"
+                "  -b, --brokers HOST:PORT   Kafka bootstrap servers\n"
+                "  -c, --config FILE         properties file (key=value "
+                "lines, # comments)\n"
+                "  -X key=value              set a property (after -c)\n"
+                "  -B, --bootstrap FILE      warm the models from a JSON "
+                "Lines history file\n"
+                "                            before going live (no outputs "
+                "for it)\n"
+                "      --dump-config         print the effective "
+                "configuration and exit\n"
+                "  -v, --verbose             debug logging\n"
+                "  -h, --help                this help\n\n",
+                def->name, def->summary, def->input_topic, def->name,
+                def->output_topic);
+        vg_conf_print_help(fp, def->conf_scope | VG_CONF_F_ALL);
+}
+
+static int vg_proc_set(vg_conf_t *conf, const char *k, const char *v)
+{
+        char errstr[512];
+        if (vg_conf_set(conf, k, v, errstr, sizeof(errstr)) == VG_CONF_OK)
+                return 0;
+        fprintf(stderr, "%s\n", errstr);
+        return -1;
+}
+
+/* @returns 0 to run, 1 to exit 0 (help), -1 to exit 2 (usage). */
+static int vg_proc_args(vg_proc_t *p, int argc, char **argv,
+                        const char **bootfile)
+{
+        static const struct option opts[] = {
+                {"brokers", required_argument, 0, 'b'},
+                {"config", required_argument, 0, 'c'},
+                {"bootstrap", required_argument, 0, 'B'},
+                {"dump-config", no_argument, 0, 'D'},
+                {"verbose", no_argument, 0, 'v'},
+                {"help", no_argument, 0, 'h'},
+                {0, 0, 0, 0},
+        };
+        const char *brokers = NULL, *file = NULL, *xs[256];
+        int nx = 0, dump = 0, c;
+        char errstr[512];
+
+        while ((c = getopt_long(argc, argv, "b:c:X:B:vh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'b': brokers = optarg; break;
+                case 'c': file = optarg; break;
+                case 'X':
+                        if (nx < 256)
+                                xs[nx++] = optarg;
+                        break;
+                case 'B': *bootfile = optarg; break;
+                case 'D': dump = 1; break;
+                case 'v': vg_log_set_level_name("debug"); break;
+                case 'h': vg_proc_usage(p->def, stdout); return 1;
+                default: vg_proc_usage(p->def, stderr); return -1;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "%s: unexpected argument \"%s\"\n",
+                        p->def->name, argv[optind]);
+                return -1;
+        }
+        if (file && vg_conf_load_file(p->conf, file, errstr, sizeof(errstr))) {
+                fprintf(stderr, "%s: %s\n", p->def->name, errstr);
+                return -1;
+        }
+        for (int i = 0; i < nx; i++)
+                if (vg_conf_set_kv(p->conf, xs[i], errstr, sizeof(errstr))) {
+                        fprintf(stderr, "%s: -X %s: %s\n", p->def->name,
+                                xs[i], errstr);
+                        return -1;
+                }
+        if (brokers && vg_proc_set(p->conf, "bootstrap.servers", brokers))
+                return -1;
+        if (!*vg_conf_get_str(p->conf, "group.id"))
+                vg_proc_set(p->conf, "group.id", p->def->name);
+        if (!*vg_conf_get_str(p->conf, "input.topic"))
+                vg_proc_set(p->conf, "input.topic", p->def->input_topic);
+        if (!*vg_conf_get_str(p->conf, "output.topic"))
+                vg_proc_set(p->conf, "output.topic", p->def->output_topic);
+        const char *why = vg_conf_finalize(p->conf);
+        if (why) {
+                fprintf(stderr, "%s: %s\n", p->def->name, why);
+                return -1;
+        }
+        if (dump) {
+                vg_conf_dump(p->conf, stdout);
+                return 1;
+        }
+        return 0;
+}
+
+static vg_redis_t *vg_proc_redis_new(const vg_conf_t *conf, char *errstr,
+                                     size_t errstr_size)
+{
+        static const char *keys[][2] = {
+                {"redis.host", "host"},     {"redis.port", "port"},
+                {"redis.db", "db"},         {"redis.password", "password"},
+                {"redis.prefix", "prefix"},
+                {"redis.timeout.ms", "command.timeout.ms"},
+        };
+        vg_redis_conf_t *rc = vg_redis_conf_new();
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+                const char *v = vg_conf_get_str(conf, keys[i][0]);
+                if (!*v)
+                        continue;
+                if (vg_redis_conf_set(rc, keys[i][1], v, errstr,
+                                      errstr_size)) {
+                        vg_redis_conf_destroy(rc);
+                        return NULL;
+                }
+        }
+        vg_redis_t *r = vg_redis_new(rc, errstr, errstr_size);
+        if (!r)
+                vg_redis_conf_destroy(rc);
+        return r;
+}
+
+static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
+{
+        const char *sr = vg_conf_get_str(p->conf, "schema.registry.url");
+        p->in_topic    = vg_conf_get_str(p->conf, "input.topic");
+        p->out_topic   = vg_conf_get_str(p->conf, "output.topic");
+        p->group       = vg_conf_get_str(p->conf, "group.id");
+        p->batch_size  = (int)vg_conf_get_int(p->conf, "batch.size");
+        p->recs        = vg_calloc(p->batch_size, sizeof(*p->recs));
+        p->slots       = vg_calloc(p->batch_size, sizeof(*p->slots));
+
+        p->reg = vg_avro_registry_new(vg_conf_get_str(p->conf, "schema.dir"),
+                                      *sr ? sr : NULL, errstr, errstr_size);
+        if (!p->reg)
+                return -1;
+        if (!vg_avro_registry_by_topic(p->reg, p->in_topic)) {
+                snprintf(errstr, errstr_size, "no schema for input topic %s",
+                         p->in_topic);
+                return -1;
+        }
+        if (!(p->redis = vg_proc_redis_new(p->conf, errstr, errstr_size)))
+                return -1;
+        if (p->def->init && !(p->st = p->def->init(p, errstr, errstr_size)))
+                return -1;
+        return 0;
+}
+
+static void vg_proc_teardown(vg_proc_t *p)
+{
+        if (p->def->destroy && p->st)
+                p->def->destroy(p->st);
+        for (int i = 0; p->slots && i < p->batch_size; i++)
+                if (p->slots[i].has_val)
+                        avro_value_decref(&p->slots[i].val);
+        vg_free(p->slots);
+        vg_free(p->recs);
+        vg_redis_destroy(p->redis);
+        vg_avro_registry_destroy(p->reg);
+        vg_conf_destroy(p->conf);
+}
+
+int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
+{
+        vg_proc_t p         = {.def = def, .conf = vg_conf_new()};
+        const char *boot    = NULL;
+        char errstr[512];
+        int rc;
+
+        vg_log_set_program(def->name);
+        if ((rc = vg_proc_args(&p, argc, argv, &boot)) != 0) {
+                vg_conf_destroy(p.conf);
+                return rc > 0 ? 0 : 2;
+        }
+        vg_log_set_level_name(vg_conf_get_str(p.conf, "log.level"));
+        signal(SIGINT, vg_proc_sig);
+        signal(SIGTERM, vg_proc_sig);
+        if (vg_proc_setup(&p, errstr, sizeof(errstr)) ||
+            (boot && vg_proc_bootstrap(&p, boot))) {
+                vg_err("proc", "%s", errstr);
+                vg_proc_teardown(&p);
+                return 1;
+        }
+        p.k = vg_kafka_new(p.conf, p.group, &p.in_topic, 1,
+                           VG_KAFKA_F_CONSUMER | VG_KAFKA_F_PRODUCER, errstr,
+                           sizeof(errstr));
+        if (!p.k) {
+                vg_err("proc", "%s", errstr);
+                vg_proc_teardown(&p);
+                return 1;
+        }
+        p.t_start_ms = p.t_stats_ms = p.t_ckpt_ms = vg_proc_now_ms();
+        vg_info("proc", "%s started: %s -> %s, group %s, brokers %s",
+                def->name, p.in_topic, p.out_topic, p.group,
+                vg_conf_get_str(p.conf, "bootstrap.servers"));
+
+        rc = vg_proc_loop(&p);
+
+        vg_info("proc", "draining: flushing outputs, committing offsets");
+        if (vg_kafka_close(p.k, (int)vg_conf_get_int(p.conf,
+                                                     "flush.timeout.ms")))
+                rc = -1;
+        p.k = NULL;
+        if (def->checkpoint)
+                def->checkpoint(p.st, &p);
+        vg_proc_stats_line(&p, vg_proc_now_ms());
+        if (def->report)
+                def->report(p.st, &p, stderr);
+        vg_proc_teardown(&p);
+        vg_info("proc", "stopped%s", rc ? " with errors" : "");
+        return rc ? 1 : 0;
+}

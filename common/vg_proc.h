@@ -1,0 +1,87 @@
+/**
+ * @file vg_proc.h
+ * @brief The processor runtime: a processor is a descriptor table
+ *        (nginx-module style) and vg_proc_main() does the rest.
+ *
+ * vg_proc_main() parses the command line (-c FILE, -X key=value, -b,
+ * --bootstrap FILE.jsonl, --help), builds the Avro registry, the Redis
+ * store and the at-least-once Kafka client, then loops:
+ *
+ *   consume a batch -> decode each record (failures: dead letter)
+ *   -> def->process(batch) -> outputs acknowledged -> offsets stored
+ *
+ * until SIGTERM/SIGINT, when it drains, flushes, checkpoints, commits and
+ * exits 0. A progress line is logged every stats.interval.ms.
+ */
+#ifndef VG_PROC_H
+#define VG_PROC_H
+
+#include "vg_avro.h"
+#include "vg_conf.h"
+#include "vg_kafka.h"
+#include "vg_redis.h"
+
+#include <stdarg.h>
+
+typedef struct vg_proc_s vg_proc_t;
+
+/** One input record of a batch, as handed to def->process(). */
+typedef struct vg_proc_rec_s {
+        vg_kafka_rec_t kr;     /**< raw record (kr.rkm NULL in bootstrap) */
+        avro_value_t *val;     /**< decoded value, valid during process() */
+        vg_avro_schema_t *sch; /**< its writer schema */
+        int dead;              /**< set by vg_proc_deadletter() */
+} vg_proc_rec_t;
+
+/** A processor. Every callback but process may be NULL. */
+typedef struct vg_processor_def_s {
+        const char *name;         /**< program and default group id */
+        const char *summary;      /**< one line for --help */
+        const char *input_topic;  /**< default input.topic */
+        const char *output_topic; /**< default output.topic */
+        int conf_scope;           /**< VG_CONF_F_* for --help */
+        /** Creates the processor state. @returns NULL + errstr on error. */
+        void *(*init)(vg_proc_t *p, char *errstr, size_t errstr_size);
+        /** Processes \p n decoded records (predict, emit, learn).
+         *  @returns 0, or -1 on a failure that must stop the processor
+         *  (the batch's offsets are then not stored). */
+        int (*process)(void *st, vg_proc_t *p, vg_proc_rec_t *recs, int n);
+        /** Saves durable state. @returns 0 or -1. */
+        int (*checkpoint)(void *st, vg_proc_t *p);
+        /** Writes a closing report (metrics, quality) to \p fp. */
+        void (*report)(void *st, vg_proc_t *p, FILE *fp);
+        void (*destroy)(void *st);
+} vg_processor_def_t;
+
+/** @brief Runs processor \p def. @returns the process exit code. */
+int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv);
+
+/** @name Runtime services, valid from init() to destroy(). @{ */
+const vg_conf_t *vg_proc_conf(const vg_proc_t *p);
+vg_avro_registry_t *vg_proc_registry(vg_proc_t *p);
+vg_redis_t *vg_proc_redis(vg_proc_t *p);
+const char *vg_proc_name(const vg_proc_t *p);
+const char *vg_proc_output_topic(const vg_proc_t *p);
+/** 1 while warming up from --bootstrap FILE (outputs are not produced). */
+int vg_proc_bootstrapping(const vg_proc_t *p);
+/** @} */
+
+/**
+ * @brief Encodes \p val (a value of \p sch) and produces it to \p topic
+ *        on behalf of \p rec: \p rec's offset is stored only once this
+ *        output is acknowledged. In bootstrap mode, counts and drops it.
+ * @param timestamp_ms record timestamp (0: now).
+ */
+vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
+                      vg_avro_schema_t *sch, avro_value_t *val,
+                      const char *key, int64_t timestamp_ms);
+
+/**
+ * @brief Sends \p rec to the dead-letter topic with \p error_class
+ *        (VG_DLQ_*) and a printf-style reason, logs it, marks rec->dead.
+ */
+void vg_proc_deadletter(vg_proc_t *p, vg_proc_rec_t *rec,
+                        const char *error_class, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+#endif /* VG_PROC_H */

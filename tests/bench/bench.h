@@ -1,0 +1,24 @@
+/**
+ * @file bench.h
+ * @brief Sub-commands of vigie-bench. Each one is `int name_main(int argc,
+ *        char **argv)` (argv[0] is the sub-command name) and returns an exit
+ *        code; add it here and to the table in vigie_bench.c.
+ */
+#ifndef VG_BENCH_H
+#define VG_BENCH_H
+
+#include <stdint.h>
+#include <time.h>
+
+/** @brief Online models: FTRL, softmax, k-means, text featurisation. */
+int bench_models_main(int argc, char **argv);
+
+/** @returns a monotonic time in nanoseconds. */
+static inline uint64_t bench_now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#endif /* VG_BENCH_H */

@@ -1,0 +1,247 @@
+/**
+ * @file bench_models.c
+ * @brief vigie-bench models: single-thread throughput and memory of the
+ *        online learning core.
+ *
+ *   vigie-bench models [scale]    (scale multiplies event counts, default 1)
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "vg_features.h"
+#include "vg_ftrl.h"
+#include "vg_kmeans.h"
+#include "vg_mem.h"
+#include "vg_softmax.h"
+#include "vg_text.h"
+
+#define POOL 4096 /* distinct prebuilt events, cycled */
+
+static uint64_t rng = 12345;
+
+static double unif(void)
+{
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void report(const char *what, uint64_t n, uint64_t ns, size_t mem)
+{
+        printf("%-44s %10.0f ev/s %9.1f ns/ev", what, n * 1e9 / (double)ns,
+               (double)ns / (double)n);
+        if (mem)
+                printf("  mem %7.2f MiB", mem / 1048576.0);
+        printf("\n");
+}
+
+/* 40 named non-zeros: 30 categorical "field=value" (vocabulary of 50000)
+ * plus 10 numeric features. */
+static void make_event(vg_features_t *x, int *y)
+{
+        char name[48];
+
+        vg_features_clear(x);
+        for (int j = 0; j < 30; j++) {
+                snprintf(name, sizeof(name), "f%02d=v%d", j,
+                         (int)(unif() * unif() * 50000 / 30));
+                vg_features_add(x, name, 1.0);
+        }
+        for (int j = 0; j < 10; j++) {
+                snprintf(name, sizeof(name), "num%02d", j);
+                vg_features_add(x, name, unif() * 2 - 1);
+        }
+        *y = unif() < 0.2;
+}
+
+static void bench_ftrl(long scale, int bits, int names)
+{
+        vg_features_t *pool[POOL];
+        int ys[POOL];
+        vg_ftrl_conf_t c;
+        vg_ftrl_t *m;
+        char err[128], what[96];
+        uint64_t t0, best = 0, n = 2000000 * (uint64_t)scale;
+        double sink = 0;
+
+        vg_ftrl_conf_init(&c);
+        c.hash_bits = bits;
+        c.names_cap = names ? 4096 : 0;
+        m           = vg_ftrl_new(&c, err, sizeof(err));
+        for (int i = 0; i < POOL; i++) {
+                pool[i] = vg_features_new(bits, 0);
+                make_event(pool[i], &ys[i]);
+        }
+        /* Best of 3 runs: the machine is shared. */
+        for (int r = 0; r < 3; r++) {
+                uint64_t dt;
+                t0 = bench_now_ns();
+                for (uint64_t i = 0; i < n; i++) {
+                        const vg_features_t *x = pool[i % POOL];
+                        sink += vg_ftrl_predict(m, x);
+                        vg_ftrl_learn(m, x, ys[i % POOL]);
+                }
+                dt   = bench_now_ns() - t0;
+                best = r == 0 || dt < best ? dt : best;
+        }
+        snprintf(what, sizeof(what), "ftrl predict+learn, 40 nnz, 2^%d%s", bits,
+                 names ? "" : ", no names");
+        report(what, n, best, vg_ftrl_memory(m));
+        if (sink < 0)
+                printf("?\n");
+        /* Featurisation alone: 40 vg_features_add() from strings. */
+        t0 = bench_now_ns();
+        for (int i = 0; i < 100000 * scale; i++) {
+                int y;
+                make_event(pool[i % POOL], &y);
+        }
+        if (bits == 18 && names)
+                report("  build 40 named features (snprintf+hash)",
+                       100000 * (uint64_t)scale, bench_now_ns() - t0, 0);
+        for (int i = 0; i < POOL; i++)
+                vg_features_destroy(pool[i]);
+        vg_ftrl_destroy(m);
+}
+
+static void bench_softmax(long scale)
+{
+        vg_features_t *pool[POOL];
+        char labels[POOL][16];
+        vg_class_prob_t top[3];
+        vg_softmax_conf_t c;
+        vg_softmax_t *sm;
+        char err[128];
+        uint64_t t0, n = 200000 * (uint64_t)scale;
+        int y;
+
+        vg_softmax_conf_init(&c);
+        sm = vg_softmax_new(&c, err, sizeof(err));
+        for (int i = 0; i < POOL; i++) {
+                pool[i] = vg_features_new(c.hash_bits, 0);
+                make_event(pool[i], &y);
+                snprintf(labels[i], sizeof(labels[i]), "group-%02d",
+                         (int)(unif() * 20));
+        }
+        for (int i = 0; i < 20; i++) /* discover the 20 classes first */
+                vg_softmax_learn(sm, pool[i], labels[i]);
+        t0 = bench_now_ns();
+        for (uint64_t i = 0; i < n; i++) {
+                const vg_features_t *x = pool[i % POOL];
+                vg_softmax_predict(sm, x, top, 3);
+                vg_softmax_learn(sm, x, labels[i % POOL]);
+        }
+        report("softmax 20 classes predict+learn, 40 nnz", n,
+               bench_now_ns() - t0, vg_softmax_memory(sm));
+        for (int i = 0; i < POOL; i++)
+                vg_features_destroy(pool[i]);
+        vg_softmax_destroy(sm);
+}
+
+static void bench_kmeans(long scale)
+{
+        const int k = 64, d = 256, B = 256;
+        int n = 65536 * (int)scale;
+        double *X = vg_malloc((size_t)n * d * sizeof(double));
+        vg_kmeans_conf_t c;
+        vg_kmeans_t *a, *b;
+        char err[128];
+        uint64_t t0, t_one, t_batch;
+
+        for (size_t i = 0; i < (size_t)n * d; i++)
+                X[i] = unif() * 2 - 1;
+        vg_kmeans_conf_init(&c);
+        c.dim           = d;
+        c.k_max         = k;
+        c.radius        = 1e-3; /* every point is far: k reaches 64 at once */
+        c.half_life     = 1e6;
+        c.time_unit     = VG_KMEANS_UNIT_POINTS;
+        c.reservoir_cap = 0;
+        a = vg_kmeans_new(&c, err, sizeof(err));
+        b = vg_kmeans_new(&c, err, sizeof(err));
+        vg_kmeans_update_batch(a, X, k, NULL, NULL);
+        vg_kmeans_update_batch(b, X, k, NULL, NULL);
+
+        t0 = bench_now_ns();
+        for (int i = 0; i < n; i++)
+                vg_kmeans_update(a, X + (size_t)i * d, NULL);
+        t_one = bench_now_ns() - t0;
+        report("kmeans assign+update per event (k=64,d=256)", n, t_one,
+               vg_kmeans_memory(a));
+        t0 = bench_now_ns();
+        for (int i = 0; i + B <= n; i += B)
+                vg_kmeans_update_batch(b, X + (size_t)i * d, B, NULL, NULL);
+        t_batch = bench_now_ns() - t0;
+        report("kmeans assign+update batch 256, dgemm", n, t_batch,
+               vg_kmeans_memory(b));
+        printf("  batched speed-up: %.1fx (k=%d live clusters)\n",
+               (double)t_one / t_batch, vg_kmeans_k(b));
+        vg_kmeans_destroy(a);
+        vg_kmeans_destroy(b);
+        vg_free(X);
+}
+
+static void bench_text(long scale)
+{
+        static const char *s =
+                "Bonjour, depuis ce matin l'application de facturation ne "
+                "répond plus : les utilisateurs de l'agence de Lyon reçoivent "
+                "une erreur 502 à la connexion. Merci de vérifier le serveur "
+                "frontal et la base Oracle.";
+        size_t len = strlen(s);
+        vg_text_conf_t c;
+        vg_text_t *tx;
+        vg_features_t *x = vg_features_new(18, 0);
+        double embed[256];
+        char err[128];
+        uint64_t t0, n = 100000 * (uint64_t)scale;
+
+        vg_text_conf_init(&c);
+        tx = vg_text_new(&c, err, sizeof(err));
+        t0 = bench_now_ns();
+        for (uint64_t i = 0; i < n; i++) {
+                vg_features_clear(x);
+                vg_text_featurize(tx, s, len, "text:", x, embed,
+                                  VG_TEXT_F_LEARN);
+        }
+        printf("text: %zu-byte French sentence -> %d features\n", len,
+               vg_features_nnz(x));
+        report("text featurise (tf-idf + bigrams + embed 256)", n,
+               bench_now_ns() - t0, vg_text_memory(tx));
+        c.char_ngram_min = 3;
+        c.char_ngram_max = 5;
+        vg_text_destroy(tx);
+        tx = vg_text_new(&c, err, sizeof(err));
+        t0 = bench_now_ns();
+        for (uint64_t i = 0; i < n / 4; i++) {
+                vg_features_clear(x);
+                vg_text_featurize(tx, s, len, "text:", x, embed,
+                                  VG_TEXT_F_LEARN);
+        }
+        report("text featurise + char 3..5-grams", n / 4, bench_now_ns() - t0,
+               vg_text_memory(tx));
+        vg_text_destroy(tx);
+        vg_features_destroy(x);
+}
+
+int bench_models_main(int argc, char **argv)
+{
+        long scale = argc > 1 ? strtol(argv[1], NULL, 10) : 1;
+
+        if (scale < 1)
+                scale = 1;
+        openblas_set_num_threads(1);
+        printf("vigie-bench models: single thread, OpenBLAS %s threads=1\n",
+               openblas_get_config());
+        bench_ftrl(scale, 18, 1);
+        bench_ftrl(scale, 18, 0);
+        bench_ftrl(scale, 22, 1);
+        bench_softmax(scale);
+        bench_kmeans(scale);
+        bench_text(scale);
+        return 0;
+}

@@ -1,0 +1,459 @@
+/**
+ * @file check_pipeline.c
+ * @brief Integration tests of the runtime through separate processes:
+ *        vigie-ctl produce/consume, the vigie-test-echo processor, a
+ *        vigie-broker and a real redis-server (tests/run_with_services.sh).
+ *
+ * Each TCase runs in its own ctest entry with its own broker and Redis
+ * (CK_RUN_CASE), see pipeline.cmake.
+ */
+#include "vg_avro.h"
+#include "vg_conf.h"
+#include "vg_itest.h"
+#include "vg_kafka.h"
+#include "vg_mem.h"
+#include "vg_redis.h"
+#include "vg_time.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* Data                                                               */
+
+/* Writes \p n ChangeRequest JSON lines numbered from \p first. */
+static void write_changes(const char *path, long first, long n)
+{
+        static const char *types[] = {"Normal", "Standard", "Emergency"};
+        static const char *groups[] = {"DBA Oracle", "Network Core",
+                                       "Équipe Poste de travail", "SRE"};
+        FILE *fp = fopen(path, "w");
+        ck_assert_ptr_nonnull(fp);
+        for (long i = first; i < first + n; i++) {
+                int64_t t = 1735689600000LL + i * 60000LL;
+                char ts[40], te[40];
+                time_t s = (time_t)(t / 1000), e = s + 7200;
+                strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", gmtime(&s));
+                strftime(te, sizeof(te), "%Y-%m-%d %H:%M:%S", gmtime(&e));
+                fprintf(fp,
+                        "{\"number\":\"CHG%07ld\",\"state\":\"Scheduled\","
+                        "\"type\":\"%s\",\"category\":\"Software\","
+                        "\"assignment_group\":\"%s\",\"cmdb_ci\":"
+                        "\"db-ora-prd-%02ld\",\"risk\":\"Moderate\","
+                        "\"impact\":\"2 - Medium\",\"priority\":\"3 - "
+                        "Moderate\",\"opened_at\":\"%s\",\"start_date\":"
+                        "\"%s\",\"end_date\":\"%s\",\"short_description\":"
+                        "\"Mise à jour \\\"noyau\\\" ☃ %ld\",\"description\":"
+                        "\"line1\\nline2\",\"backout_plan\":%s,"
+                        "\"sys_updated_on\":\"%s\"}\n",
+                        i, types[i % 3], groups[i % 4], i % 50, ts, ts, te,
+                        i, i % 5 ? "\"restore snapshot\"" : "null", ts);
+        }
+        fclose(fp);
+}
+
+static int produce_file(const char *topic, const char *file, const char *log)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-t",
+                        (char *)topic, (char *)file, NULL};
+        return itest_run(argv, log);
+}
+
+static pid_t spawn_echo(const char *group, const char *log)
+{
+        static char port[64], gid[64];
+        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
+        snprintf(gid, sizeof(gid), "group.id=%s", group);
+        char *argv[] = {(char *)itest_bin("vigie-test-echo"), "-b",
+                        getenv("VG_BOOTSTRAP"), "-X", port, "-X", gid, "-X",
+                        "stats.interval.ms=1000", "-X",
+                        "kafka.session.timeout.ms=6000", NULL};
+        return itest_spawn(argv, log);
+}
+
+/* Loads a JSON Lines file into an object keyed by field \p key. */
+static json_t *load_by(const char *path, const char *valuekey,
+                       const char *key, long *dups)
+{
+        json_t *all = json_object();
+        char *line  = NULL;
+        size_t cap  = 0;
+        FILE *fp    = fopen(path, "r");
+        *dups       = 0;
+        ck_assert_ptr_nonnull(fp);
+        while (getline(&line, &cap, fp) != -1) {
+                json_error_t jerr;
+                json_t *o = json_loads(line, 0, &jerr);
+                ck_assert_msg(o != NULL, "bad JSON in %s: %s", path, line);
+                json_t *v = valuekey ? json_object_get(o, valuekey) : o;
+                const char *id = json_string_value(json_object_get(v, key));
+                ck_assert_ptr_nonnull(id);
+                if (json_object_get(all, id))
+                        (*dups)++;
+                json_object_set(all, id, v);
+                json_decref(o);
+        }
+        free(line);
+        fclose(fp);
+        return all;
+}
+
+/* Wait until the output topic stops growing (processor idle). */
+static long wait_idle(const char *topic, long at_least, double timeout_s)
+{
+        double t0 = itest_now();
+        long last = -1, cur;
+        int same  = 0;
+        while (itest_now() - t0 < timeout_s) {
+                cur = itest_end_offsets(topic);
+                same = cur == last && cur >= at_least ? same + 1 : 0;
+                if (same >= 5)
+                        return cur;
+                last = cur;
+                usleep(300 * 1000);
+        }
+        return last;
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trip                                                         */
+
+static int64_t ts_of(json_t *v)
+{
+        int64_t ms = -1;
+        char errstr[128];
+        if (json_is_integer(v))
+                return json_integer_value(v);
+        if (json_is_string(v))
+                vg_time_parse(json_string_value(v), &ms, errstr,
+                              sizeof(errstr));
+        return ms;
+}
+
+static void assert_same_change(const char *id, json_t *in, json_t *out)
+{
+        const char *k;
+        json_t *v;
+        json_object_foreach(in, k, v)
+        {
+                json_t *o = json_object_get(out, k);
+                ck_assert_msg(o != NULL, "%s: field %s missing", id, k);
+                if (strstr(k, "_at") || strstr(k, "_date") ||
+                    !strcmp(k, "sys_updated_on")) {
+                        ck_assert_msg(ts_of(v) == ts_of(o),
+                                      "%s: %s differs", id, k);
+                        continue;
+                }
+                ck_assert_msg(json_equal(v, o), "%s: field %s: %s != %s", id,
+                              k, json_dumps(v, JSON_ENCODE_ANY),
+                              json_dumps(o, JSON_ENCODE_ANY));
+        }
+}
+
+START_TEST(test_roundtrip_100k)
+{
+        const long n     = 100000;
+        const char *in   = itest_path("changes.jsonl");
+        const char *out  = itest_path("changes.out.jsonl");
+        long dups_in, dups_out;
+
+        write_changes(in, 0, n);
+        double t0 = itest_now();
+        ck_assert_int_eq(produce_file("itsm.changes", in,
+                                      itest_path("produce.log")), 0);
+        double t1 = itest_now();
+        ck_assert_int_eq(itest_consume("itsm.changes", out), n);
+        double t2 = itest_now();
+        printf("round trip: produced %ld records in %.2f s (%.0f/s), "
+               "consumed in %.2f s (%.0f/s)\n", n, t1 - t0,
+               (double)n / (t1 - t0), t2 - t1, (double)n / (t2 - t1));
+
+        json_t *a = load_by(in, NULL, "number", &dups_in);
+        json_t *b = load_by(out, NULL, "number", &dups_out);
+        ck_assert_int_eq(dups_out, 0);
+        ck_assert_int_eq(json_object_size(b), n);
+        const char *id;
+        json_t *v;
+        json_object_foreach(a, id, v)
+                assert_same_change(id, v, json_object_get(b, id));
+        json_decref(a);
+        json_decref(b);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Consumer group: two instances split the partitions                 */
+
+/* @returns the "in=" count of the last stats line of \p log. */
+static long last_in_count(const char *log)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        long in    = -1;
+        FILE *fp   = fopen(log, "r");
+        while (fp && getline(&line, &cap, fp) != -1) {
+                const char *s = strstr(line, "fac=stats msg=\"in=");
+                if (s)
+                        in = atol(s + 18);
+        }
+        free(line);
+        if (fp)
+                fclose(fp);
+        return in;
+}
+
+START_TEST(test_group_split_and_rebalance)
+{
+        const char *in1 = itest_path("in1.jsonl"), *in2 = itest_path("in2.jsonl");
+        const char *la = itest_path("a.log"), *lb = itest_path("b.log");
+        const char *out = itest_path("out.jsonl");
+        long dups;
+
+        write_changes(in1, 0, 20000);
+        write_changes(in2, 20000, 20000);
+        pid_t a = spawn_echo("g-split", la);
+        pid_t b = spawn_echo("g-split", lb);
+        ck_assert_int_eq(produce_file("itsm.changes", in1, NULL), 0);
+        ck_assert_int_ge(itest_wait_count("itsm.changes.scored", 20000, 60),
+                         20000);
+        sleep(1);
+        /* both members got half of the 8 partitions and did work */
+        ck_assert(itest_file_contains(la, "assigned 4 partition(s)"));
+        ck_assert(itest_file_contains(lb, "assigned 4 partition(s)"));
+
+        ck_assert_int_eq(itest_stop(b, SIGTERM), 0); /* graceful leave */
+        ck_assert_int_gt(last_in_count(lb), 0);
+        ck_assert_int_eq(produce_file("itsm.changes", in2, NULL), 0);
+        ck_assert_int_ge(wait_idle("itsm.changes.scored", 40000, 90), 40000);
+        ck_assert(itest_file_contains(la, "assigned 8 partition(s)"));
+        ck_assert_int_eq(itest_stop(a, SIGTERM), 0);
+
+        ck_assert_int_eq(itest_consume("itsm.changes.scored", out), 40000);
+        json_t *all = load_by(out, NULL, "number", &dups);
+        ck_assert_int_eq(json_object_size(all), 40000);
+        ck_assert_int_eq(dups, 0); /* no crash: exactly once */
+        json_decref(all);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* SIGKILL mid-stream: every input is in the output at least once      */
+
+START_TEST(test_sigkill_restart)
+{
+        const long n    = 50000;
+        const char *c1 = itest_path("c1.jsonl"), *c2 = itest_path("c2.jsonl");
+        const char *c3  = itest_path("c3.jsonl");
+        const char *out = itest_path("out.jsonl");
+        const char *log = itest_path("echo.log");
+        long dups;
+
+        write_changes(c1, 0, 10000);
+        write_changes(c2, 10000, 10000);
+        write_changes(c3, 20000, 30000);
+        pid_t p = spawn_echo("g-crash", log);
+        ck_assert_int_eq(produce_file("itsm.changes", c1, NULL), 0);
+        ck_assert_int_ge(itest_wait_count("itsm.changes.scored", 10000, 60),
+                         10000);
+        /* killed while the second chunk streams in */
+        ck_assert_int_eq(produce_file("itsm.changes", c2, NULL), 0);
+        ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
+        long at_kill = itest_end_offsets("itsm.changes.scored");
+        ck_assert_int_eq(produce_file("itsm.changes", c3, NULL), 0);
+
+        p = spawn_echo("g-crash", log);
+        ck_assert_int_ge(wait_idle("itsm.changes.scored", n, 120), n);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+
+        itest_consume("itsm.changes.scored", out);
+        json_t *all = load_by(out, NULL, "number", &dups);
+        ck_assert_int_eq(json_object_size(all), n); /* none lost */
+        printf("sigkill: killed after %ld outputs; %ld duplicate(s) "
+               "redelivered after the crash\n", at_kill, dups);
+        json_decref(all);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Redis restarted mid-stream: reconnects, nothing lost or doubled     */
+
+START_TEST(test_redis_restart)
+{
+        const long n    = 30000;
+        const char *in1 = itest_path("in1.jsonl"), *in2 = itest_path("in2.jsonl");
+        const char *log = itest_path("echo.log");
+        char cmd[512], key[256], errstr[256];
+        long long cnt = -1;
+
+        write_changes(in1, 0, n / 2);
+        write_changes(in2, n / 2, n / 2);
+        pid_t p = spawn_echo("g-redis", log);
+        ck_assert_int_eq(produce_file("itsm.changes", in1, NULL), 0);
+        ck_assert_int_ge(itest_wait_count("itsm.changes.scored", n / 2, 60),
+                         n / 2);
+        /* Redis goes down for 2 s while the second half streams in. */
+        snprintf(cmd, sizeof(cmd), "%s/tests/restart_redis.sh 2 "
+                 ">/dev/null 2>&1 &", getenv("VG_SOURCE_DIR"));
+        ck_assert_int_eq(system(cmd), 0);
+        usleep(300 * 1000);
+        ck_assert_int_eq(produce_file("itsm.changes", in2, NULL), 0);
+        ck_assert_int_ge(wait_idle("itsm.changes.scored", n, 120), n);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+
+        vg_redis_conf_t *rc = vg_redis_conf_new();
+        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
+                          sizeof(errstr));
+        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        vg_redis_key(r, key, sizeof(key), "echo", "seen", NULL);
+        ck_assert_int_eq(vg_redis_window_count(r, key, INT64_MIN, INT64_MAX,
+                                               &cnt, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(cnt, n); /* every update once: none lost, none
+                                   * applied twice */
+        ck_assert(itest_file_contains(log, "retrying"));
+        vg_redis_destroy(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Malformed input: clear error, dead letter, the stream goes on      */
+
+static void produce_raw(vg_kafka_t *k, const void *buf, size_t len)
+{
+        char errstr[256];
+        ck_assert_int_eq(vg_kafka_produce(k, NULL, "itsm.changes", "bad", 3,
+                                          buf, len, 0, errstr,
+                                          sizeof(errstr)), VG_OK);
+}
+
+/* Encodes one JSON record of \p topic's schema. */
+static void encode_json(vg_avro_registry_t *reg, const char *schema,
+                        const char *json, void **buf, size_t *len)
+{
+        char errstr[256];
+        avro_value_t v;
+        vg_avro_schema_t *sch = vg_avro_registry_by_name(reg, schema);
+        vg_avro_schema_value_new(sch, &v);
+        ck_assert_int_eq(vg_avro_from_json(sch, json, strlen(json), &v,
+                                           errstr, sizeof(errstr)), VG_OK);
+        ck_assert_int_eq(vg_avro_encode(sch, &v, buf, len, errstr,
+                                        sizeof(errstr)), VG_OK);
+        avro_value_decref(&v);
+}
+
+START_TEST(test_bad_input_deadletters)
+{
+        const char *bad = itest_path("bad.jsonl");
+        const char *plog = itest_path("produce.log");
+        const char *dlq = itest_path("dlq.jsonl"), *out = itest_path("out.jsonl");
+        char errstr[256];
+        void *buf;
+        size_t len;
+
+        /* 1. JSON lines that do not convert: per-line errors, exit 1 */
+        FILE *fp = fopen(bad, "w");
+        fprintf(fp, "{\"number\":\"CHG-JSON-OK\",\"sys_updated_on\":"
+                    "\"2025-01-01 10:00:00\"}\n"
+                    "{\"number\": \"CHG-X\", \n"
+                    "{\"number\":42,\"sys_updated_on\":\"2025-01-01 10:00:00\"}\n"
+                    "{\"state\":\"New\",\"sys_updated_on\":\"2025-01-01\"}\n"
+                    "{\"number\":\"CHG-D\",\"sys_updated_on\":\"yesterday\"}\n");
+        fclose(fp);
+        ck_assert_int_eq(produce_file("itsm.changes", bad, plog), 1);
+        ck_assert(itest_file_contains(plog, "bad.jsonl:2: "));
+        ck_assert(itest_file_contains(plog, "bad.jsonl:3: number: "));
+        ck_assert(itest_file_contains(plog, "bad.jsonl:4: number: required"));
+        ck_assert(itest_file_contains(plog, "bad.jsonl:5: sys_updated_on: "));
+        ck_assert(itest_file_contains(plog, "produced 1 record(s)"));
+
+        /* 2. bytes that are not a valid record of the topic */
+        vg_conf_t *conf = vg_conf_new();
+        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
+                    sizeof(errstr));
+        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
+                                     errstr, sizeof(errstr));
+        ck_assert_ptr_nonnull(k);
+        vg_avro_registry_t *reg = vg_avro_registry_new(VG_SCHEMA_DIR, NULL,
+                                                       errstr, sizeof(errstr));
+        ck_assert_ptr_nonnull(reg);
+        produce_raw(k, "", 0);                          /* empty */
+        produce_raw(k, "\x01\x00\x00\x00\x01xyz", 8);   /* wrong magic */
+        produce_raw(k, "\x00\x00\x00\x03\xe7\x02", 6);  /* unknown id 999 */
+        encode_json(reg, "ChangeRequest", "{\"number\":\"CHG-T\","
+                    "\"sys_updated_on\":1735725600000}", &buf, &len);
+        produce_raw(k, buf, len - 3);                   /* truncated */
+        vg_free(buf);
+        encode_json(reg, "SurveyResponse", "{\"response_id\":\"S1\","
+                    "\"submitted_at\":1735725600000}", &buf, &len);
+        produce_raw(k, buf, len);                       /* wrong schema */
+        vg_free(buf);
+        encode_json(reg, "ChangeRequest", "{\"number\":\"POISON\","
+                    "\"sys_updated_on\":1735725600000}", &buf, &len);
+        produce_raw(k, buf, len);                       /* invalid */
+        vg_free(buf);
+        encode_json(reg, "ChangeRequest", "{\"number\":\"CHG-GOOD\","
+                    "\"sys_updated_on\":1735725600000}", &buf, &len);
+        produce_raw(k, buf, len);                       /* good, after */
+        vg_free(buf);
+        ck_assert_int_eq(vg_kafka_close(k, 10000), 0);
+
+        /* 3. the processor dead-letters six and outputs the two good */
+        pid_t p = spawn_echo("g-bad", itest_path("echo.log"));
+        ck_assert_int_ge(wait_idle("itsm.deadletter", 6, 60), 6);
+        ck_assert_int_ge(wait_idle("itsm.changes.scored", 2, 30), 2);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+
+        ck_assert_int_eq(itest_consume("itsm.changes.scored", out), 2);
+        ck_assert(itest_file_contains(out, "CHG-GOOD"));
+        ck_assert(itest_file_contains(out, "CHG-JSON-OK"));
+        ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 6);
+        ck_assert(itest_file_contains(dlq, "\"error_class\":\"DECODE\""));
+        ck_assert(itest_file_contains(dlq, "magic byte"));
+        ck_assert(itest_file_contains(dlq, "unknown schema id 999"));
+        ck_assert(itest_file_contains(dlq, "\"error_class\":\"SCHEMA\""));
+        ck_assert(itest_file_contains(dlq, "\"error_class\":\"VALIDATION\""));
+        ck_assert(itest_file_contains(dlq, "\"source_topic\":\"itsm.changes\""));
+        ck_assert(itest_file_contains(dlq, "\"processor\":\"vigie-test-echo\""));
+        vg_avro_registry_destroy(reg);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+static Suite *pipeline_suite(void)
+{
+        Suite *s = suite_create("pipeline");
+        struct {
+                const char *name;
+                const TTest *test;
+        } cases[] = {
+                {"roundtrip", test_roundtrip_100k},
+                {"group", test_group_split_and_rebalance},
+                {"sigkill", test_sigkill_restart},
+                {"redis_restart", test_redis_restart},
+                {"bad_input", test_bad_input_deadletters},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                TCase *tc = tcase_create(cases[i].name);
+                tcase_set_timeout(tc, 300);
+                tcase_add_test(tc, cases[i].test);
+                suite_add_tcase(s, tc);
+        }
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr = srunner_create(pipeline_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,158 @@
+/**
+ * @file vg_itest.c
+ * @brief Integration test helpers (see vg_itest.h).
+ */
+#include "vg_itest.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *itest_bin(const char *name)
+{
+        const char *dir = getenv("VG_BIN_DIR");
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s/%s", dir ? dir : ".", name);
+        return strdup(buf); /* tests are short-lived: never freed */
+}
+
+const char *itest_path(const char *name)
+{
+        static char dir[512];
+        char buf[1024];
+        if (!dir[0]) {
+                const char *base = getenv("VG_SERVICES_DIR");
+                snprintf(dir, sizeof(dir), "%s/itest.%d",
+                         base ? base : "/tmp", (int)getpid());
+                mkdir(dir, 0700);
+        }
+        snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+        return strdup(buf); /* tests are short-lived: never freed */
+}
+
+pid_t itest_spawn(char *const argv[], const char *log)
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (log) {
+                        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND,
+                                      0644);
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                        close(fd);
+                }
+                execv(argv[0], argv);
+                perror(argv[0]);
+                _exit(127);
+        }
+        return pid;
+}
+
+static int itest_status(int status)
+{
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return -1;
+}
+
+int itest_run(char *const argv[], const char *log)
+{
+        int status;
+        pid_t pid = itest_spawn(argv, log);
+        if (pid < 0 || waitpid(pid, &status, 0) != pid)
+                return -1;
+        return itest_status(status);
+}
+
+int itest_stop(pid_t pid, int sig)
+{
+        int status;
+        kill(pid, sig);
+        if (waitpid(pid, &status, 0) != pid)
+                return -1;
+        return itest_status(status);
+}
+
+long itest_count_lines(const char *path)
+{
+        FILE *fp = fopen(path, "r");
+        long n   = 0;
+        int c;
+        if (!fp)
+                return 0;
+        while ((c = getc(fp)) != EOF)
+                n += c == '\n';
+        fclose(fp);
+        return n;
+}
+
+int itest_file_contains(const char *path, const char *needle)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        int found  = 0;
+        FILE *fp   = fopen(path, "r");
+        if (!fp)
+                return 0;
+        while (!found && getline(&line, &cap, fp) != -1)
+                found = strstr(line, needle) != NULL;
+        free(line);
+        fclose(fp);
+        return found;
+}
+
+long itest_consume(const char *topic, const char *out)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "consume", "-t",
+                        (char *)topic, "-o", (char *)out, NULL};
+        if (itest_run(argv, itest_path("consume.log")) > 1)
+                return -1;
+        return itest_count_lines(out);
+}
+
+double itest_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long itest_end_offsets(const char *topic)
+{
+        const char *out = itest_path("topics.out");
+        char *argv[]    = {(char *)itest_bin("vigie-ctl"), "-b",
+                           getenv("VG_BOOTSTRAP"), "topics", (char *)topic,
+                           NULL};
+        char line[512], name[256];
+        long parts, sum = -1;
+        unlink(out);
+        if (itest_run(argv, out) != 0)
+                return -1;
+        FILE *fp = fopen(out, "r");
+        while (fp && fgets(line, sizeof(line), fp))
+                if (sscanf(line, "%255s %ld %ld", name, &parts, &sum) == 3 &&
+                    !strcmp(name, topic))
+                        break;
+        if (fp)
+                fclose(fp);
+        return sum;
+}
+
+long itest_wait_count(const char *topic, long n, double timeout_s)
+{
+        double t0 = itest_now();
+        long have = 0;
+        while ((have = itest_end_offsets(topic)) < n &&
+               itest_now() - t0 < timeout_s)
+                usleep(200 * 1000);
+        return have;
+}

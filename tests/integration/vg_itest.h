@@ -1,0 +1,51 @@
+/**
+ * @file vg_itest.h
+ * @brief Helpers for integration tests that drive vigie's programs as
+ *        separate processes against the broker and Redis started by
+ *        tests/run_with_services.sh (VG_BOOTSTRAP, VG_REDIS_PORT).
+ */
+#ifndef VG_ITEST_H
+#define VG_ITEST_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/** @returns the path of program \p name in VG_BIN_DIR (never freed). */
+const char *itest_bin(const char *name);
+
+/** @returns a per-process scratch directory + "/" + \p name (never
+ *           freed). */
+const char *itest_path(const char *name);
+
+/** @brief Runs argv (NULL-terminated), stdout/stderr to \p log (or
+ *         inherited with NULL). @returns the exit status, or -1. */
+int itest_run(char *const argv[], const char *log);
+
+/** @brief Starts argv in the background. @returns its pid. */
+pid_t itest_spawn(char *const argv[], const char *log);
+
+/** @brief Sends \p sig to \p pid and reaps it. @returns exit status, or
+ *         128+signal when killed. */
+int itest_stop(pid_t pid, int sig);
+
+/** @returns the number of lines of \p path (0 if missing). */
+long itest_count_lines(const char *path);
+
+/** @returns 1 if file \p path contains \p needle. */
+int itest_file_contains(const char *path, const char *needle);
+
+/** @brief Reads all of \p topic into \p out as JSON Lines (vigie-ctl
+ *         consume). @returns the record count, or -1. */
+long itest_consume(const char *topic, const char *out);
+
+/** @returns the monotonic time in seconds. */
+double itest_now(void);
+
+/** @brief Polls \p topic until it holds at least \p n records or
+ *         \p timeout_s passes. @returns the count reached. */
+long itest_wait_count(const char *topic, long n, double timeout_s);
+
+/** @returns the sum of end offsets of \p topic (vigie-ctl topics). */
+long itest_end_offsets(const char *topic);
+
+#endif /* VG_ITEST_H */
