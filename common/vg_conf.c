@@ -98,6 +98,53 @@ static const vg_conf_prop_t vg_conf_props[] = {
          "stats interval (for node_exporter's textfile collector)."},
         {ALL, "checkpoint.interval.ms", VG_C_INT, "30000", 1000, 3600000,
          NULL, "How often model state is checkpointed to Redis."},
+        /* vigie-change */
+        {CHG, "change.band.medium", VG_C_DBL, "0.15", 0, 1, NULL,
+         "p_failure from which a change is MEDIUM risk (below: LOW)."},
+        {CHG, "change.band.high", VG_C_DBL, "0.30", 0, 1, NULL,
+         "p_failure from which a change is HIGH risk."},
+        {CHG, "change.band.critical", VG_C_DBL, "0.50", 0, 1, NULL,
+         "p_failure from which a change is CRITICAL risk."},
+        {CHG, "change.alert.band", VG_C_ENUM, "HIGH", 0, 0,
+         "MEDIUM,HIGH,CRITICAL",
+         "Alert (itsm.alerts, kind RISKY_CHANGE) from this band up, once "
+         "per change and band."},
+        {CHG, "change.team.window.days", VG_C_INT, "90", 1, 3650, NULL,
+         "Event-time window of a team's change record "
+         "(team_changes_90d, team_failure_rate_90d)."},
+        {CHG, "change.ci.window.days", VG_C_INT, "90", 1, 3650, NULL,
+         "Event-time window of a CI's failed changes (ci_failures_90d)."},
+        {CHG, "change.incident.window.days", VG_C_INT, "30", 1, 3650, NULL,
+         "Event-time window of incidents on a CI (ci_incidents_30d), as "
+         "written by the incident processor."},
+        {CHG, "change.hash.bits", VG_C_INT, "20", 10, 26, NULL,
+         "Feature hashing: 2^bits weights in the logistic model."},
+        {CHG, "change.ftrl.alpha", VG_C_DBL, "0.1", 1e-6, 10, NULL,
+         "FTRL-Proximal learning rate scale."},
+        {CHG, "change.ftrl.l1", VG_C_DBL, "0.5", 0, 100, NULL,
+         "FTRL-Proximal L1 strength (sparsity)."},
+        {CHG, "change.ftrl.l2", VG_C_DBL, "1.0", 0, 100, NULL,
+         "FTRL-Proximal L2 strength."},
+        {CHG, "change.cluster.radius", VG_C_DBL, "0.75", 0.01, 2, NULL,
+         "Cosine distance beyond which a change opens a new cluster of "
+         "similar changes."},
+        {CHG, "change.cluster.max", VG_C_INT, "64", 1, 1024, NULL,
+         "Maximum number of clusters of similar changes."},
+        {CHG, "change.features.ttl.days", VG_C_INT, "180", 1, 3650, NULL,
+         "How long the features of a scored change are kept in Redis for "
+         "learning when its outcome arrives."},
+        {CHG, "change.model.key", VG_C_STR, "change", 0, 0, NULL,
+         "Redis id of the model checkpoint (vigie:model:<id>:snapshot). "
+         "Give instances that must not share a checkpoint their own."},
+        {CHG, "change.rule.*", VG_C_LIST, NULL, 0, 0, NULL,
+         "Recommendation rules, applied in order: change.rule.N = "
+         "CONDITION => SENTENCE. CONDITION: terms joined by '&', each "
+         "FIELD OP VALUE (OP: = != < <= > >=) or a bare flag; SENTENCE "
+         "may use {field}. Fields: type, category, band, p_failure, "
+         "night, weekend, lead_hours, duration_hours, backout_plan, "
+         "test_plan, team_failure_rate_90d, team_changes_90d, "
+         "ci_failures_90d, ci_incidents_30d, collisions. Empty: the "
+         "built-in rules (see processors/change_risk/chg_rules.c)."},
 };
 
 #define VG_CONF_NPROPS (sizeof(vg_conf_props) / sizeof(vg_conf_props[0]))

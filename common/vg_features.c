@@ -238,14 +238,20 @@ int vg_contrib_offer(vg_contrib_t *top, int *n, int k, double contrib,
 
 /* ---- reverse dictionary ----------------------------------------------- */
 
-typedef struct {
-        uint32_t slot_p1; /* slot + 1, 0 = empty */
-        char name[VG_FEATURES_NAME_MAX - 4];
-} featdict_entry_t;
+#define FEATDICT_NAME_SIZE (VG_FEATURES_NAME_MAX - 4)
+/* A resident that turns a candidate away loses this fraction of its score,
+ * so an entry whose feature stopped mattering is eventually replaced. */
+#define FEATDICT_AGING 0.875f
 
+/* Direct-mapped. The keys and scores are kept apart from the names so that
+ * the check "is this slot already here, or does it beat the resident?" reads
+ * 8 bytes of a small hot array; the 60-byte names are only written on
+ * admission. */
 struct vg_featdict_s {
-        size_t cap; /* power of 2 */
-        featdict_entry_t *e;
+        size_t cap;       /* power of 2 */
+        uint32_t *key;    /* slot + 1, 0 = empty */
+        float *score;     /* |weight| when last offered (0: unweighted) */
+        char (*name)[FEATDICT_NAME_SIZE];
 };
 
 vg_featdict_t *vg_featdict_new(size_t cap)
@@ -255,7 +261,9 @@ vg_featdict_t *vg_featdict_new(size_t cap)
         d->cap = 1;
         while (d->cap < cap)
                 d->cap <<= 1;
-        d->e = vg_calloc(d->cap, sizeof(*d->e));
+        d->key   = vg_calloc(d->cap, sizeof(*d->key));
+        d->score = vg_calloc(d->cap, sizeof(*d->score));
+        d->name  = vg_calloc(d->cap, sizeof(*d->name));
         return d;
 }
 
@@ -263,7 +271,9 @@ void vg_featdict_destroy(vg_featdict_t *d)
 {
         if (!d)
                 return;
-        vg_free(d->e);
+        vg_free(d->key);
+        vg_free(d->score);
+        vg_free(d->name);
         vg_free(d);
 }
 
@@ -272,20 +282,27 @@ static inline size_t dict_pos(const vg_featdict_t *d, uint32_t slot)
         return (size_t)(vg_hash_mix64(slot) & (d->cap - 1));
 }
 
+static void dict_set(vg_featdict_t *d, size_t pos, uint32_t slot,
+                     const char *name, float score)
+{
+        size_t n = strnlen(name, FEATDICT_NAME_SIZE - 1);
+
+        d->key[pos]   = slot + 1;
+        d->score[pos] = score;
+        memcpy(d->name[pos], name, n);
+        d->name[pos][n] = '\0';
+}
+
 void vg_featdict_put(vg_featdict_t *d, uint32_t slot, const char *name)
 {
-        featdict_entry_t *e;
-        size_t n;
+        size_t pos;
 
         if (!name)
                 return;
-        e = &d->e[dict_pos(d, slot)];
-        if (e->slot_p1 == slot + 1)
+        pos = dict_pos(d, slot);
+        if (d->key[pos] == slot + 1)
                 return;
-        e->slot_p1 = slot + 1;
-        n          = strnlen(name, sizeof(e->name) - 1);
-        memcpy(e->name, name, n);
-        e->name[n] = '\0';
+        dict_set(d, pos, slot, name, 0.0f);
 }
 
 void vg_featdict_remember(vg_featdict_t *d, const vg_features_t *x)
@@ -294,15 +311,36 @@ void vg_featdict_remember(vg_featdict_t *d, const vg_features_t *x)
                 vg_featdict_put(d, x->slots[i], vg_features_name(x, i));
 }
 
+void vg_featdict_remember_weighted(vg_featdict_t *d, const vg_features_t *x,
+                                   const double *w)
+{
+        for (int i = 0; i < x->nnz; i++) {
+                uint32_t slot = x->slots[i];
+                float s       = (float)fabs(w[i]);
+                size_t pos;
+
+                if (s == 0.0f || x->name_off[i] < 0)
+                        continue;
+                pos = dict_pos(d, slot);
+                if (d->key[pos] == slot + 1)
+                        d->score[pos] = s; /* refresh */
+                else if (d->key[pos] == 0 || s >= d->score[pos])
+                        dict_set(d, pos, slot, x->names + x->name_off[i], s);
+                else
+                        d->score[pos] *= FEATDICT_AGING;
+        }
+}
+
 const char *vg_featdict_lookup(const vg_featdict_t *d, uint32_t slot)
 {
-        const featdict_entry_t *e = &d->e[dict_pos(d, slot)];
-        return e->slot_p1 == slot + 1 ? e->name : NULL;
+        size_t pos = dict_pos(d, slot);
+        return d->key[pos] == slot + 1 ? d->name[pos] : NULL;
 }
 
 size_t vg_featdict_memory(const vg_featdict_t *d)
 {
-        return sizeof(*d) + d->cap * sizeof(*d->e);
+        return sizeof(*d) + d->cap * (sizeof(*d->key) + sizeof(*d->score) +
+                                      sizeof(*d->name));
 }
 
 void vg_featdict_write(const vg_featdict_t *d, vg_snap_writer_t *sw)
@@ -310,14 +348,14 @@ void vg_featdict_write(const vg_featdict_t *d, vg_snap_writer_t *sw)
         uint32_t used = 0;
 
         for (size_t i = 0; i < d->cap; i++)
-                used += d->e[i].slot_p1 != 0;
+                used += d->key[i] != 0;
         vg_snap_put_u64(sw, d->cap);
         vg_snap_put_u32(sw, used);
         for (size_t i = 0; i < d->cap; i++) {
-                if (!d->e[i].slot_p1)
+                if (!d->key[i])
                         continue;
-                vg_snap_put_u32(sw, d->e[i].slot_p1 - 1);
-                vg_snap_put_str(sw, d->e[i].name);
+                vg_snap_put_u32(sw, d->key[i] - 1);
+                vg_snap_put_str(sw, d->name[i]);
         }
 }
 
@@ -338,12 +376,11 @@ vg_featdict_t *vg_featdict_read(vg_snap_reader_t *sr)
         for (uint32_t i = 0; i < used && vg_snap_ok(sr); i++) {
                 uint32_t slot = vg_snap_get_u32(sr);
                 char *name    = vg_snap_get_str(sr);
-                featdict_entry_t *e;
                 if (!name)
                         break;
-                e          = &d->e[dict_pos(d, slot)];
-                e->slot_p1 = slot + 1;
-                snprintf(e->name, sizeof(e->name), "%s", name);
+                /* Scores are not saved: restored entries start at 0 and
+                 * give way to the first weighted candidate. */
+                dict_set(d, dict_pos(d, slot), slot, name, 0.0f);
                 vg_free(name);
         }
         if (!vg_snap_ok(sr)) {

@@ -116,6 +116,16 @@ vg_featdict_t *vg_featdict_new(size_t cap);
 void vg_featdict_destroy(vg_featdict_t *d);
 /** @brief Records the names \p x carries (last writer wins per entry). */
 void vg_featdict_remember(vg_featdict_t *d, const vg_features_t *x);
+/**
+ * @brief Records the names \p x carries, keeping the most important ones:
+ *        feature i is weighted by |\p w[i]| (nnz entries; 0 = skip it), an
+ *        entry is replaced only by a candidate at least as heavy as its
+ *        resident, and a resident that turns a candidate away decays, so
+ *        stale entries eventually give way. Cheap when nothing changes (no
+ *        name is touched): models call it from their learn path.
+ */
+void vg_featdict_remember_weighted(vg_featdict_t *d, const vg_features_t *x,
+                                   const double *w);
 /** @brief Records \p name (may be NULL: no-op) for \p slot. */
 void vg_featdict_put(vg_featdict_t *d, uint32_t slot, const char *name);
 /** @returns the last name seen for \p slot, or NULL (borrowed). */

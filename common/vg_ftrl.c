@@ -142,8 +142,12 @@ void vg_ftrl_set_dense_name(vg_ftrl_t *m, int i, const char *name)
 static inline double coord_weight(const vg_ftrl_t *m, const ftrl_coord_t *k,
                                   double l1, double l2)
 {
-        /* Branch-free: whether |z| <= l1 is unpredictable per feature. */
-        return -copysign(fmax(fabs(k->z) - l1, 0.0), k->z) /
+        /* Branch-free: whether |z| <= l1 is unpredictable per feature.
+         * (a ternary, not fmax(): that is a libm call without -ffast-math) */
+        double a = fabs(k->z) - l1;
+
+        a = a > 0.0 ? a : 0.0;
+        return -copysign(a, k->z) /
                ((m->conf.beta + k->sn) * m->inv_alpha + l2);
 }
 
@@ -234,13 +238,11 @@ void vg_ftrl_learn(vg_ftrl_t *m, const vg_features_t *x, int y)
         m->bias_w = coord_weight(m, &m->bias, 0.0, 0.0);
 
         /* Names of features that carry a weight (the only ones an
-         * explanation shows), sampled 1 learn in 4: a cold dictionary entry
-         * costs a cache miss and a copy; frequent features get in anyway. */
+         * explanation shows), sampled 1 learn in 4: the dictionary keeps the
+         * heaviest per entry and touches a name only when it admits one, so
+         * frequent, heavy features get in and stay. */
         if (m->dict && (m->n_learned & 3) == 0)
-                for (int i = 0; i < nnz; i++)
-                        if (m->scratch[i] != 0.0)
-                                vg_featdict_put(m->dict, slots[i],
-                                                vg_features_name(x, i));
+                vg_featdict_remember_weighted(m->dict, x, m->scratch);
         m->n_learned++;
         m->last_x = NULL; /* weights changed */
 }

@@ -145,6 +145,33 @@ static void vg_kafka_part_detach(vg_kafka_part_t *p, int force)
         p->eof            = 0;
 }
 
+/* One acknowledgement of \p in (a delivery or a release). */
+static void vg_kafka_input_ack(vg_kafka_t *k, vg_kafka_input_t *in)
+{
+        if (--in->pending > 0)
+                return;
+        if (!in->part) {
+                vg_free(in); /* orphan of a revoked partition */
+                return;
+        }
+        if (in->done && in->part->head == in)
+                vg_kafka_part_advance(k, in->part);
+}
+
+vg_kafka_input_t *vg_kafka_hold(vg_kafka_t *k, vg_kafka_rec_t *rec)
+{
+        (void)k;
+        if (rec->in)
+                rec->in->pending++;
+        return rec->in;
+}
+
+void vg_kafka_release(vg_kafka_t *k, vg_kafka_input_t *in)
+{
+        if (in)
+                vg_kafka_input_ack(k, in);
+}
+
 static void vg_kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                            void *opaque)
 {
@@ -167,16 +194,8 @@ static void vg_kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 return; /* the input stays pending: its offset never moves */
         }
         k->st.delivered++;
-        if (!in)
-                return;
-        if (--in->pending > 0)
-                return;
-        if (!in->part) {
-                vg_free(in); /* orphan of a revoked partition */
-                return;
-        }
-        if (in->done && in->part->head == in)
-                vg_kafka_part_advance(k, in->part);
+        if (in)
+                vg_kafka_input_ack(k, in);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -97,6 +97,17 @@ vg_err_t vg_kafka_produce(vg_kafka_t *k, vg_kafka_rec_t *rec,
  */
 void vg_kafka_rec_done(vg_kafka_t *k, vg_kafka_rec_t *rec);
 
+/**
+ * @brief Holds \p rec's offset back until vg_kafka_release() (e.g. until
+ *        side effects that failed are retried): counts as one more
+ *        output to acknowledge. Call before vg_kafka_rec_done().
+ * @returns the token to release.
+ */
+vg_kafka_input_t *vg_kafka_hold(vg_kafka_t *k, vg_kafka_rec_t *rec);
+
+/** @brief Releases a hold: the offset may move once all else is done. */
+void vg_kafka_release(vg_kafka_t *k, vg_kafka_input_t *in);
+
 /** @brief Serves delivery reports for up to \p timeout_ms. */
 void vg_kafka_poll(vg_kafka_t *k, int timeout_ms);
 

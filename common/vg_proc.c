@@ -60,6 +60,25 @@ const char *vg_proc_name(const vg_proc_t *p) { return p->def->name; }
 const char *vg_proc_output_topic(const vg_proc_t *p) { return p->out_topic; }
 int vg_proc_bootstrapping(const vg_proc_t *p) { return p->bootstrapping; }
 
+vg_proc_hold_t *vg_proc_hold(vg_proc_t *p, vg_proc_rec_t *rec)
+{
+        if (p->bootstrapping || !rec->kr.in)
+                return NULL;
+        return vg_kafka_hold(p->k, &rec->kr);
+}
+
+void vg_proc_release(vg_proc_t *p, vg_proc_hold_t *h)
+{
+        if (h && p->k)
+                vg_kafka_release(p->k, h);
+}
+
+int vg_proc_stopping(const vg_proc_t *p)
+{
+        (void)p;
+        return vg_proc_stop != 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Outputs                                                                */
 
@@ -545,12 +564,13 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
         rc = vg_proc_loop(&p);
 
         vg_info("proc", "draining: flushing outputs, committing offsets");
+        vg_proc_stop = 1; /* for def->checkpoint: this is the last one */
+        if (def->checkpoint)
+                def->checkpoint(p.st, &p);
         if (vg_kafka_close(p.k, (int)vg_conf_get_int(p.conf,
                                                      "flush.timeout.ms")))
                 rc = -1;
         p.k = NULL;
-        if (def->checkpoint)
-                def->checkpoint(p.st, &p);
         vg_proc_stats_line(&p, vg_proc_now_ms());
         if (def->report)
                 def->report(p.st, &p, stderr);

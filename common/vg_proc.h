@@ -76,6 +76,22 @@ vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
                       vg_avro_schema_t *sch, avro_value_t *val,
                       const char *key, int64_t timestamp_ms);
 
+/** A held offset (see vg_proc_hold()). */
+typedef struct vg_kafka_input_s vg_proc_hold_t;
+
+/**
+ * @brief Keeps \p rec's offset from being committed until
+ *        vg_proc_release(): for side effects (Redis writes) that are
+ *        retried after process() returned. NULL in bootstrap mode.
+ */
+vg_proc_hold_t *vg_proc_hold(vg_proc_t *p, vg_proc_rec_t *rec);
+
+/** @brief Releases a hold from vg_proc_hold(). NULL is allowed. */
+void vg_proc_release(vg_proc_t *p, vg_proc_hold_t *h);
+
+/** @returns non-zero once SIGTERM/SIGINT asked the processor to stop. */
+int vg_proc_stopping(const vg_proc_t *p);
+
 /**
  * @brief Sends \p rec to the dead-letter topic with \p error_class
  *        (VG_DLQ_*) and a printf-style reason, logs it, marks rec->dead.

@@ -123,6 +123,12 @@ void vg_snap_put_f32v(vg_snap_writer_t *sw, const float *v, size_t n)
         }
 }
 
+void vg_snap_put_bytes(vg_snap_writer_t *sw, const void *buf, size_t len)
+{
+        vg_snap_put_u64(sw, (uint64_t)len);
+        memcpy(sw_reserve(sw, len), buf, len);
+}
+
 void vg_snap_put_str(vg_snap_writer_t *sw, const char *s)
 {
         size_t n;
@@ -313,6 +319,17 @@ int vg_snap_get_f64v(vg_snap_reader_t *sr, double *v, size_t n)
                 memcpy(&v[i], &bits, 8);
         }
         return 1;
+}
+
+const void *vg_snap_get_bytes(vg_snap_reader_t *sr, size_t *lenp)
+{
+        uint64_t n = vg_snap_get_u64(sr);
+        const unsigned char *p;
+
+        if (!vg_snap_ok(sr) || n > SIZE_MAX || !(p = sr_take(sr, (size_t)n)))
+                return NULL;
+        *lenp = (size_t)n;
+        return p;
 }
 
 int vg_snap_get_f32v(vg_snap_reader_t *sr, float *v, size_t n)

@@ -38,6 +38,7 @@ typedef enum {
         VG_SNAP_KIND_KMEANS  = 3,
         VG_SNAP_KIND_TEXT    = 4,
         VG_SNAP_KIND_PREQ    = 5,
+        VG_SNAP_KIND_CHANGE  = 10, /**< vigie-change: its models together */
         VG_SNAP_KIND_TEST    = 99, /**< for unit tests */
 } vg_snap_kind_t;
 
@@ -61,6 +62,9 @@ void vg_snap_put_i64(vg_snap_writer_t *sw, int64_t v);
 void vg_snap_put_f64(vg_snap_writer_t *sw, double v);
 void vg_snap_put_f64v(vg_snap_writer_t *sw, const double *v, size_t n);
 void vg_snap_put_f32v(vg_snap_writer_t *sw, const float *v, size_t n);
+/** @brief Writes \p len raw bytes, length-prefixed (e.g. a nested
+ *         snapshot). */
+void vg_snap_put_bytes(vg_snap_writer_t *sw, const void *buf, size_t len);
 /** @brief Writes a length-prefixed string; \p s may be NULL. */
 void vg_snap_put_str(vg_snap_writer_t *sw, const char *s);
 
@@ -108,6 +112,12 @@ double vg_snap_get_f64(vg_snap_reader_t *sr);
 /** @returns 1 if \p n doubles were read into \p v, else 0. */
 int vg_snap_get_f64v(vg_snap_reader_t *sr, double *v, size_t n);
 int vg_snap_get_f32v(vg_snap_reader_t *sr, float *v, size_t n);
+/**
+ * @brief Reads bytes written by vg_snap_put_bytes().
+ * @returns a pointer into the snapshot (borrowed, valid as long as its
+ *          buffer) and their count in \p *lenp, or NULL on error.
+ */
+const void *vg_snap_get_bytes(vg_snap_reader_t *sr, size_t *lenp);
 /**
  * @returns a copy of the string (caller frees with vg_free()), or NULL for
  *          a NULL string or on error.

@@ -28,7 +28,11 @@ void ctl_gen_usage(FILE *fp)
                 "  -T, --truth FILE     the hidden truth (changes: "
                 "number,p_true,failed)\n"
                 "  -l, --late F         fraction of late records (default "
-                "0.01)\n");
+                "0.01)\n"
+                "  -m, --slim-updates   update and close records carry only "
+                "the fields that\n"
+                "                       changed (default: full records, as "
+                "a ServiceNow export)\n");
 }
 
 static FILE *ctl_gen_open(const char *path)
@@ -51,6 +55,7 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv)
                 {"out", required_argument, 0, 'o'},
                 {"truth", required_argument, 0, 'T'},
                 {"late", required_argument, 0, 'l'},
+                {"slim-updates", no_argument, 0, 'm'},
                 {0, 0, 0, 0},
         };
         vg_gen_opts_t o;
@@ -59,13 +64,14 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv)
         int c, rc = 1;
 
         vg_gen_opts_init(&o);
+        o.full_updates = 1;
         if (argc < 2 || argv[1][0] == '-') {
                 ctl_gen_usage(stderr);
                 return 2;
         }
         const char *kind = argv[1];
         optind           = 2;
-        while ((c = getopt_long(argc, argv, "n:s:S:o:T:l:", opts, NULL)) !=
+        while ((c = getopt_long(argc, argv, "n:s:S:o:T:l:m", opts, NULL)) !=
                -1) {
                 switch (c) {
                 case 'n': o.count = atoll(optarg); break;
@@ -81,6 +87,7 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv)
                 case 'o': out = optarg; break;
                 case 'T': truth = optarg; break;
                 case 'l': o.late_fraction = atof(optarg); break;
+                case 'm': o.full_updates = 0; break;
                 default: ctl_gen_usage(stderr); return 2;
                 }
         }

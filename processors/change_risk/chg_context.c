@@ -1,0 +1,401 @@
+/**
+ * @file chg_context.c
+ * @brief Change context in Redis (see chg_context.h).
+ */
+#include "chg_context.h"
+#include "vg_log.h"
+#include "vg_mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHG_DAY_MS 86400000LL
+
+/* One batch of writes waiting for Redis, with the holds it releases. */
+typedef struct chg_pending_s {
+        struct chg_pending_s *next;
+        vg_redis_batch_t *b;
+        vg_proc_hold_t **holds;
+        int nholds;
+} chg_pending_t;
+
+static void chg_pending_free(chg_pending_t *pe);
+
+/** Reply indexes of one event's reads. */
+typedef struct chg_reads_s {
+        size_t team_changes, team_failed, ci_failures, ci_incidents;
+        size_t open, features, alerts;
+} chg_reads_t;
+
+struct chg_store_s {
+        vg_redis_t *r;
+        vg_redis_batch_t *rd, *wr;
+        chg_reads_t *idx;
+        int idx_cap;
+        int64_t team_ms, ci_ms, inc_ms;
+        int64_t features_ttl_s;
+        const char *model_id;
+        struct chg_pending_s *backlog, *backlog_tail;
+        int nbacklog;
+        int warned;
+};
+
+chg_store_t *chg_store_new(vg_redis_t *r, const vg_conf_t *conf)
+{
+        chg_store_t *s = vg_calloc(1, sizeof(*s));
+        s->r           = r;
+        s->rd          = vg_redis_batch_new();
+        s->wr          = vg_redis_batch_new();
+        s->team_ms = vg_conf_get_int(conf, "change.team.window.days") *
+                     CHG_DAY_MS;
+        s->ci_ms = vg_conf_get_int(conf, "change.ci.window.days") * CHG_DAY_MS;
+        s->inc_ms = vg_conf_get_int(conf, "change.incident.window.days") *
+                    CHG_DAY_MS;
+        s->features_ttl_s =
+                vg_conf_get_int(conf, "change.features.ttl.days") * 86400;
+        s->model_id = vg_conf_get_str(conf, "change.model.key");
+        return s;
+}
+
+void chg_store_destroy(chg_store_t *s)
+{
+        if (!s)
+                return;
+        vg_redis_batch_destroy(s->rd);
+        vg_redis_batch_destroy(s->wr);
+        while (s->backlog) {
+                struct chg_pending_s *pe = s->backlog;
+                s->backlog               = pe->next;
+                chg_pending_free(pe);
+        }
+        vg_free(s->idx);
+        vg_free(s);
+}
+
+static const char *chg_key(chg_store_t *s, char *buf, size_t size,
+                           const char *kind, const char *id, const char *what)
+{
+        vg_redis_key(s->r, buf, size, kind, id, what);
+        return buf;
+}
+
+/* Queues the reads of one event. */
+static void chg_queue_reads(chg_store_t *s, const chg_event_t *ev,
+                            chg_reads_t *ix)
+{
+        char k[512];
+        int64_t t  = ev->event_time;
+        ix->team_changes = vg_redis_batch_window_count(
+                s->rd, chg_key(s, k, sizeof(k), "team", ev->group, "changes"),
+                t - s->team_ms, t);
+        ix->team_failed = vg_redis_batch_window_count(
+                s->rd, chg_key(s, k, sizeof(k), "team", ev->group, "failed"),
+                t - s->team_ms, t);
+        ix->ci_failures = vg_redis_batch_window_count(
+                s->rd, chg_key(s, k, sizeof(k), "ci", ev->ci, "failed"),
+                t - s->ci_ms, t);
+        ix->ci_incidents = vg_redis_batch_window_count(
+                s->rd, chg_key(s, k, sizeof(k), "ci", ev->ci, "incidents"),
+                t - s->inc_ms, t);
+        ix->open = vg_redis_batch_hgetall(
+                s->rd, chg_key(s, k, sizeof(k), "ci", ev->ci, "open"));
+        ix->features = vg_redis_batch_blob_get(
+                s->rd, chg_key(s, k, sizeof(k), "chg", ev->number, "features"));
+        ix->alerts = vg_redis_batch_hgetall(
+                s->rd, chg_key(s, k, sizeof(k), "chg", ev->number, "alerts"));
+}
+
+static long long chg_int(const chg_store_t *s, size_t idx)
+{
+        const vg_redis_reply_t *rep = vg_redis_batch_reply(s->rd, idx);
+        return vg_redis_reply_type(rep) == VG_REDIS_R_INT
+                       ? vg_redis_reply_int(rep)
+                       : 0;
+}
+
+/* Open changes on the CI whose planned window overlaps \p ev's. */
+static void chg_collisions(const chg_store_t *s, const chg_event_t *ev,
+                           size_t idx, chg_ctx_t *ctx)
+{
+        const vg_redis_reply_t *rep = vg_redis_batch_reply(s->rd, idx);
+        size_t n = vg_redis_reply_nelem(rep);
+        if (ev->start_date < 0 || ev->end_date < 0 || !*ev->ci)
+                return;
+        for (size_t i = 0; i + 1 < n; i += 2) {
+                size_t flen;
+                const char *field = vg_redis_reply_str(
+                        vg_redis_reply_elem(rep, i), &flen);
+                const char *val = vg_redis_reply_str(
+                        vg_redis_reply_elem(rep, i + 1), NULL);
+                long long st, en;
+                if (!field || !val || sscanf(val, "%lld,%lld", &st, &en) != 2)
+                        continue;
+                if (flen == strlen(ev->number) &&
+                    !memcmp(field, ev->number, flen))
+                        continue;
+                if (st < ev->end_date && ev->start_date < en &&
+                    ctx->ncollisions < CHG_MAX_COLLISIONS) {
+                        snprintf(ctx->collisions[ctx->ncollisions++],
+                                 sizeof(ctx->collisions[0]), "%.*s",
+                                 (int)flen, field);
+                }
+        }
+}
+
+static int chg_band_index(const char *name)
+{
+        static const char *bands[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
+        for (int i = 0; i < 4; i++)
+                if (!strcmp(name, bands[i]))
+                        return i;
+        return -1;
+}
+
+static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
+                         const chg_reads_t *ix, chg_ctx_t *ctx)
+{
+        size_t len;
+        const vg_redis_reply_t *rep;
+
+        ctx->team_changes = chg_int(s, ix->team_changes);
+        ctx->team_failed  = chg_int(s, ix->team_failed);
+        ctx->ci_failures  = chg_int(s, ix->ci_failures);
+        ctx->ci_incidents = chg_int(s, ix->ci_incidents);
+        chg_collisions(s, ev, ix->open, ctx);
+        rep = vg_redis_batch_reply(s->rd, ix->features);
+        const char *blob = vg_redis_reply_str(rep, &len);
+        if (vg_redis_reply_type(rep) == VG_REDIS_R_STRING && blob) {
+                ctx->features     = vg_strndup(blob, len);
+                ctx->features_len = len;
+        }
+        rep = vg_redis_batch_reply(s->rd, ix->alerts);
+        for (size_t i = 0; i + 1 < vg_redis_reply_nelem(rep); i += 2) {
+                const char *band = vg_redis_reply_str(
+                        vg_redis_reply_elem(rep, i), NULL);
+                int b = band ? chg_band_index(band) : -1;
+                if (b >= 0)
+                        ctx->alerted |= 1 << b;
+        }
+}
+
+int chg_store_read(chg_store_t *s, const chg_event_t *evs, chg_ctx_t *ctxs,
+                   int n)
+{
+        char errstr[256];
+        if (n > s->idx_cap) {
+                s->idx     = vg_realloc(s->idx, sizeof(*s->idx) * n);
+                s->idx_cap = n;
+        }
+        vg_redis_batch_reset(s->rd);
+        for (int i = 0; i < n; i++) {
+                memset(&ctxs[i], 0, sizeof(ctxs[i]));
+                chg_queue_reads(s, &evs[i], &s->idx[i]);
+        }
+        if (vg_redis_batch_exec(s->r, s->rd, errstr, sizeof(errstr))) {
+                vg_dbg("change", "context read failed: %s", errstr);
+                for (int i = 0; i < n; i++)
+                        ctxs[i].degraded = 1;
+                return -1;
+        }
+        for (int i = 0; i < n; i++)
+                chg_fill_ctx(s, &evs[i], &s->idx[i], &ctxs[i]);
+        return 0;
+}
+
+void chg_ctx_clear(chg_ctx_t *ctx)
+{
+        vg_free(ctx->features);
+        ctx->features = NULL;
+}
+
+void chg_store_put_features(chg_store_t *s, const chg_event_t *ev,
+                            const void *blob, size_t len)
+{
+        char k[512];
+        vg_redis_batch_blob_set(
+                s->wr, chg_key(s, k, sizeof(k), "chg", ev->number, "features"),
+                blob, len, s->features_ttl_s);
+}
+
+void chg_store_put_open(chg_store_t *s, const chg_event_t *ev)
+{
+        char k[512], v[64];
+        if (!*ev->ci || ev->start_date < 0 || ev->end_date < 0)
+                return;
+        snprintf(v, sizeof(v), "%lld,%lld", (long long)ev->start_date,
+                 (long long)ev->end_date);
+        vg_redis_batch_hset(s->wr,
+                            chg_key(s, k, sizeof(k), "ci", ev->ci, "open"),
+                            ev->number, v, strlen(v));
+}
+
+void chg_store_put_cancel(chg_store_t *s, const chg_event_t *ev)
+{
+        char k[512];
+        if (*ev->ci)
+                vg_redis_batch_hdel(
+                        s->wr, chg_key(s, k, sizeof(k), "ci", ev->ci, "open"),
+                        ev->number);
+}
+
+/* Adds \p number at \p t to a window and trims what fell out of it. */
+static void chg_window_put(chg_store_t *s, const char *kind, const char *id,
+                           const char *what, int64_t t, int64_t keep_ms,
+                           const char *number)
+{
+        char k[512];
+        chg_key(s, k, sizeof(k), kind, id, what);
+        vg_redis_batch_window_add(s->wr, k, t, number);
+        vg_redis_batch_window_trim(s->wr, k, t - 2 * keep_ms);
+}
+
+void chg_store_put_outcome(chg_store_t *s, const chg_event_t *ev)
+{
+        int64_t t = chg_event_outcome_time(ev);
+        chg_store_put_cancel(s, ev); /* no longer open */
+        if (*ev->group) {
+                chg_window_put(s, "team", ev->group, "changes", t, s->team_ms,
+                               ev->number);
+                if (ev->failed)
+                        chg_window_put(s, "team", ev->group, "failed", t,
+                                       s->team_ms, ev->number);
+        }
+        if (*ev->ci) {
+                chg_window_put(s, "ci", ev->ci, "changes", t, s->ci_ms,
+                               ev->number);
+                if (ev->failed)
+                        chg_window_put(s, "ci", ev->ci, "failed", t, s->ci_ms,
+                                       ev->number);
+        }
+}
+
+void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band)
+{
+        static const char *bands[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
+        char k[512], v[32];
+        snprintf(v, sizeof(v), "%lld", (long long)ev->event_time);
+        chg_key(s, k, sizeof(k), "chg", ev->number, "alerts");
+        vg_redis_batch_hset(s->wr, k, bands[band], v, strlen(v));
+        vg_redis_batch_expire(s->wr, k, s->features_ttl_s);
+}
+
+static int chg_exec(chg_store_t *s, vg_redis_batch_t *b)
+{
+        char errstr[256];
+        if (vg_redis_batch_cnt(b) == 0)
+                return 0;
+        if (vg_redis_batch_exec(s->r, b, errstr, sizeof(errstr)) == VG_OK)
+                return 0;
+        if (!s->warned++)
+                vg_warn("change", "feature store: %s: scoring goes on "
+                        "(context_degraded), writes are kept and retried",
+                        errstr);
+        return -1;
+}
+
+static void chg_pending_free(chg_pending_t *pe)
+{
+        vg_redis_batch_destroy(pe->b);
+        vg_free(pe->holds);
+        vg_free(pe);
+}
+
+/* Writes the backlog in order. @returns 0 once it is empty. */
+static int chg_backlog_flush(chg_store_t *s, vg_proc_t *p)
+{
+        while (s->backlog) {
+                chg_pending_t *pe = s->backlog;
+                if (chg_exec(s, pe->b))
+                        return -1;
+                for (int i = 0; i < pe->nholds; i++)
+                        vg_proc_release(p, pe->holds[i]);
+                s->backlog = pe->next;
+                if (!s->backlog)
+                        s->backlog_tail = NULL;
+                s->nbacklog--;
+                chg_pending_free(pe);
+        }
+        if (s->warned) {
+                vg_info("change", "feature store: back, writes caught up");
+                s->warned = 0;
+        }
+        return 0;
+}
+
+static void chg_backlog_push(chg_store_t *s, vg_proc_hold_t **holds,
+                             int nholds)
+{
+        chg_pending_t *pe = vg_calloc(1, sizeof(*pe));
+        pe->b             = s->wr;
+        pe->holds         = vg_malloc(sizeof(*holds) * (nholds + 1));
+        memcpy(pe->holds, holds, sizeof(*holds) * nholds);
+        pe->nholds = nholds;
+        s->wr      = vg_redis_batch_new();
+        if (s->backlog_tail)
+                s->backlog_tail->next = pe;
+        else
+                s->backlog = pe;
+        s->backlog_tail = pe;
+        s->nbacklog++;
+}
+
+int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
+                    int nholds)
+{
+        while (s->nbacklog >= CHG_BACKLOG_MAX && !vg_proc_stopping(p) &&
+               chg_backlog_flush(s, p))
+                usleep(100 * 1000); /* back-pressure */
+        if (chg_backlog_flush(s, p) == 0 && chg_exec(s, s->wr) == 0) {
+                for (int i = 0; i < nholds; i++)
+                        vg_proc_release(p, holds[i]);
+                vg_redis_batch_reset(s->wr);
+                return 0;
+        }
+        chg_backlog_push(s, holds, nholds);
+        return -1;
+}
+
+int chg_store_backlog(const chg_store_t *s)
+{
+        return s->nbacklog;
+}
+
+void chg_store_drain(chg_store_t *s, vg_proc_t *p)
+{
+        if (chg_backlog_flush(s, p) == 0)
+                return;
+        vg_warn("change", "feature store: %d write batch(es) not written; "
+                "their records will be consumed again", s->nbacklog);
+        while (s->backlog) {
+                chg_pending_t *pe = s->backlog;
+                s->backlog        = pe->next;
+                chg_pending_free(pe);
+        }
+        s->backlog_tail = NULL;
+        s->nbacklog     = 0;
+}
+
+int chg_store_save_model(chg_store_t *s, const void *buf, size_t len)
+{
+        char k[512], errstr[256];
+        chg_key(s, k, sizeof(k), "model", s->model_id, "snapshot");
+        if (vg_redis_blob_set(s->r, k, buf, len, 0, errstr,
+                              sizeof(errstr)) != VG_OK) {
+                vg_warn("change", "model checkpoint not saved: %s", errstr);
+                return -1;
+        }
+        return 0;
+}
+
+int chg_store_load_model(chg_store_t *s, void **bufp, size_t *lenp)
+{
+        char k[512], errstr[256];
+        chg_key(s, k, sizeof(k), "model", s->model_id, "snapshot");
+        vg_err_t err = vg_redis_blob_get(s->r, k, bufp, lenp, errstr,
+                                         sizeof(errstr));
+        if (err && err != VG_ERR_NOENT)
+                vg_warn("change", "model checkpoint not read: %s", errstr);
+        return err;
+}

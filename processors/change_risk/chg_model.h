@@ -1,0 +1,95 @@
+/**
+ * @file chg_model.h
+ * @brief The change-risk models: feature extraction, an FTRL logistic
+ *        model of p(failure), text features, and streaming k-means over
+ *        a text embedding for similar past changes; with checkpoints.
+ */
+#ifndef CHG_MODEL_H
+#define CHG_MODEL_H
+
+#include "chg_context.h"
+#include "chg_event.h"
+#include "vg_conf.h"
+#include "vg_features.h"
+#include "vg_preq.h"
+#include "vg_reservoir.h"
+
+typedef struct chg_model_s chg_model_t;
+
+/** Similar past changes found for a change. */
+typedef struct chg_similar_s {
+        int64_t cluster_id;
+        double cluster_failure_rate; /**< among its members with outcomes,
+                                      *   -1 if none yet */
+        int n;
+        struct {
+                char number[48];
+                char close_code[48];
+                double distance;
+        } items[5]; /**< nearest first, only changes with an outcome */
+} chg_similar_t;
+
+/** @returns a new model from the change.* properties, or NULL. */
+chg_model_t *chg_model_new(const vg_conf_t *conf, char *errstr,
+                           size_t errstr_size);
+void chg_model_destroy(chg_model_t *m);
+
+/**
+ * @brief Builds the features of \p ev in its context into \p x (cleared
+ *        first), and its text embedding into the model's buffer.
+ */
+void chg_model_features(chg_model_t *m, const chg_event_t *ev,
+                        const chg_ctx_t *ctx, vg_features_t *x);
+
+/** @returns p(failure) for \p x. */
+double chg_model_predict(chg_model_t *m, const vg_features_t *x);
+
+/** @returns the top \p k factors of the last prediction of \p x. */
+int chg_model_explain(chg_model_t *m, const vg_features_t *x,
+                      vg_contrib_t *out, int k);
+
+/**
+ * @brief Finds similar past changes (embedding of the last
+ *        chg_model_features() call) and, if \p observe, adds \p ev to
+ *        its cluster's members.
+ */
+void chg_model_similar(chg_model_t *m, const chg_event_t *ev, int observe,
+                       chg_similar_t *sim);
+
+/** @brief Learns outcome \p failed for features \p x (test then train),
+ *         and records \p ev's close code among the similar changes. */
+void chg_model_learn(chg_model_t *m, const chg_event_t *ev,
+                     const vg_features_t *x, int failed);
+
+/** @brief Adds \p p (as published) and the outcome to the live metrics
+ *         of published scores. */
+void chg_model_score_outcome(chg_model_t *m, double p, int failed);
+
+/** @returns the evaluator of the model (test then train at learn time). */
+const vg_preq_t *chg_model_preq(const chg_model_t *m);
+/** @returns the evaluator of published scores vs outcomes. */
+const vg_preq_t *chg_model_published_preq(const chg_model_t *m);
+
+/** @returns e.g. "change-ftrl/1 n=12345". */
+const char *chg_model_version(chg_model_t *m);
+
+/** @returns the model's memory in bytes. */
+size_t chg_model_memory(const chg_model_t *m);
+
+/** @name Checkpoints (vg_snapshot envelope). @{ */
+void *chg_model_save(const chg_model_t *m, size_t *lenp);
+/** @brief Replaces the state of \p m. @returns 0, or -1 (m unchanged). */
+int chg_model_restore(chg_model_t *m, const void *buf, size_t len,
+                      char *errstr, size_t errstr_size);
+/** @} */
+
+/** @name Features as scored, stored with the change until its outcome.
+ *  @{ */
+/** @returns "p\\n" then "value\\tname\\n" lines (vg_free()). */
+char *chg_features_encode(const vg_features_t *x, double p, size_t *lenp);
+/** @brief Rebuilds \p x. @returns 0, or -1 on a malformed blob. */
+int chg_features_decode(vg_features_t *x, const char *blob, size_t len,
+                        double *pp);
+/** @} */
+
+#endif /* CHG_MODEL_H */

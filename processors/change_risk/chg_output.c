@@ -1,0 +1,169 @@
+/**
+ * @file chg_output.c
+ * @brief ChangeRisk and Alert records (see chg_output.h).
+ */
+#include "chg_output.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const char *chg_band_name(int band)
+{
+        static const char *names[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
+        return names[band < 0 ? 0 : band > 3 ? 3 : band];
+}
+
+static int chg_is_night_or_weekend(int64_t ms, int *weekend)
+{
+        struct tm tm;
+        time_t t = (time_t)(ms / 1000);
+        gmtime_r(&t, &tm);
+        *weekend = tm.tm_wday == 0 || tm.tm_wday == 6;
+        return tm.tm_hour >= 22 || tm.tm_hour < 5;
+}
+
+void chg_score_facts(const chg_score_t *sc, chg_facts_t *f)
+{
+        const chg_event_t *ev = sc->ev;
+        const chg_ctx_t *ctx  = sc->ctx;
+        int weekend           = 0;
+
+        memset(f, 0, sizeof(*f));
+        f->type      = ev->type;
+        f->category  = ev->category;
+        f->band      = chg_band_name(sc->band);
+        f->p_failure = sc->p;
+        if (ev->start_date >= 0) {
+                f->night   = chg_is_night_or_weekend(ev->start_date, &weekend);
+                f->weekend = weekend;
+        }
+        f->lead_hours = ev->start_date >= 0 && ev->opened_at >= 0
+                                ? (double)(ev->start_date - ev->opened_at) /
+                                          3.6e6
+                                : 1e9;
+        f->duration_hours = ev->start_date >= 0 && ev->end_date >= 0
+                                    ? (double)(ev->end_date -
+                                               ev->start_date) / 3.6e6
+                                    : 0;
+        f->team_failure_rate_90d =
+                ctx->team_changes ? (double)ctx->team_failed /
+                                            (double)ctx->team_changes
+                                  : 0;
+        f->backout_plan     = *ev->backout_plan != '\0';
+        f->test_plan        = *ev->test_plan != '\0';
+        f->team_changes_90d = (double)ctx->team_changes;
+        f->ci_failures_90d  = (double)ctx->ci_failures;
+        f->ci_incidents_30d = (double)ctx->ci_incidents;
+        f->collisions       = ctx->ncollisions;
+}
+
+static void chg_add_factors(avro_value_t *val, const chg_score_t *sc)
+{
+        for (int i = 0; i < sc->nfactors; i++) {
+                avro_value_t el;
+                char name[128];
+                const char *eq;
+                snprintf(name, sizeof(name), "%s", sc->factors[i].name);
+                vg_avro_append(val, "top_factors", &el);
+                if ((eq = strchr(name, '=')) && eq != name) {
+                        name[eq - name] = '\0';
+                        vg_avro_set_str(&el, "value", eq + 1);
+                }
+                vg_avro_set_str(&el, "feature", name);
+                vg_avro_set_double(&el, "contribution",
+                                   sc->factors[i].contrib);
+        }
+}
+
+static void chg_add_similar(avro_value_t *val, const chg_score_t *sc)
+{
+        for (int i = 0; i < sc->sim.n; i++) {
+                avro_value_t el;
+                vg_avro_append(val, "similar", &el);
+                vg_avro_set_str(&el, "number", sc->sim.items[i].number);
+                vg_avro_set_double(&el, "distance",
+                                   sc->sim.items[i].distance);
+                vg_avro_set_str(&el, "close_code",
+                                sc->sim.items[i].close_code);
+        }
+}
+
+static void chg_add_reco(const char *sentence, void *opaque)
+{
+        vg_avro_append_str(opaque, "recommendations", sentence);
+}
+
+vg_err_t chg_output_risk(avro_value_t *val, const chg_score_t *sc,
+                         const chg_rules_t *rules)
+{
+        const chg_ctx_t *ctx = sc->ctx;
+        chg_facts_t facts;
+
+        vg_avro_value_reset(val);
+        vg_avro_set_str(val, "number", sc->ev->number);
+        vg_avro_set_double(val, "p_failure", sc->p);
+        vg_avro_set_enum(val, "risk_band", chg_band_name(sc->band));
+        chg_add_factors(val, sc);
+        vg_avro_set_long(val, "cluster_id", sc->sim.cluster_id);
+        vg_avro_set_double(val, "cluster_failure_rate",
+                           sc->sim.cluster_failure_rate < 0
+                                   ? 0.0
+                                   : sc->sim.cluster_failure_rate);
+        chg_add_similar(val, sc);
+        vg_avro_set_int(val, "team_changes_90d", (int32_t)ctx->team_changes);
+        vg_avro_set_double(val, "team_failure_rate_90d",
+                           ctx->team_changes
+                                   ? (double)ctx->team_failed /
+                                             (double)ctx->team_changes
+                                   : 0.0);
+        vg_avro_set_int(val, "ci_failures_90d", (int32_t)ctx->ci_failures);
+        vg_avro_set_int(val, "ci_incidents_30d", (int32_t)ctx->ci_incidents);
+        for (int i = 0; i < ctx->ncollisions; i++)
+                vg_avro_append_str(val, "collisions", ctx->collisions[i]);
+        chg_score_facts(sc, &facts);
+        chg_rules_apply(rules, &facts, chg_add_reco, val);
+        vg_avro_set_bool(val, "context_degraded", ctx->degraded);
+        vg_avro_set_str(val, "model_version", sc->model_version);
+        vg_avro_set_long(val, "event_time", sc->ev->event_time);
+        return vg_avro_set_long(val, "scored_at", sc->scored_at);
+}
+
+vg_err_t chg_output_alert(avro_value_t *val, const chg_score_t *sc,
+                          const char *source_topic)
+{
+        char id[128], summary[512], buf[64];
+        const chg_event_t *ev = sc->ev;
+
+        vg_avro_value_reset(val);
+        snprintf(id, sizeof(id), "RISKY_CHANGE:%s:%s", ev->number,
+                 chg_band_name(sc->band));
+        snprintf(summary, sizeof(summary),
+                 "%s %s change %s on %s by %s: %.0f%% failure risk%s%s",
+                 chg_band_name(sc->band), *ev->type ? ev->type : "(no type)",
+                 ev->number, *ev->ci ? ev->ci : "(no CI)",
+                 *ev->group ? ev->group : "(no team)", 100.0 * sc->p,
+                 sc->nfactors ? ", top factor " : "",
+                 sc->nfactors ? sc->factors[0].name : "");
+        vg_avro_set_str(val, "alert_id", id);
+        vg_avro_set_str(val, "kind", "RISKY_CHANGE");
+        vg_avro_set_enum(val, "severity", sc->band >= 3 ? "CRITICAL" : "HIGH");
+        vg_avro_set_str(val, "subject", ev->number);
+        vg_avro_set_str(val, "summary", summary);
+        snprintf(buf, sizeof(buf), "%.4f", sc->p);
+        vg_avro_map_set_str(val, "evidence", "p_failure", buf);
+        vg_avro_map_set_str(val, "evidence", "short_description",
+                            ev->short_description);
+        vg_avro_map_set_str(val, "evidence", "cmdb_ci", ev->ci);
+        vg_avro_map_set_str(val, "evidence", "assignment_group", ev->group);
+        for (int i = 0; i < sc->nfactors && i < 5; i++) {
+                char k[32];
+                snprintf(k, sizeof(k), "factor_%d", i + 1);
+                snprintf(buf, sizeof(buf), "%+.3f %.40s",
+                         sc->factors[i].contrib, sc->factors[i].name);
+                vg_avro_map_set_str(val, "evidence", k, buf);
+        }
+        vg_avro_set_str(val, "source_topic", source_topic);
+        vg_avro_set_long(val, "event_time", ev->event_time);
+        return vg_avro_set_long(val, "created_at", sc->scored_at);
+}

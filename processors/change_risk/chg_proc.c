@@ -1,0 +1,364 @@
+/**
+ * @file chg_proc.c
+ * @brief vigie-change: per batch, read the changes, fetch their context
+ *        (one Redis round trip), score the open ones (predict, explain,
+ *        similar changes, recommendations, alert), learn from the closed
+ *        ones (features as scored), then write the context updates (one
+ *        round trip; kept and retried while Redis is down).
+ */
+#include "chg_proc.h"
+#include "chg_context.h"
+#include "chg_model.h"
+#include "chg_output.h"
+#include "chg_rules.h"
+#include "vg_dlq.h"
+#include "vg_log.h"
+#include "vg_mem.h"
+#include "vg_time.h"
+
+#include <string.h>
+#include <strings.h>
+
+typedef struct chg_state_s {
+        vg_proc_t *p;
+        chg_store_t *store;
+        chg_model_t *model;
+        chg_rules_t *rules;
+        vg_features_t *x;
+        double bands[4];  /**< lower p of each band */
+        int alert_band;
+        vg_avro_schema_t *risk_sch, *alert_sch;
+        avro_value_t risk_val, alert_val;
+        const char *alert_topic;
+        /* per batch */
+        chg_event_t *evs;
+        chg_ctx_t *ctxs;
+        vg_proc_rec_t **recs;
+        vg_proc_hold_t **holds;
+        char **blobs; /**< features encoded in this batch, by index */
+        int cap;
+        /* counters */
+        uint64_t scored, outcomes, learned, unlearned, alerts, degraded;
+} chg_state_t;
+
+static int chg_band_of(const chg_state_t *st, double p)
+{
+        int b = 0;
+        for (int i = 1; i < 4; i++)
+                if (p >= st->bands[i])
+                        b = i;
+        return b;
+}
+
+static int chg_band_parse(const char *name)
+{
+        static const char *names[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
+        for (int i = 0; i < 4; i++)
+                if (!strcasecmp(name, names[i]))
+                        return i;
+        return 2;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Set-up                                                                 */
+
+static void chg_load_checkpoint(chg_state_t *st)
+{
+        void *buf;
+        size_t len;
+        char errstr[256];
+        int err = chg_store_load_model(st->store, &buf, &len);
+        if (err == VG_ERR_NOENT) {
+                vg_info("change", "no model checkpoint: starting to learn "
+                        "from scratch");
+                return;
+        }
+        if (err)
+                return;
+        if (chg_model_restore(st->model, buf, len, errstr, sizeof(errstr)))
+                vg_err("change", "model checkpoint refused, starting from "
+                       "scratch: %s", errstr);
+        else
+                vg_info("change", "model restored from checkpoint (%zu "
+                        "bytes): %s", len, chg_model_version(st->model));
+        vg_free(buf);
+}
+
+static void *chg_init(vg_proc_t *p, char *errstr, size_t errstr_size)
+{
+        const vg_conf_t *conf = vg_proc_conf(p);
+        chg_state_t *st       = vg_calloc(1, sizeof(*st));
+
+        st->p        = p;
+        st->bands[1] = vg_conf_get_double(conf, "change.band.medium");
+        st->bands[2] = vg_conf_get_double(conf, "change.band.high");
+        st->bands[3] = vg_conf_get_double(conf, "change.band.critical");
+        if (!(st->bands[1] <= st->bands[2] && st->bands[2] <= st->bands[3])) {
+                snprintf(errstr, errstr_size, "change.band.medium <= "
+                         "change.band.high <= change.band.critical must "
+                         "hold");
+                vg_free(st);
+                return NULL;
+        }
+        st->alert_band  = chg_band_parse(vg_conf_get_str(conf,
+                                                         "change.alert.band"));
+        st->alert_topic = vg_conf_get_str(conf, "alert.topic");
+        st->risk_sch  = vg_avro_registry_by_name(vg_proc_registry(p),
+                                                 "ChangeRisk");
+        st->alert_sch = vg_avro_registry_by_name(vg_proc_registry(p), "Alert");
+        if (!st->risk_sch || !st->alert_sch) {
+                snprintf(errstr, errstr_size, "schemas ChangeRisk and Alert "
+                         "are needed in schema.dir");
+                vg_free(st);
+                return NULL;
+        }
+        if (!(st->rules = chg_rules_new(conf, errstr, errstr_size)) ||
+            !(st->model = chg_model_new(conf, errstr, errstr_size))) {
+                chg_rules_destroy(st->rules);
+                vg_free(st);
+                return NULL;
+        }
+        vg_avro_schema_value_new(st->risk_sch, &st->risk_val);
+        vg_avro_schema_value_new(st->alert_sch, &st->alert_val);
+        st->x     = vg_features_new((int)vg_conf_get_int(conf,
+                                                         "change.hash.bits"),
+                                    0);
+        st->store = chg_store_new(vg_proc_redis(p), conf);
+        chg_load_checkpoint(st);
+        vg_info("change", "%d recommendation rule(s); bands MEDIUM>=%.2f "
+                "HIGH>=%.2f CRITICAL>=%.2f; alerts from %s", 
+                chg_rules_count(st->rules), st->bands[1], st->bands[2],
+                st->bands[3], chg_band_name(st->alert_band));
+        return st;
+}
+
+static void chg_destroy(void *opaque)
+{
+        chg_state_t *st = opaque;
+        avro_value_decref(&st->risk_val);
+        avro_value_decref(&st->alert_val);
+        chg_store_destroy(st->store);
+        chg_model_destroy(st->model);
+        chg_rules_destroy(st->rules);
+        vg_features_destroy(st->x);
+        vg_free(st->evs);
+        vg_free(st->ctxs);
+        vg_free(st->recs);
+        vg_free(st->holds);
+        vg_free(st->blobs);
+        vg_free(st);
+}
+
+/* ---------------------------------------------------------------------- */
+/* One event                                                              */
+
+static int chg_emit(chg_state_t *st, vg_proc_rec_t *rec, const char *topic,
+                    vg_avro_schema_t *sch, avro_value_t *val,
+                    const char *key)
+{
+        return vg_proc_emit(st->p, rec, topic, sch, val, key, 0) ? -1 : 0;
+}
+
+static int chg_score(chg_state_t *st, int i)
+{
+        chg_event_t *ev = &st->evs[i];
+        chg_ctx_t *ctx  = &st->ctxs[i];
+        chg_score_t sc  = {.ev = ev, .ctx = ctx};
+        size_t len;
+
+        chg_model_features(st->model, ev, ctx, st->x);
+        sc.p        = chg_model_predict(st->model, st->x);
+        sc.band     = chg_band_of(st, sc.p);
+        sc.nfactors = chg_model_explain(st->model, st->x, sc.factors, 8);
+        chg_model_similar(st->model, ev, !ctx->features && !ctx->degraded,
+                          &sc.sim);
+        sc.model_version = chg_model_version(st->model);
+        sc.scored_at     = vg_time_now_ms();
+        st->scored++;
+        st->degraded += ctx->degraded;
+
+        chg_output_risk(&st->risk_val, &sc, st->rules);
+        if (chg_emit(st, st->recs[i], vg_proc_output_topic(st->p),
+                     st->risk_sch, &st->risk_val, ev->number))
+                return -1;
+        if (sc.band >= st->alert_band && !(ctx->alerted & (1 << sc.band))) {
+                chg_output_alert(&st->alert_val, &sc,
+                                 vg_conf_get_str(vg_proc_conf(st->p),
+                                                 "input.topic"));
+                if (chg_emit(st, st->recs[i], st->alert_topic, st->alert_sch,
+                             &st->alert_val, ev->number))
+                        return -1;
+                chg_store_put_alerted(st->store, ev, sc.band);
+                st->alerts++;
+        }
+        st->blobs[i] = chg_features_encode(st->x, sc.p, &len);
+        chg_store_put_features(st->store, ev, st->blobs[i], len);
+        chg_store_put_open(st->store, ev);
+        return 0;
+}
+
+/* The features of \p ev as scored: from this batch, else from Redis. */
+static const char *chg_scored_features(chg_state_t *st, int i, size_t *lenp)
+{
+        for (int j = i - 1; j >= 0; j--) {
+                if (st->blobs[j] && !strcmp(st->evs[j].number,
+                                            st->evs[i].number)) {
+                        *lenp = strlen(st->blobs[j]);
+                        return st->blobs[j];
+                }
+        }
+        *lenp = st->ctxs[i].features_len;
+        return st->ctxs[i].features;
+}
+
+static void chg_outcome(chg_state_t *st, int i)
+{
+        chg_event_t *ev = &st->evs[i];
+        size_t len;
+        double p;
+        const char *blob = chg_scored_features(st, i, &len);
+
+        st->outcomes++;
+        if (blob && chg_features_decode(st->x, blob, len, &p) == 0) {
+                chg_model_score_outcome(st->model, p, ev->failed);
+                chg_model_learn(st->model, ev, st->x, ev->failed);
+                st->learned++;
+        } else {
+                /* never scored here (or Redis down): statistics only */
+                chg_model_learn(st->model, ev, NULL, ev->failed);
+                st->unlearned++;
+        }
+        chg_store_put_outcome(st->store, ev);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A batch                                                                */
+
+static void chg_reserve(chg_state_t *st, int n)
+{
+        if (n <= st->cap)
+                return;
+        st->evs   = vg_realloc(st->evs, sizeof(*st->evs) * n);
+        st->ctxs  = vg_realloc(st->ctxs, sizeof(*st->ctxs) * n);
+        st->recs  = vg_realloc(st->recs, sizeof(*st->recs) * n);
+        st->holds = vg_realloc(st->holds, sizeof(*st->holds) * n);
+        st->blobs = vg_realloc(st->blobs, sizeof(*st->blobs) * n);
+        st->cap   = n;
+}
+
+/* Reads the batch's events; invalid ones go to the dead-letter topic. */
+static int chg_read_batch(chg_state_t *st, vg_proc_rec_t *recs, int n)
+{
+        char errstr[512];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+                if (chg_event_read(&st->evs[m], recs[i].val, errstr,
+                                   sizeof(errstr))) {
+                        vg_proc_deadletter(st->p, &recs[i], VG_DLQ_VALIDATION,
+                                           "%s", errstr);
+                        continue;
+                }
+                st->recs[m]  = &recs[i];
+                st->blobs[m] = NULL;
+                m++;
+        }
+        return m;
+}
+
+static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
+                       int n)
+{
+        chg_state_t *st = opaque;
+        int rc          = 0, nholds = 0;
+
+        chg_reserve(st, n);
+        int m = chg_read_batch(st, recs, n);
+        chg_store_read(st->store, st->evs, st->ctxs, m);
+        for (int i = 0; i < m && rc == 0; i++) {
+                switch (st->evs[i].kind) {
+                case CHG_K_SCORE: rc = chg_score(st, i); break;
+                case CHG_K_OUTCOME: chg_outcome(st, i); break;
+                case CHG_K_CANCEL:
+                        chg_store_put_cancel(st->store, &st->evs[i]);
+                        break;
+                }
+        }
+        for (int i = 0; i < m; i++) {
+                vg_proc_hold_t *h = rc ? NULL : vg_proc_hold(p, st->recs[i]);
+                if (h)
+                        st->holds[nholds++] = h;
+                chg_ctx_clear(&st->ctxs[i]);
+                vg_free(st->blobs[i]);
+        }
+        if (rc == 0)
+                chg_store_flush(st->store, p, st->holds, nholds);
+        return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Checkpoints and report                                                 */
+
+static int chg_checkpoint(void *opaque, vg_proc_t *p)
+{
+        chg_state_t *st = opaque;
+        size_t len;
+
+        if (vg_proc_stopping(p))
+                chg_store_drain(st->store, p);
+        void *buf = chg_model_save(st->model, &len);
+        int rc    = chg_store_save_model(st->store, buf, len);
+        vg_free(buf);
+        if (rc == 0)
+                vg_dbg("change", "checkpoint: %zu bytes", len);
+        return rc;
+}
+
+static void chg_report_preq(FILE *fp, const char *what, const vg_preq_t *pq)
+{
+        char line[512];
+        vg_preq_format(pq, line, sizeof(line));
+        fprintf(fp, "  %-28s %s\n", what, line);
+}
+
+static void chg_report(void *opaque, vg_proc_t *p, FILE *fp)
+{
+        chg_state_t *st = opaque;
+        (void)p;
+        fprintf(fp,
+                "vigie-change summary:\n"
+                "  scored %llu change event(s), %llu alert(s), %llu with "
+                "degraded context\n"
+                "  outcomes %llu: learned from %llu, %llu never scored "
+                "here (statistics only)\n"
+                "  model %s, %.1f MiB\n"
+                "  live quality (test then train, threshold = HIGH band):\n",
+                (unsigned long long)st->scored,
+                (unsigned long long)st->alerts,
+                (unsigned long long)st->degraded,
+                (unsigned long long)st->outcomes,
+                (unsigned long long)st->learned,
+                (unsigned long long)st->unlearned,
+                chg_model_version(st->model),
+                (double)chg_model_memory(st->model) / (1 << 20));
+        chg_report_preq(fp, "published p_failure:",
+                        chg_model_published_preq(st->model));
+        chg_report_preq(fp, "model at learn time:",
+                        chg_model_preq(st->model));
+}
+
+const vg_processor_def_t chg_processor = {
+        .name         = "vigie-change",
+        .summary      = "Change risk: scores every change before it is "
+                        "implemented (p_failure, band, top\nfactors, similar "
+                        "past changes, context, recommendations), alerts on "
+                        "risky\nchanges, and learns from each closed change's "
+                        "close code.",
+        .input_topic  = "itsm.changes",
+        .output_topic = "itsm.changes.scored",
+        .conf_scope   = VG_CONF_F_CHANGE,
+        .init         = chg_init,
+        .process      = chg_process,
+        .checkpoint   = chg_checkpoint,
+        .report       = chg_report,
+        .destroy      = chg_destroy,
+};
