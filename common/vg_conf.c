@@ -109,6 +109,11 @@ static const vg_conf_prop_t vg_conf_props[] = {
          "MEDIUM,HIGH,CRITICAL",
          "Alert (itsm.alerts, kind RISKY_CHANGE) from this band up, once "
          "per change and band."},
+        {CHG, "change.alert.min.learned", VG_C_INT, "200", 0, 100000000,
+         NULL,
+         "No alert until the model has learned from this many outcomes "
+         "(a cold model scores everything near 50%); scores are published "
+         "all the same."},
         {CHG, "change.team.window.days", VG_C_INT, "90", 1, 3650, NULL,
          "Event-time window of a team's change record "
          "(team_changes_90d, team_failure_rate_90d)."},

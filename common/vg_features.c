@@ -242,6 +242,10 @@ int vg_contrib_offer(vg_contrib_t *top, int *n, int k, double contrib,
 /* A resident that turns a candidate away loses this fraction of its score,
  * so an entry whose feature stopped mattering is eventually replaced. */
 #define FEATDICT_AGING 0.875f
+/* Flag in the saved capacity: the entry scores follow each name, so that a
+ * restored dictionary admits exactly what the saved one would have.
+ * Dictionaries saved without it (before the scores) still load, at 0. */
+#define FEATDICT_F_SCORES ((uint64_t)1 << 63)
 
 /* Direct-mapped. The keys and scores are kept apart from the names so that
  * the check "is this slot already here, or does it beat the resident?" reads
@@ -349,13 +353,14 @@ void vg_featdict_write(const vg_featdict_t *d, vg_snap_writer_t *sw)
 
         for (size_t i = 0; i < d->cap; i++)
                 used += d->key[i] != 0;
-        vg_snap_put_u64(sw, d->cap);
+        vg_snap_put_u64(sw, d->cap | FEATDICT_F_SCORES);
         vg_snap_put_u32(sw, used);
         for (size_t i = 0; i < d->cap; i++) {
                 if (!d->key[i])
                         continue;
                 vg_snap_put_u32(sw, d->key[i] - 1);
                 vg_snap_put_str(sw, d->name[i]);
+                vg_snap_put_f32v(sw, &d->score[i], 1);
         }
 }
 
@@ -363,10 +368,12 @@ vg_featdict_t *vg_featdict_read(vg_snap_reader_t *sr)
 {
         uint64_t cap  = vg_snap_get_u64(sr);
         uint32_t used = vg_snap_get_u32(sr);
+        int scores    = (cap & FEATDICT_F_SCORES) != 0;
         vg_featdict_t *d;
 
         if (!vg_snap_ok(sr))
                 return NULL;
+        cap &= ~FEATDICT_F_SCORES;
         if (cap == 0 || (cap & (cap - 1)) || cap > (1u << 24) || used > cap) {
                 vg_snap_fail(sr, "feature dictionary: bad size %llu/%u",
                              (unsigned long long)cap, used);
@@ -376,11 +383,14 @@ vg_featdict_t *vg_featdict_read(vg_snap_reader_t *sr)
         for (uint32_t i = 0; i < used && vg_snap_ok(sr); i++) {
                 uint32_t slot = vg_snap_get_u32(sr);
                 char *name    = vg_snap_get_str(sr);
+                float score   = 0.0f;
                 if (!name)
                         break;
-                /* Scores are not saved: restored entries start at 0 and
-                 * give way to the first weighted candidate. */
-                dict_set(d, dict_pos(d, slot), slot, name, 0.0f);
+                if (scores)
+                        vg_snap_get_f32v(sr, &score, 1);
+                if (!(score >= 0.0f && score <= 1e30f))
+                        score = 0.0f; /* NaN or corrupt: first to go */
+                dict_set(d, dict_pos(d, slot), slot, name, score);
                 vg_free(name);
         }
         if (!vg_snap_ok(sr)) {

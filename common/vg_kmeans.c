@@ -6,9 +6,52 @@
 #include "vg_mem.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Batches of at least this many points, against at least this many
+ * clusters, are screened in single precision (screen_batch()). */
+#define SCREEN_MIN_N 16
+#define SCREEN_MIN_K 4
+/* Norms beyond which float could overflow or lose everything to
+ * underflow: such batches take the double path. */
+#define SCREEN_NORM2_MAX 1e60
+#define SCREEN_NORM2_MIN 1e-60
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+
+/* vcvtpd2ps, 4 at a time: the scalar loop is as slow as the sgemm saves. */
+__attribute__((target("avx"))) static void to_float_avx(float *dst,
+                                                        const double *src,
+                                                        int n)
+{
+        int t = 0;
+
+        for (; t + 4 <= n; t += 4)
+                _mm_storeu_ps(dst + t, _mm256_cvtpd_ps(_mm256_loadu_pd(src + t)));
+        for (; t < n; t++)
+                dst[t] = (float)src[t];
+}
+
+static void to_float(float *dst, const double *src, int n)
+{
+        if (__builtin_cpu_supports("avx")) {
+                to_float_avx(dst, src, n);
+                return;
+        }
+        for (int t = 0; t < n; t++)
+                dst[t] = (float)src[t];
+}
+#else
+static void to_float(float *dst, const double *src, int n)
+{
+        for (int t = 0; t < n; t++)
+                dst[t] = (float)src[t];
+}
+#endif
 
 struct vg_kmeans_s {
         vg_kmeans_conf_t conf;
@@ -30,6 +73,14 @@ struct vg_kmeans_s {
         double *xn2;           /* n norms^2 */
         int *assign;           /* n */
         int scratch_n;
+        /* single-precision screening of batches (see screen_batch()) */
+        float *Xf;             /* n x dim */
+        float *Cf;             /* k_max x dim */
+        float *Gf;             /* n x k_max */
+        double *cnorm;         /* k_max: ||c|| */
+        double *bp;            /* n: proxy to the screened nearest */
+        int *exact;            /* n: 1 if bp is exact */
+        int *sb;               /* n: screened nearest, -1 if rejected */
 };
 
 void vg_kmeans_conf_init(vg_kmeans_conf_t *conf)
@@ -114,6 +165,13 @@ void vg_kmeans_destroy(vg_kmeans_t *km)
         vg_free(km->Xn);
         vg_free(km->xn2);
         vg_free(km->assign);
+        vg_free(km->Xf);
+        vg_free(km->Cf);
+        vg_free(km->Gf);
+        vg_free(km->cnorm);
+        vg_free(km->bp);
+        vg_free(km->exact);
+        vg_free(km->sb);
         vg_free(km);
 }
 
@@ -126,6 +184,19 @@ static void scratch_reserve(vg_kmeans_t *km, int n)
         km->Xn  = vg_realloc(km->Xn, (size_t)n * km->dim * sizeof(double));
         km->xn2 = vg_realloc(km->xn2, (size_t)n * sizeof(double));
         km->assign = vg_realloc(km->assign, (size_t)n * sizeof(int));
+        if (n >= SCREEN_MIN_N) {
+                size_t kd = (size_t)km->conf.k_max * km->dim;
+                km->Xf = vg_realloc(km->Xf, (size_t)n * km->dim * sizeof(float));
+                km->Gf = vg_realloc(km->Gf,
+                                    (size_t)n * km->conf.k_max * sizeof(float));
+                km->bp    = vg_realloc(km->bp, (size_t)n * sizeof(double));
+                km->exact = vg_realloc(km->exact, (size_t)n * sizeof(int));
+                km->sb    = vg_realloc(km->sb, (size_t)n * sizeof(int));
+                if (!km->Cf) {
+                        km->Cf    = vg_malloc(kd * sizeof(float));
+                        km->cnorm = vg_malloc(km->conf.k_max * sizeof(double));
+                }
+        }
 }
 
 static double norm2(const double *x, int dim)
@@ -246,6 +317,116 @@ static void remove_cluster(vg_kmeans_t *km, int j)
         km->k--;
 }
 
+/* Bound on |float dot - double dot| doubled (the proxy has -2 x.c) for a
+ * row of norm xnorm against cluster j (see screen_batch()). */
+static inline double screen_err(const vg_kmeans_t *km, double xnorm, int j)
+{
+        const double kappa = (km->dim + 3) * 0x1p-24 * 1.01;
+        const double tau   = km->dim * 1.2e-38;
+
+        return 2.0 * (kappa * xnorm * km->cnorm[j] +
+                      tau * (xnorm + km->cnorm[j] + 1.0));
+}
+
+static double exact_proxy(const vg_kmeans_t *km, int i, int j)
+{
+        return proxy_from_dot(km, km->xn2[i],
+                              cblas_ddot(km->dim, km->Xn + (size_t)i * km->dim,
+                                         1, km->C + (size_t)j * km->dim, 1),
+                              km->cn2[j]);
+}
+
+/* Nearest of the k0 clusters for every valid row, from a single-precision
+ * sgemm (twice the throughput of dgemm) with a rigorous error bound, so the
+ * answer is the one double precision gives: with g_ij the float dot, its
+ * error is at most  kappa ||x_i|| ||c_j|| + tau (||x_i|| + ||c_j|| + 1)
+ * (kappa = (dim + 3) u, u = 2^-24, Higham's bound for a dot product of
+ * rounded inputs in any summation order; tau covers underflow). Every
+ * cluster whose lower bound reaches below the smallest upper bound is a
+ * candidate; when there are several, they are compared in double.
+ * sb[i] gets the cluster (or -1), bp[i] its proxy and exact[i] 1 if
+ * that proxy was computed in double (else it is within screen_err()).
+ * @returns 0 if the batch must take the double path (huge or tiny norms). */
+static int screen_batch(vg_kmeans_t *km, int n, int k0)
+{
+        const int dim = km->dim;
+
+        for (int j = 0; j < k0; j++) {
+                const double *c = km->C + (size_t)j * dim;
+                float *cf       = km->Cf + (size_t)j * dim;
+                if (!(km->cn2[j] <= SCREEN_NORM2_MAX))
+                        return 0;
+                km->cnorm[j] = sqrt(km->cn2[j]);
+                to_float(cf, c, dim);
+        }
+        for (int i = 0; i < n; i++) {
+                const double *xn = km->Xn + (size_t)i * dim;
+                float *xf        = km->Xf + (size_t)i * dim;
+                if (isnan(km->xn2[i]))
+                        continue;
+                if (km->xn2[i] > SCREEN_NORM2_MAX ||
+                    km->xn2[i] < SCREEN_NORM2_MIN)
+                        return 0;
+                to_float(xf, xn, dim);
+        }
+        /* Rejected rows hold zeros in Xn, hence garbage-free zeros here. */
+        for (int i = 0; i < n; i++)
+                if (isnan(km->xn2[i]))
+                        memset(km->Xf + (size_t)i * dim, 0,
+                               dim * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k0, dim,
+                    1.0f, km->Xf, dim, km->Cf, dim, 0.0f, km->Gf, k0);
+
+        for (int i = 0; i < n; i++) {
+                const float *g = km->Gf + (size_t)i * k0;
+                double xn2 = km->xn2[i], xnorm, ub = INFINITY, best_p;
+                int best = -1, ncand = 0;
+
+                km->sb[i] = -1;
+                if (isnan(xn2))
+                        continue;
+                xnorm = sqrt(xn2);
+                for (int j = 0; j < k0; j++) {
+                        double e = screen_err(km, xnorm, j);
+                        double p = proxy_from_dot(km, xn2, g[j], km->cn2[j]);
+                        if (p + e < ub) {
+                                ub   = p + e;
+                                best = j;
+                        }
+                }
+                /* Candidates: lower bound <= ub. Usually only best. */
+                best_p = INFINITY;
+                for (int j = 0; j < k0; j++) {
+                        double e = screen_err(km, xnorm, j);
+                        double p = proxy_from_dot(km, xn2, g[j], km->cn2[j]);
+                        if (p - e <= ub)
+                                ncand++;
+                }
+                if (ncand > 1) {
+                        for (int j = 0; j < k0; j++) {
+                                double e = screen_err(km, xnorm, j);
+                                double p = proxy_from_dot(km, xn2, g[j],
+                                                          km->cn2[j]);
+                                if (p - e > ub)
+                                        continue;
+                                p = exact_proxy(km, i, j);
+                                if (p < best_p) {
+                                        best_p = p;
+                                        best   = j;
+                                }
+                        }
+                        km->exact[i] = 1;
+                } else {
+                        best_p       = proxy_from_dot(km, xn2, g[best],
+                                                      km->cn2[best]);
+                        km->exact[i] = 0;
+                }
+                km->sb[i] = best;
+                km->bp[i] = best_p;
+        }
+        return 1;
+}
+
 /* Spark's rule: discount every weight, then pull assigned centroids. */
 static void apply_update(vg_kmeans_t *km, int n_valid)
 {
@@ -254,19 +435,26 @@ static void apply_update(vg_kmeans_t *km, int n_valid)
                                   : pow(km->decay, n_valid);
 
         for (int j = 0; j < km->k; j++) {
-                double *c = km->C + (size_t)j * km->dim, lambda;
+                double *c = km->C + (size_t)j * km->dim, lambda, a, b, s2;
+                double *sum = km->sum + (size_t)j * km->dim;
                 km->w[j] *= discount;
                 if (km->cnt[j] == 0)
                         continue;
                 km->w[j] += km->cnt[j];
                 lambda = km->cnt[j] / fmax(km->w[j], 1e-16);
-                cblas_dscal(km->dim, 1.0 - lambda, c, 1);
-                cblas_daxpy(km->dim, lambda / km->cnt[j],
-                            km->sum + (size_t)j * km->dim, 1, c, 1);
-                memset(km->sum + (size_t)j * km->dim, 0,
-                       km->dim * sizeof(double));
+                /* c = (1 - lambda) c + (lambda / cnt) sum, clearing sum and
+                 * taking ||c||^2 in the same pass (one read of each row). */
+                a  = 1.0 - lambda;
+                b  = lambda / km->cnt[j];
+                s2 = 0.0;
+                for (int t = 0; t < km->dim; t++) {
+                        double v = a * c[t] + b * sum[t];
+                        c[t]     = v;
+                        sum[t]   = 0.0;
+                        s2 += v * v;
+                }
                 km->cnt[j] = 0;
-                km->cn2[j] = norm2(c, km->dim);
+                km->cn2[j] = s2;
                 if (km->conf.dist == VG_DIST_COSINE && km->cn2[j] > 0) {
                         cblas_dscal(km->dim, 1.0 / sqrt(km->cn2[j]), c, 1);
                         km->cn2[j] = norm2(c, km->dim);
@@ -277,16 +465,51 @@ static void apply_update(vg_kmeans_t *km, int n_valid)
                         remove_cluster(km, j);
 }
 
+/* nearest() for a screened row: its nearest among the k0 first clusters is
+ * known (screen_batch()), possibly with a bounded proxy only; the proxy is
+ * made exact when a distance is wanted, when clusters opened since must be
+ * compared, or when the radius test is too close to call. */
+static int nearest_screened(vg_kmeans_t *km, int i, int k0, double *bdp,
+                            int want_dist)
+{
+        int best = km->sb[i], exact = km->exact[i];
+        double p = km->bp[i];
+
+        if (!exact && (want_dist || km->k > k0)) {
+                p     = exact_proxy(km, i, best);
+                exact = 1;
+        }
+        for (int j = k0; j < km->k; j++) {
+                double d = exact_proxy(km, i, j);
+                if (d < p) {
+                        p    = d;
+                        best = j;
+                }
+        }
+        if (!exact && km->k < km->conf.k_max) {
+                double r   = km->conf.radius;
+                double thr = km->conf.dist == VG_DIST_COSINE ? r : r * r;
+                if (fabs(p - thr) <= screen_err(km, sqrt(km->xn2[i]), best) +
+                                             1e-9 * thr)
+                        p = exact_proxy(km, i, best);
+        }
+        *bdp = dist_from_proxy(km, p);
+        return best;
+}
+
 void vg_kmeans_update_batch(vg_kmeans_t *km, const double *X, int n,
                             int64_t *ids, double *dists)
 {
-        int k0 = km->k, n_valid;
+        int k0 = km->k, n_valid, screened = 0;
 
         if (n <= 0)
                 return;
         scratch_reserve(km, n);
         n_valid = prepare(km, X, n);
-        dots(km, n, k0);
+        if (n >= SCREEN_MIN_N && k0 >= SCREEN_MIN_K)
+                screened = screen_batch(km, n, k0);
+        if (!screened)
+                dots(km, n, k0);
         /* sum and cnt are all zero here: apply_update() clears what it
          * used (cheaper than clearing k_max x dim per call). */
         for (int i = 0; i < n; i++) {
@@ -299,7 +522,8 @@ void vg_kmeans_update_batch(vg_kmeans_t *km, const double *X, int n,
                                 dists[i] = NAN;
                         continue;
                 }
-                j = nearest(km, i, k0, &bd);
+                j = screened ? nearest_screened(km, i, k0, &bd, dists != NULL)
+                             : nearest(km, i, k0, &bd);
                 if ((j < 0 || bd > km->conf.radius) &&
                     km->k < km->conf.k_max) {
                         j  = open_cluster(km, xn);

@@ -253,6 +253,8 @@ static void vg_proc_tick(vg_proc_t *p)
 {
         int64_t now   = vg_proc_now_ms();
         int64_t every = vg_conf_get_int(p->conf, "stats.interval.ms");
+        if (p->def->tick)
+                p->def->tick(p->st, p);
         if (every > 0 && now - p->t_stats_ms >= every)
                 vg_proc_stats_line(p, now);
         if (p->def->checkpoint &&

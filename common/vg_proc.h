@@ -46,6 +46,9 @@ typedef struct vg_processor_def_s {
          *  @returns 0, or -1 on a failure that must stop the processor
          *  (the batch's offsets are then not stored). */
         int (*process)(void *st, vg_proc_t *p, vg_proc_rec_t *recs, int n);
+        /** Called on every loop turn, records or not (e.g. to retry
+         *  writes that failed while idle). */
+        void (*tick)(void *st, vg_proc_t *p);
         /** Saves durable state. @returns 0 or -1. */
         int (*checkpoint)(void *st, vg_proc_t *p);
         /** Writes a closing report (metrics, quality) to \p fp. */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <string.h>
 
 void ctl_consume_usage(FILE *fp)
@@ -33,7 +34,13 @@ void ctl_consume_usage(FILE *fp)
                 "                       \"key\", \"value\"}\n"
                 "  -r, --raw-time       timestamps as epoch milliseconds "
                 "(default: ISO-8601)\n"
-                "  -o, --output FILE    write to FILE instead of stdout\n\n"
+                "  -o, --output FILE    write to FILE instead of stdout\n"
+                "  -F, --format FMT     print FMT per record instead of JSON: "
+                "{field} is a\n"
+                "                       top-level field, \\t and \\n are "
+                "tab and newline, e.g.\n"
+                "                       -F '{severity}\\t{subject}\\t"
+                "{summary}\\n'\n\n"
                 "Records that do not decode are reported on stderr "
                 "(TOPIC [PARTITION] @OFFSET:\nreason) and counted; exit "
                 "status 1 if there were any.\n");
@@ -43,8 +50,47 @@ typedef struct ctl_cons_s {
         vg_avro_registry_t *reg;
         FILE *out;
         int meta, flags;
+        const char *format;
         long long n, bad;
 } ctl_cons_t;
+
+/* Prints one field of \p obj (strings bare, others as JSON). */
+static void ctl_cons_field(FILE *out, json_t *obj, const char *name,
+                           size_t len)
+{
+        char key[128];
+        snprintf(key, sizeof(key), "%.*s", (int)len, name);
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v))
+                return;
+        if (json_is_string(v)) {
+                fputs(json_string_value(v), out);
+                return;
+        }
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        fputs(s, out);
+        free(s);
+}
+
+/* Renders \p json with the --format template. */
+static void ctl_cons_format(FILE *out, const char *fmt, const char *json)
+{
+        json_t *obj = json_loads(json, 0, NULL);
+        for (const char *s = fmt; *s; s++) {
+                const char *e = *s == '{' ? strchr(s, '}') : NULL;
+                if (e && obj) {
+                        ctl_cons_field(out, obj, s + 1, (size_t)(e - s - 1));
+                        s = e;
+                } else if (*s == '\\' && (s[1] == 'n' || s[1] == 't')) {
+                        fputc(s[1] == 'n' ? '\n' : '\t', out);
+                        s++;
+                } else {
+                        fputc(*s, out);
+                }
+        }
+        json_decref(obj);
+        fflush(out);
+}
 
 static void ctl_cons_print(ctl_cons_t *c, const vg_kafka_rec_t *r)
 {
@@ -59,7 +105,9 @@ static void ctl_cons_print(ctl_cons_t *c, const vg_kafka_rec_t *r)
                 return;
         }
         char *json = vg_avro_to_json(val, c->flags);
-        if (!c->meta) {
+        if (c->format) {
+                ctl_cons_format(c->out, c->format, json);
+        } else if (!c->meta) {
                 fprintf(c->out, "%s\n", json);
         } else {
                 fprintf(c->out, "{\"topic\":\"%s\",\"partition\":%d,"
@@ -83,6 +131,7 @@ int ctl_consume_run(vg_conf_t *conf, int argc, char **argv)
                 {"meta", no_argument, 0, 'm'},
                 {"raw-time", no_argument, 0, 'r'},
                 {"output", required_argument, 0, 'o'},
+                {"format", required_argument, 0, 'F'},
                 {0, 0, 0, 0},
         };
         ctl_cons_t c = {.out = stdout, .flags = VG_AVRO_JSON_F_PRETTY};
@@ -92,7 +141,7 @@ int ctl_consume_run(vg_conf_t *conf, int argc, char **argv)
         char errstr[512];
         vg_kafka_rec_t recs[256];
 
-        while ((opt = getopt_long(argc, argv, "t:g:n:fmro:", opts, NULL)) !=
+        while ((opt = getopt_long(argc, argv, "t:g:n:fmro:F:", opts, NULL)) !=
                -1) {
                 switch (opt) {
                 case 't':
@@ -105,6 +154,7 @@ int ctl_consume_run(vg_conf_t *conf, int argc, char **argv)
                 case 'm': c.meta = 1; break;
                 case 'r': c.flags = VG_AVRO_JSON_F_PLAIN; break;
                 case 'o': outpath = optarg; break;
+                case 'F': c.format = optarg; break;
                 default: ctl_consume_usage(stderr); return 2;
                 }
         }
@@ -142,6 +192,8 @@ int ctl_consume_run(vg_conf_t *conf, int argc, char **argv)
                         ctl_cons_print(&c, &recs[i]);
                         vg_kafka_rec_done(k, &recs[i]);
                 }
+                if (n > 0)
+                        fflush(c.out);
                 if (n == 0 && !group && !follow && vg_kafka_at_end(k))
                         break;
         }

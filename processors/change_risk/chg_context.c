@@ -357,6 +357,12 @@ int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
         return -1;
 }
 
+void chg_store_retry(chg_store_t *s, vg_proc_t *p)
+{
+        if (s->backlog)
+                chg_backlog_flush(s, p);
+}
+
 int chg_store_backlog(const chg_store_t *s)
 {
         return s->nbacklog;

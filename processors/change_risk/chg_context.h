@@ -81,6 +81,10 @@ void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band);
 int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
                     int nholds);
 
+/** @brief Retries the backlog, if any (cheap when empty, and while
+ *         Redis is in back-off). */
+void chg_store_retry(chg_store_t *s, vg_proc_t *p);
+
 /** @returns the number of write batches waiting for Redis. */
 int chg_store_backlog(const chg_store_t *s);
 

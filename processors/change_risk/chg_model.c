@@ -314,6 +314,11 @@ const vg_preq_t *chg_model_published_preq(const chg_model_t *m)
         return m->published;
 }
 
+uint64_t chg_model_learned(const chg_model_t *m)
+{
+        return vg_ftrl_n_learned(m->ftrl);
+}
+
 const char *chg_model_version(chg_model_t *m)
 {
         snprintf(m->version, sizeof(m->version), "change-ftrl/1 n=%llu",

@@ -70,6 +70,9 @@ const vg_preq_t *chg_model_preq(const chg_model_t *m);
 /** @returns the evaluator of published scores vs outcomes. */
 const vg_preq_t *chg_model_published_preq(const chg_model_t *m);
 
+/** @returns the number of outcomes learned. */
+uint64_t chg_model_learned(const chg_model_t *m);
+
 /** @returns e.g. "change-ftrl/1 n=12345". */
 const char *chg_model_version(chg_model_t *m);
 

@@ -27,6 +27,7 @@ typedef struct chg_state_s {
         vg_features_t *x;
         double bands[4];  /**< lower p of each band */
         int alert_band;
+        uint64_t alert_min_learned;
         vg_avro_schema_t *risk_sch, *alert_sch;
         avro_value_t risk_val, alert_val;
         const char *alert_topic;
@@ -37,6 +38,7 @@ typedef struct chg_state_s {
         vg_proc_hold_t **holds;
         char **blobs; /**< features encoded in this batch, by index */
         int cap;
+        int nbatch;   /**< events in the batch being processed */
         /* counters */
         uint64_t scored, outcomes, learned, unlearned, alerts, degraded;
 } chg_state_t;
@@ -103,6 +105,8 @@ static void *chg_init(vg_proc_t *p, char *errstr, size_t errstr_size)
         st->alert_band  = chg_band_parse(vg_conf_get_str(conf,
                                                          "change.alert.band"));
         st->alert_topic = vg_conf_get_str(conf, "alert.topic");
+        st->alert_min_learned =
+                (uint64_t)vg_conf_get_int(conf, "change.alert.min.learned");
         st->risk_sch  = vg_avro_registry_by_name(vg_proc_registry(p),
                                                  "ChangeRisk");
         st->alert_sch = vg_avro_registry_by_name(vg_proc_registry(p), "Alert");
@@ -159,6 +163,14 @@ static int chg_emit(chg_state_t *st, vg_proc_rec_t *rec, const char *topic,
         return vg_proc_emit(st->p, rec, topic, sch, val, key, 0) ? -1 : 0;
 }
 
+/* Later events of the same change in this batch know of the alert. */
+static void chg_mark_alerted(chg_state_t *st, int i, int band)
+{
+        for (int j = i + 1; j < st->nbatch; j++)
+                if (!strcmp(st->evs[j].number, st->evs[i].number))
+                        st->ctxs[j].alerted |= 1 << band;
+}
+
 static int chg_score(chg_state_t *st, int i)
 {
         chg_event_t *ev = &st->evs[i];
@@ -181,7 +193,8 @@ static int chg_score(chg_state_t *st, int i)
         if (chg_emit(st, st->recs[i], vg_proc_output_topic(st->p),
                      st->risk_sch, &st->risk_val, ev->number))
                 return -1;
-        if (sc.band >= st->alert_band && !(ctx->alerted & (1 << sc.band))) {
+        if (sc.band >= st->alert_band && !(ctx->alerted & (1 << sc.band)) &&
+            chg_model_learned(st->model) >= st->alert_min_learned) {
                 chg_output_alert(&st->alert_val, &sc,
                                  vg_conf_get_str(vg_proc_conf(st->p),
                                                  "input.topic"));
@@ -189,6 +202,7 @@ static int chg_score(chg_state_t *st, int i)
                              &st->alert_val, ev->number))
                         return -1;
                 chg_store_put_alerted(st->store, ev, sc.band);
+                chg_mark_alerted(st, i, sc.band);
                 st->alerts++;
         }
         st->blobs[i] = chg_features_encode(st->x, sc.p, &len);
@@ -273,6 +287,7 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
 
         chg_reserve(st, n);
         int m = chg_read_batch(st, recs, n);
+        st->nbatch = m;
         chg_store_read(st->store, st->evs, st->ctxs, m);
         for (int i = 0; i < m && rc == 0; i++) {
                 switch (st->evs[i].kind) {
@@ -297,6 +312,12 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
 
 /* ---------------------------------------------------------------------- */
 /* Checkpoints and report                                                 */
+
+static void chg_tick(void *opaque, vg_proc_t *p)
+{
+        chg_state_t *st = opaque;
+        chg_store_retry(st->store, p);
+}
 
 static int chg_checkpoint(void *opaque, vg_proc_t *p)
 {
@@ -358,6 +379,7 @@ const vg_processor_def_t chg_processor = {
         .conf_scope   = VG_CONF_F_CHANGE,
         .init         = chg_init,
         .process      = chg_process,
+        .tick         = chg_tick,
         .checkpoint   = chg_checkpoint,
         .report       = chg_report,
         .destroy      = chg_destroy,

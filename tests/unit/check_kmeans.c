@@ -289,6 +289,41 @@ START_TEST(test_kmeans_batch_equals_sequential_assignments)
 }
 END_TEST
 
+START_TEST(test_kmeans_screened_batch_exact)
+{
+        /* Batches against existing clusters are screened in single
+         * precision with an error bound: the assignments and distances must
+         * be those of the double-precision path (vg_kmeans_assign()). Many
+         * close clusters, so that ties within the bound do occur. */
+        vg_kmeans_t *km;
+        static double X[256 * PD], C0[32 * PD];
+        int64_t ids[256], want[256];
+        double dists[256], wantd[256];
+
+        for (int i = 0; i < 32 * PD; i++)
+                C0[i] = gauss();
+        /* A tiny radius: the first 32 points open the 32 clusters, then
+         * k_max is reached and every later point joins its nearest. */
+        km = new_km(PD, VG_DIST_EUCLIDEAN, 1e-6, 0, 32);
+        vg_kmeans_update_batch(km, C0, 32, NULL, NULL);
+        ck_assert_int_eq(vg_kmeans_k(km), 32);
+        for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < 256 * PD; i++)
+                        X[i] = C0[(i / PD) % 32 * PD + i % PD] * 0.5 +
+                               gauss() * 0.7;
+                for (int i = 0; i < 256; i++)
+                        want[i] = vg_kmeans_assign(km, X + i * PD, &wantd[i]);
+                vg_kmeans_update_batch(km, X, 256, ids, dists);
+                for (int i = 0; i < 256; i++) {
+                        ck_assert_int_eq(ids[i], want[i]);
+                        ck_assert_double_eq_tol(dists[i], wantd[i],
+                                                1e-9 * (1 + wantd[i]));
+                }
+        }
+        vg_kmeans_destroy(km);
+}
+END_TEST
+
 START_TEST(test_kmeans_similar_items)
 {
         vg_kmeans_conf_t c;
@@ -368,6 +403,7 @@ static Suite *kmeans_suite(void)
         tcase_add_test(tc, test_kmeans_cap);
         tcase_add_test(tc, test_kmeans_cosine);
         tcase_add_test(tc, test_kmeans_batch_equals_sequential_assignments);
+        tcase_add_test(tc, test_kmeans_screened_batch_exact);
         tcase_add_test(tc, test_kmeans_similar_items);
         suite_add_tcase(s, tc);
         tc = tcase_create("Limits");

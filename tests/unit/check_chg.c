@@ -1,0 +1,366 @@
+/* Unit tests of processors/change_risk: events, rules, features, model. */
+#include "chg_event.h"
+#include "chg_model.h"
+#include "chg_output.h"
+#include "chg_rules.h"
+#include "vg_avro.h"
+#include "vg_mem.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static vg_avro_registry_t *reg;
+static vg_avro_schema_t *sch;
+static avro_value_t val;
+static char errstr[512];
+
+static void setup(void)
+{
+        reg = vg_avro_registry_new(VG_SCHEMA_DIR, NULL, errstr,
+                                   sizeof(errstr));
+        ck_assert_msg(reg != NULL, "%s", errstr);
+        sch = vg_avro_registry_by_name(reg, "ChangeRequest");
+        vg_avro_schema_value_new(sch, &val);
+}
+
+static void teardown(void)
+{
+        avro_value_decref(&val);
+        vg_avro_registry_destroy(reg);
+}
+
+/* Reads a change event from JSON; @returns chg_event_read()'s result. */
+static int read_json(chg_event_t *ev, const char *json)
+{
+        ck_assert_int_eq(vg_avro_from_json(sch, json, strlen(json), &val,
+                                           errstr, sizeof(errstr)), VG_OK);
+        return chg_event_read(ev, &val, errstr, sizeof(errstr));
+}
+
+#define OPEN(extra)                                                            \
+        "{\"number\":\"CHG1\",\"state\":\"Scheduled\",\"type\":\"Normal\","  \
+        "\"assignment_group\":\"DBA\",\"cmdb_ci\":\"db-1\","                 \
+        "\"opened_at\":\"2025-01-01 08:00:00\",\"start_date\":"              \
+        "\"2025-01-02 23:00:00\",\"end_date\":\"2025-01-03 01:00:00\","      \
+        "\"sys_updated_on\":\"2025-01-01 08:05:00\"" extra "}"
+
+START_TEST(test_event_kinds)
+{
+        chg_event_t ev;
+        ck_assert_int_eq(read_json(&ev, OPEN("")), 0);
+        ck_assert_int_eq(ev.kind, CHG_K_SCORE);
+        ck_assert_str_eq(ev.group, "DBA");
+        ck_assert_str_eq(ev.backout_plan, ""); /* null reads as "" */
+        ck_assert_int_eq(ev.start_date, 1735858800000LL);
+
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"CHG1\",\"state\":"
+                                        "\"Closed\",\"close_code\":"
+                                        "\"Successful\",\"sys_updated_on\":"
+                                        "1735725600000}"), 0);
+        ck_assert_int_eq(ev.kind, CHG_K_OUTCOME);
+        ck_assert_int_eq(ev.failed, 0);
+        ck_assert_int_eq(chg_event_outcome_time(&ev), 1735725600000LL);
+
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"CHG1\",\"state\":"
+                                        "\"Closed\",\"close_code\":"
+                                        "\"Backed out\",\"closed_at\":5,"
+                                        "\"sys_updated_on\":9}"), 0);
+        ck_assert_int_eq(ev.kind, CHG_K_OUTCOME);
+        ck_assert_int_eq(ev.failed, 1);
+        ck_assert_int_eq(chg_event_outcome_time(&ev), 5);
+
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"CHG1\",\"state\":"
+                                        "\"Canceled\",\"sys_updated_on\":9}"),
+                         0);
+        ck_assert_int_eq(ev.kind, CHG_K_CANCEL);
+        /* ServiceNow's numbered choice values are accepted */
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"CHG1\",\"state\":"
+                                        "\"-1 - Implement\",\"sys_updated_on\":"
+                                        "9}"), 0);
+        ck_assert_int_eq(ev.kind, CHG_K_SCORE);
+}
+END_TEST
+
+START_TEST(test_event_invalid)
+{
+        chg_event_t ev;
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"\",\"sys_updated_on\":"
+                                        "9}"), -1);
+        ck_assert_str_eq(errstr, "number: missing or empty");
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"C\",\"type\":\"Weird\","
+                                        "\"sys_updated_on\":9}"), -1);
+        ck_assert_ptr_nonnull(strstr(errstr, "type: unknown value \"Weird\""));
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"C\",\"state\":\"Lost\","
+                                        "\"sys_updated_on\":9}"), -1);
+        ck_assert_str_eq(errstr, "state: unknown value \"Lost\"");
+        ck_assert_int_eq(read_json(&ev, "{\"number\":\"C\",\"start_date\":10,"
+                                        "\"end_date\":5,\"sys_updated_on\":"
+                                        "9}"), -1);
+        ck_assert_str_eq(errstr, "end_date: before start_date");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static char emitted[8][512];
+static int nemitted;
+
+static void collect(const char *s, void *opaque)
+{
+        (void)opaque;
+        snprintf(emitted[nemitted++ % 8], sizeof(emitted[0]), "%s", s);
+}
+
+START_TEST(test_rules_builtin)
+{
+        chg_rules_t *r = chg_rules_new(NULL, errstr, sizeof(errstr));
+        chg_facts_t f  = {.type = "Emergency", .category = "Network",
+                          .band = "CRITICAL", .p_failure = 0.62,
+                          .night = 1, .team_failure_rate_90d = 0.3,
+                          .backout_plan = 1, .test_plan = 1,
+                          .lead_hours = 2};
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(chg_rules_count(r), 9);
+        nemitted = 0;
+        ck_assert_int_eq(chg_rules_apply(r, &f, collect, NULL), 2);
+        ck_assert_str_eq(emitted[0], "Emergency change at night by a team "
+                                     "with 30% recent failures: require CAB "
+                                     "review");
+        ck_assert_str_eq(emitted[1], "Critical risk (62%): require CAB "
+                                     "approval and a go/no-go checkpoint "
+                                     "before the window");
+        f.night = 0; f.band = "LOW"; f.type = "Standard"; f.p_failure = 0.05;
+        f.collisions = 2; f.lead_hours = 48;
+        nemitted = 0;
+        ck_assert_int_eq(chg_rules_apply(r, &f, collect, NULL), 2);
+        ck_assert_str_eq(emitted[0], "2 other change(s) on the same CI "
+                                     "overlap the planned window: coordinate "
+                                     "or reschedule");
+        ck_assert_str_eq(emitted[1], "Low-risk standard change: eligible for "
+                                     "auto-approval");
+        chg_rules_destroy(r);
+        chg_rules_destroy(NULL);
+}
+END_TEST
+
+START_TEST(test_rules_from_conf)
+{
+        vg_conf_t *conf = vg_conf_new();
+        chg_facts_t f   = {.type = "Normal", .band = "HIGH",
+                           .ci_failures_90d = 3};
+        ck_assert_int_eq(vg_conf_set(conf, "change.rule.2", "band>=HIGH => "
+                                     "Page the on-call ({band})", errstr,
+                                     sizeof(errstr)), VG_CONF_OK);
+        ck_assert_int_eq(vg_conf_set(conf, "change.rule.10", "ci_failures_90d"
+                                     " > 2 & type != Emergency => Fragile CI "
+                                     "({ci_failures_90d} failures)", errstr,
+                                     sizeof(errstr)), VG_CONF_OK);
+        chg_rules_t *r = chg_rules_new(conf, errstr, sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        ck_assert_int_eq(chg_rules_count(r), 2); /* built-ins replaced */
+        nemitted = 0;
+        ck_assert_int_eq(chg_rules_apply(r, &f, collect, NULL), 2);
+        ck_assert_str_eq(emitted[0], "Page the on-call (HIGH)");
+        ck_assert_str_eq(emitted[1], "Fragile CI (3 failures)");
+        f.band = "MEDIUM"; /* bands compare by rank */
+        nemitted = 0;
+        ck_assert_int_eq(chg_rules_apply(r, &f, collect, NULL), 1);
+        chg_rules_destroy(r);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+START_TEST(test_rules_errors)
+{
+        static const char *bad[][2] = {
+                {"nigth => x", "change.rule.1: unknown field in \"nigth => x\""},
+                {"night", "change.rule.1: expected CONDITION => SENTENCE"},
+                {"p_failure>high => x",
+                 "change.rule.1: expected a number after the operator in "
+                 "\"p_failure>high => x\""},
+                {" => x", "change.rule.1: unknown field in \" => x\""},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                vg_conf_t *conf = vg_conf_new();
+                vg_conf_set(conf, "change.rule.1", bad[i][0], errstr,
+                            sizeof(errstr));
+                ck_assert_ptr_null(chg_rules_new(conf, errstr,
+                                                 sizeof(errstr)));
+                ck_assert_str_eq(errstr, bad[i][1]);
+                vg_conf_destroy(conf);
+        }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Model                                                              */
+
+static chg_model_t *model_new(vg_conf_t **confp)
+{
+        *confp = vg_conf_new();
+        chg_model_t *m = chg_model_new(*confp, errstr, sizeof(errstr));
+        ck_assert_msg(m != NULL, "%s", errstr);
+        return m;
+}
+
+/* A change of \p type: Emergency fails 60%, Standard 5%. */
+static void make_event(chg_event_t *ev, char *num, int i, const char *type)
+{
+        memset(ev, 0, sizeof(*ev));
+        snprintf(num, 32, "CHG%06d", i);
+        ev->number = num;
+        ev->type   = type;
+        ev->state  = "Scheduled";
+        ev->category = ev->group = ev->ci = ev->risk = ev->impact = "";
+        ev->priority = ev->close_code = ev->justification = "";
+        ev->backout_plan = ev->test_plan = ev->implementation_plan = "";
+        ev->short_description = !strcmp(type, "Emergency")
+                                        ? "urgent hotfix on the payment "
+                                          "database"
+                                        : "monthly patching of web servers";
+        ev->description = "";
+        ev->opened_at = ev->start_date = ev->end_date = ev->closed_at = -1;
+        ev->event_time = 1735725600000LL + i * 60000LL;
+}
+
+static void train(chg_model_t *m, vg_features_t *x, int n)
+{
+        chg_ctx_t ctx = {0};
+        chg_event_t ev;
+        char num[32];
+        srand(42);
+        for (int i = 0; i < n; i++) {
+                int em = i % 3 == 0;
+                make_event(&ev, num, i, em ? "Emergency" : "Standard");
+                chg_model_features(m, &ev, &ctx, x);
+                chg_model_predict(m, x);
+                int failed = (rand() % 100) < (em ? 60 : 5);
+                ev.close_code = failed ? "Unsuccessful" : "Successful";
+                chg_model_learn(m, &ev, x, failed);
+        }
+}
+
+static double score(chg_model_t *m, vg_features_t *x, const char *type)
+{
+        chg_ctx_t ctx = {0};
+        chg_event_t ev;
+        char num[32];
+        make_event(&ev, num, 999999, type);
+        chg_model_features(m, &ev, &ctx, x);
+        return chg_model_predict(m, x);
+}
+
+START_TEST(test_model_learns_and_explains)
+{
+        vg_conf_t *conf;
+        chg_model_t *m   = model_new(&conf);
+        vg_features_t *x = vg_features_new(20, 0);
+        vg_contrib_t top[8];
+
+        train(m, x, 3000);
+        double pe = score(m, x, "Emergency");
+        int n     = chg_model_explain(m, x, top, 8);
+        double ps = score(m, x, "Standard");
+        ck_assert_msg(pe > 0.45 && pe < 0.75, "p(Emergency)=%f", pe);
+        ck_assert_msg(ps > 0.01 && ps < 0.12, "p(Standard)=%f", ps);
+        ck_assert_int_ge(n, 5);
+        for (int i = 0; i < n; i++) /* bias is not a factor */
+                ck_assert_str_ne(top[i].name, "bias");
+        ck_assert_int_eq(chg_model_learned(m), 3000);
+        ck_assert_ptr_nonnull(strstr(chg_model_version(m), "n=3000"));
+        chg_model_destroy(m);
+        vg_features_destroy(x);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+START_TEST(test_features_blob_roundtrip)
+{
+        vg_conf_t *conf;
+        chg_model_t *m   = model_new(&conf);
+        vg_features_t *x = vg_features_new(20, 0);
+        vg_features_t *y = vg_features_new(20, 0);
+        size_t len;
+        double p;
+
+        train(m, x, 500);
+        double p0  = score(m, x, "Emergency");
+        char *blob = chg_features_encode(x, p0, &len);
+        ck_assert_int_eq(chg_features_decode(y, blob, len, &p), 0);
+        ck_assert(p == p0);
+        ck_assert_int_eq(vg_features_nnz(y), vg_features_nnz(x));
+        ck_assert_double_eq_tol(chg_model_predict(m, y), p0, 1e-12);
+        ck_assert_int_eq(chg_features_decode(y, "x\n", 2, &p), -1);
+        ck_assert_int_eq(chg_features_decode(y, "0.5\nnot-a-line\n", 16, &p),
+                         -1);
+        vg_free(blob);
+        chg_model_destroy(m);
+        vg_features_destroy(x);
+        vg_features_destroy(y);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+START_TEST(test_model_checkpoint)
+{
+        vg_conf_t *conf;
+        chg_model_t *m   = model_new(&conf);
+        chg_model_t *m2  = chg_model_new(conf, errstr, sizeof(errstr));
+        vg_features_t *x = vg_features_new(20, 0);
+        size_t len;
+
+        train(m, x, 800);
+        void *buf = chg_model_save(m, &len);
+        ck_assert_int_eq(chg_model_restore(m2, buf, len, errstr,
+                                           sizeof(errstr)), 0);
+        ck_assert(score(m, x, "Emergency") == score(m2, x, "Emergency"));
+        ck_assert_int_eq(chg_model_learned(m2), 800);
+
+        /* a corrupt or truncated checkpoint is refused, m2 unchanged */
+        ((unsigned char *)buf)[len / 2] ^= 0x40;
+        ck_assert_int_eq(chg_model_restore(m2, buf, len, errstr,
+                                           sizeof(errstr)), -1);
+        ck_assert_int_eq(chg_model_restore(m2, buf, len / 3, errstr,
+                                           sizeof(errstr)), -1);
+        ck_assert_int_eq(chg_model_learned(m2), 800);
+        vg_free(buf);
+        chg_model_destroy(m);
+        chg_model_destroy(m2);
+        chg_model_destroy(NULL);
+        vg_features_destroy(x);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+static Suite *chg_suite(void)
+{
+        Suite *s  = suite_create("change");
+        TCase *tc = tcase_create("Event");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_event_kinds);
+        tcase_add_test(tc, test_event_invalid);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("Rules");
+        tcase_add_test(tc, test_rules_builtin);
+        tcase_add_test(tc, test_rules_from_conf);
+        tcase_add_test(tc, test_rules_errors);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("Model");
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_model_learns_and_explains);
+        tcase_add_test(tc, test_features_blob_roundtrip);
+        tcase_add_test(tc, test_model_checkpoint);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *sr = srunner_create(chg_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
