@@ -555,10 +555,13 @@ void vg_conf_write_markdown(FILE *fp)
                 if (p->scope & VG_CONF_F_CTL)
                         strcat(scope, "vigie-ctl ");
                 vg_conf_range(p, range, sizeof(range));
+                const char *def = p->defval ? (*p->defval ? p->defval
+                                                          : "\"\"")
+                                            : "";
+                if (p->defval && !strcmp(p->defval, VG_SCHEMA_DIR))
+                        def = "the source tree's schemas/"; /* build path */
                 fprintf(fp, "| `%s` | %s| %s | %s | %s | %s |\n", p->name,
-                        scope, vg_conf_type_name(p), range,
-                        p->defval ? (*p->defval ? p->defval : "\"\"") : "",
-                        p->desc);
+                        scope, vg_conf_type_name(p), range, def, p->desc);
         }
 }
 

@@ -6,6 +6,8 @@
 #include "vg_dlq.h"
 #include "vg_log.h"
 #include "vg_mem.h"
+#include "vg_metrics.h"
+#include "vg_snapshot.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +36,10 @@ struct vg_proc_s {
         vg_proc_slot_t *slots;
         /* counters */
         uint64_t n_in, n_out, n_dead, n_boot_dropped;
+        vg_metrics_t *metrics;
+        vg_counter_t *m_in, *m_out, *m_dead;
+        vg_histo_t *m_lag;   /**< record timestamp -> processed */
+        vg_histo_t *m_batch; /**< process() time of a batch */
         int64_t t_start_ms, t_stats_ms, t_ckpt_ms;
         uint64_t stats_in_prev;
 };
@@ -105,10 +111,12 @@ vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
                                key ? strlen(key) : 0, buf, len, timestamp_ms,
                                errstr, sizeof(errstr));
         vg_free(buf);
-        if (err)
+        if (err) {
                 vg_err("proc", "%s", errstr);
-        else
+        } else {
                 p->n_out++;
+                vg_counter_inc(p->m_out);
+        }
         return err;
 }
 
@@ -125,6 +133,7 @@ void vg_proc_deadletter(vg_proc_t *p, vg_proc_rec_t *rec,
         va_end(ap);
         rec->dead = 1;
         p->n_dead++;
+        vg_counter_inc(p->m_dead);
         vg_warn("dlq", "%s [%d] @%lld: %s: %s",
                 rec->kr.topic ? rec->kr.topic : "-", rec->kr.partition,
                 (long long)rec->kr.offset, error_class, msg);
@@ -221,13 +230,59 @@ static int vg_proc_run_batch(vg_proc_t *p, int n)
         for (int i = 0; i < live; i++)
                 p->recs[i].val = &p->slots[i].val;
         p->n_in += (uint64_t)n;
+        vg_counter_add(p->m_in, (uint64_t)n);
         if (live == 0)
                 return 0;
-        return p->def->process(p->st, p, p->recs, live);
+        uint64_t t0 = vg_metrics_now_ns();
+        int rc      = p->def->process(p->st, p, p->recs, live);
+        vg_histo_observe_ns(p->m_batch, vg_metrics_now_ns() - t0);
+        if (!p->bootstrapping) {
+                int64_t now = vg_proc_now_ms();
+                for (int i = 0; i < n; i++)
+                        if (p->recs[i].kr.timestamp > 0)
+                                vg_histo_observe(
+                                        p->m_lag,
+                                        (double)(now -
+                                                 p->recs[i].kr.timestamp) /
+                                                1000.0);
+        }
+        return rc;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Progress and checkpoints                                               */
+
+/* Writes the metrics, Prometheus text format, to metrics.file (atomic
+ * rename: node_exporter's textfile collector never reads half a file). */
+static void vg_proc_metrics_file(vg_proc_t *p)
+{
+        const char *path = vg_conf_get_str(p->conf, "metrics.file");
+        size_t len;
+        if (!*path)
+                return;
+        char *text = vg_metrics_prometheus_str(p->metrics, &len);
+        if (vg_snapshot_write_file(path, text, len, NULL, 0) != VG_OK)
+                vg_warn("proc", "cannot write metrics.file %s", path);
+        vg_free(text);
+}
+
+static void vg_proc_metrics_new(vg_proc_t *p)
+{
+        char name[256];
+        p->metrics = vg_metrics_new();
+#define VG_PM(kind, var, what, help)                                           \
+        snprintf(name, sizeof(name), "vigie_%s{processor=\"%s\"}", what,      \
+                 p->def->name);                                                \
+        p->var = vg_metrics_##kind(p->metrics, name, help)
+        VG_PM(counter, m_in, "records_in_total", "Records consumed.");
+        VG_PM(counter, m_out, "records_out_total", "Records produced.");
+        VG_PM(counter, m_dead, "deadletters_total",
+              "Records sent to the dead-letter topic.");
+        VG_PM(histo, m_lag, "record_lag_seconds",
+              "From a record's Kafka timestamp to its processing.");
+        VG_PM(histo, m_batch, "batch_seconds", "Processing time of a batch.");
+#undef VG_PM
+}
 
 static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
 {
@@ -238,15 +293,19 @@ static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
         if (p->k)
                 vg_kafka_stats(p->k, &ks);
         vg_info("stats", "in=%llu out=%llu dead=%llu rate=%.0f/s "
-                "delivered=%llu inflight=%d rebalances=%llu redis=%s",
+                "delivered=%llu inflight=%d rebalances=%llu redis=%s "
+                "lag_p50=%.1fms lag_p99=%.1fms",
                 (unsigned long long)p->n_in, (unsigned long long)p->n_out,
                 (unsigned long long)p->n_dead, rate,
                 (unsigned long long)ks.delivered,
                 p->k ? vg_kafka_outq_len(p->k) : 0,
                 (unsigned long long)ks.rebalances,
-                p->redis && vg_redis_connected(p->redis) ? "up" : "down");
+                p->redis && vg_redis_connected(p->redis) ? "up" : "down",
+                1000.0 * vg_histo_quantile(p->m_lag, 0.5),
+                1000.0 * vg_histo_quantile(p->m_lag, 0.99));
         p->stats_in_prev = p->n_in;
         p->t_stats_ms    = now;
+        vg_proc_metrics_file(p);
 }
 
 static void vg_proc_tick(vg_proc_t *p)
@@ -497,6 +556,7 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
         p->group       = vg_conf_get_str(p->conf, "group.id");
         p->batch_size  = (int)vg_conf_get_int(p->conf, "batch.size");
         p->recs        = vg_calloc(p->batch_size, sizeof(*p->recs));
+        vg_proc_metrics_new(p);
         p->slots       = vg_calloc(p->batch_size, sizeof(*p->slots));
 
         p->reg = vg_avro_registry_new(vg_conf_get_str(p->conf, "schema.dir"),
@@ -525,6 +585,7 @@ static void vg_proc_teardown(vg_proc_t *p)
         vg_free(p->slots);
         vg_free(p->recs);
         vg_redis_destroy(p->redis);
+        vg_metrics_destroy(p->metrics);
         vg_avro_registry_destroy(p->reg);
         vg_conf_destroy(p->conf);
 }

@@ -13,6 +13,14 @@
 /** @brief Online models: FTRL, softmax, k-means, text featurisation. */
 int bench_models_main(int argc, char **argv);
 
+/** @brief vigie-change end to end: throughput, ratio to a bare pipe,
+ *         latency, RSS, two instances in one group (bench_changes.c). */
+int bench_changes_main(int argc, char **argv);
+
+/** @brief Quality of vigie-change's p_failure against the generator's
+ *         truth: AUC, calibration, precision/recall (bench_changes.c). */
+int bench_quality_main(int argc, char **argv);
+
 /** @returns a monotonic time in nanoseconds. */
 static inline uint64_t bench_now_ns(void)
 {

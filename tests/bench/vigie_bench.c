@@ -15,6 +15,10 @@ static const struct {
 } bench_cmds[] = {
         {"models", bench_models_main,
          "online learning core: FTRL, softmax, k-means, text"},
+        {"changes", bench_changes_main,
+         "vigie-change end to end: throughput, latency, RSS, 2 instances"},
+        {"quality", bench_quality_main,
+         "vigie-change's p_failure vs the generator's truth: AUC, F1"},
 };
 
 #define BENCH_CMD_CNT (sizeof(bench_cmds) / sizeof(bench_cmds[0]))

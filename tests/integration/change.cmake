@@ -3,7 +3,7 @@ add_executable(check_change ${CMAKE_CURRENT_LIST_DIR}/check_change.c)
 target_link_libraries(check_change PRIVATE vg_itest PkgConfig::CHECK)
 add_dependencies(check_change vigie-change vigie-ctl vigie-broker)
 
-foreach(case e2e bad_records redis_down sigkill)
+foreach(case e2e bad_records redis_down sigkill bootstrap)
         add_test(NAME integration_change_${case}
                  COMMAND ${PROJECT_SOURCE_DIR}/tests/run_with_services.sh
                          --redis --broker $<TARGET_FILE:vigie-broker>

@@ -377,6 +377,31 @@ START_TEST(test_sigkill_restart)
 }
 END_TEST
 
+START_TEST(test_bootstrap_warmup)
+{
+        const char *hist = itest_path("history.jsonl"), *log = itest_path("b.log");
+        char port[64], learned[64];
+        input_t inp;
+
+        gen_changes(hist, 1500, 41, 0, &inp);
+        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
+        char *argv[] = {(char *)itest_bin("vigie-change"), "-b",
+                        getenv("VG_BOOTSTRAP"), "-X", port, "--bootstrap",
+                        (char *)hist, NULL};
+        pid_t p = itest_spawn(argv, log);
+        for (int i = 0; i < 300 && !itest_file_contains(log, "started:"); i++)
+                usleep(100 * 1000);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+        ck_assert(itest_file_contains(log, "warmed up from"));
+        ck_assert(itest_file_contains(log, "0 rejected"));
+        /* it learned the history, produced nothing, and kept the stats */
+        snprintf(learned, sizeof(learned), "change-ftrl/1 n=%ld", inp.outcomes);
+        ck_assert_msg(itest_file_contains(log, learned), "no %s", learned);
+        ck_assert_int_eq(itest_end_offsets("itsm.changes.scored"), 0);
+        ck_assert_int_eq(team_changes_counted(), inp.outcomes);
+}
+END_TEST
+
 static Suite *change_suite(void)
 {
         Suite *s = suite_create("change");
@@ -388,6 +413,7 @@ static Suite *change_suite(void)
                 {"bad_records", test_bad_records},
                 {"redis_down", test_redis_down},
                 {"sigkill", test_sigkill_restart},
+                {"bootstrap", test_bootstrap_warmup},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 TCase *tc = tcase_create(cases[i].name);
