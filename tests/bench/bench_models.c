@@ -176,7 +176,7 @@ static void bench_kmeans(long scale)
         for (int i = 0; i + B <= n; i += B)
                 vg_kmeans_update_batch(b, X + (size_t)i * d, B, NULL, NULL);
         t_batch = bench_now_ns() - t0;
-        report("kmeans assign+update batch 256, dgemm", n, t_batch,
+        report("kmeans assign+update batch 256, s/dgemm", n, t_batch,
                vg_kmeans_memory(b));
         printf("  batched speed-up: %.1fx (k=%d live clusters)\n",
                (double)t_one / t_batch, vg_kmeans_k(b));
