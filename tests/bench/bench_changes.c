@@ -1327,10 +1327,12 @@ static void bench_changes_usage(FILE *fp)
                 "  --pair-changes N       changes for the two-instance run "
                 "(default 20000)\n"
                 "  --seed S               generator seed (default 1)\n"
-                "  --full-updates         update/close records repeat the "
-                "long texts (ServiceNow\n"
-                "                         export shape; default: the "
-                "generator library's slim records)\n"
+                "  --slim-updates         update/close records without the "
+                "long texts (the\n"
+                "                         generator library's default; "
+                "default here: full records,\n"
+                "                         the ServiceNow export shape of "
+                "vigie-ctl gen)\n"
                 "  -X key=value           extra vigie-change property "
                 "(repeatable)\n"
                 "  --keep                 keep the temporary directory "
@@ -1704,7 +1706,7 @@ static int bench_opts_common(bench_opts_t *o, int c, const char *arg)
         case 'b': o->bootstrap = arg; return 0;
         case 'r': o->redis_port = atoi(arg); return 0;
         case 'S': o->seed = strtoull(arg, NULL, 10); return 0;
-        case 'F': o->full_updates = 1; return 0;
+        case 'F': o->full_updates = 0; return 0;
         case 'K': bench_keep_tmp = 1; return 0;
         case 'X':
                 if (o->nx < BENCH_MAX_X)
@@ -1724,12 +1726,12 @@ int bench_changes_main(int argc, char **argv)
                 {"duration", required_argument, 0, 'd'},
                 {"pair-changes", required_argument, 0, 'p'},
                 {"seed", required_argument, 0, 'S'},
-                {"full-updates", no_argument, 0, 'F'},
+                {"slim-updates", no_argument, 0, 'F'},
                 {"keep", no_argument, 0, 'K'},
                 {"help", no_argument, 0, 'h'},
                 {0, 0, 0, 0},
         };
-        bench_opts_t o      = {.seed = 1};
+        bench_opts_t o      = {.seed = 1, .full_updates = 1};
         int64_t events      = 200000, pair_changes = 20000;
         double rate         = 2000, secs = 20;
         bench_changes_res_t *res = vg_calloc(1, sizeof(*res));
@@ -1907,7 +1909,10 @@ static void bench_quality_usage(FILE *fp)
                 "  --redis-port N         use the Redis on 127.0.0.1:N\n"
                 "  --count N              changes (default 20000)\n"
                 "  --seed S               generator seed (default 7)\n"
-                "  --full-updates         full update/close records\n"
+                "  --slim-updates         update/close records without the "
+                "long texts (default:\n"
+                "                         full records, as vigie-ctl gen "
+                "writes them)\n"
                 "  -X key=value           extra vigie-change property "
                 "(repeatable)\n"
                 "  --keep                 keep the temporary directory "
@@ -1921,12 +1926,12 @@ int bench_quality_main(int argc, char **argv)
                 {"redis-port", required_argument, 0, 'r'},
                 {"count", required_argument, 0, 'n'},
                 {"seed", required_argument, 0, 'S'},
-                {"full-updates", no_argument, 0, 'F'},
+                {"slim-updates", no_argument, 0, 'F'},
                 {"keep", no_argument, 0, 'K'},
                 {"help", no_argument, 0, 'h'},
                 {0, 0, 0, 0},
         };
-        bench_opts_t o = {.seed = 7};
+        bench_opts_t o = {.seed = 7, .full_updates = 1};
         int64_t count  = 20000, events = 0, to_score = 0;
         char errstr[512], gid[96], summary[8][512];
         bench_svc_t svc;

@@ -100,22 +100,6 @@ static pid_t spawn_change(const char *log)
         return itest_spawn(argv, log);
 }
 
-static long wait_idle(const char *topic, long at_least, double timeout_s)
-{
-        double t0 = itest_now();
-        long last = -1, cur;
-        int same  = 0;
-        while (itest_now() - t0 < timeout_s) {
-                cur  = itest_end_offsets(topic);
-                same = cur == last && cur >= at_least ? same + 1 : 0;
-                if (same >= 4)
-                        return cur;
-                last = cur;
-                usleep(400 * 1000);
-        }
-        return last;
-}
-
 /* Sum of ZCARD over vigie:team:*:changes: closed changes counted. */
 static long long team_changes_counted(void)
 {
@@ -217,7 +201,7 @@ START_TEST(test_end_to_end)
         gen_changes(in, 3000, 11, 0, &inp);
         pid_t p = spawn_change(log);
         ck_assert_int_eq(produce(in), 0);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", inp.scorable, 120),
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", inp.scorable, 120),
                          inp.scorable);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
@@ -289,8 +273,8 @@ START_TEST(test_bad_records)
         fclose(fp);
         pid_t p = spawn_change(itest_path("c.log"));
         ck_assert_int_eq(produce(in), 0);
-        ck_assert_int_ge(wait_idle("itsm.deadletter", 3, 60), 3);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", 1, 30), 1);
+        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 3, 60), 3);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", 1, 30), 1);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 3);
         ck_assert(itest_file_contains(dlq, "number: missing or empty"));
@@ -315,7 +299,7 @@ START_TEST(test_redis_down)
         renumber(b, "77");
         pid_t p = spawn_change(log);
         ck_assert_int_eq(produce(a), 0);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", ia.scorable, 90),
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", ia.scorable, 90),
                          ia.scorable);
         /* Redis down for 10 s while the second stream comes in */
         snprintf(cmd, sizeof(cmd), "%s/tests/restart_redis.sh 10 "
@@ -360,7 +344,7 @@ START_TEST(test_sigkill_restart)
         long at_kill = itest_end_offsets("itsm.changes.scored");
 
         p = spawn_change(log2);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", inp.scorable, 120),
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", inp.scorable, 120),
                          inp.scorable);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
@@ -402,33 +386,15 @@ START_TEST(test_bootstrap_warmup)
 }
 END_TEST
 
-static Suite *change_suite(void)
+int main(void)
 {
-        Suite *s = suite_create("change");
-        struct {
-                const char *name;
-                const TTest *test;
-        } cases[] = {
+        const itest_case_t cases[] = {
                 {"e2e", test_end_to_end},
                 {"bad_records", test_bad_records},
                 {"redis_down", test_redis_down},
                 {"sigkill", test_sigkill_restart},
                 {"bootstrap", test_bootstrap_warmup},
         };
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                TCase *tc = tcase_create(cases[i].name);
-                tcase_set_timeout(tc, 400);
-                tcase_add_test(tc, cases[i].test);
-                suite_add_tcase(s, tc);
-        }
-        return s;
-}
-
-int main(void)
-{
-        SRunner *sr = srunner_create(change_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return itest_main("change", cases,
+                          (int)(sizeof(cases) / sizeof(cases[0])));
 }

@@ -105,23 +105,6 @@ static json_t *load_by(const char *path, const char *valuekey,
         return all;
 }
 
-/* Wait until the output topic stops growing (processor idle). */
-static long wait_idle(const char *topic, long at_least, double timeout_s)
-{
-        double t0 = itest_now();
-        long last = -1, cur;
-        int same  = 0;
-        while (itest_now() - t0 < timeout_s) {
-                cur = itest_end_offsets(topic);
-                same = cur == last && cur >= at_least ? same + 1 : 0;
-                if (same >= 5)
-                        return cur;
-                last = cur;
-                usleep(300 * 1000);
-        }
-        return last;
-}
-
 /* ------------------------------------------------------------------ */
 /* Round trip                                                         */
 
@@ -231,7 +214,7 @@ START_TEST(test_group_split_and_rebalance)
         ck_assert_int_eq(itest_stop(b, SIGTERM), 0); /* graceful leave */
         ck_assert_int_gt(last_in_count(lb), 0);
         ck_assert_int_eq(produce_file("itsm.changes", in2, NULL), 0);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", 40000, 90), 40000);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", 40000, 90), 40000);
         ck_assert(itest_file_contains(la, "assigned 8 partition(s)"));
         ck_assert_int_eq(itest_stop(a, SIGTERM), 0);
 
@@ -269,7 +252,7 @@ START_TEST(test_sigkill_restart)
         ck_assert_int_eq(produce_file("itsm.changes", c3, NULL), 0);
 
         p = spawn_echo("g-crash", log);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", n, 120), n);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", n, 120), n);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
         itest_consume("itsm.changes.scored", out);
@@ -304,7 +287,7 @@ START_TEST(test_redis_restart)
         ck_assert_int_eq(system(cmd), 0);
         usleep(300 * 1000);
         ck_assert_int_eq(produce_file("itsm.changes", in2, NULL), 0);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", n, 120), n);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", n, 120), n);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
         vg_redis_conf_t *rc = vg_redis_conf_new();
@@ -407,8 +390,8 @@ START_TEST(test_bad_input_deadletters)
 
         /* 3. the processor dead-letters six and outputs the two good */
         pid_t p = spawn_echo("g-bad", itest_path("echo.log"));
-        ck_assert_int_ge(wait_idle("itsm.deadletter", 6, 60), 6);
-        ck_assert_int_ge(wait_idle("itsm.changes.scored", 2, 30), 2);
+        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 6, 60), 6);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", 2, 30), 2);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
         ck_assert_int_eq(itest_consume("itsm.changes.scored", out), 2);
@@ -427,33 +410,15 @@ START_TEST(test_bad_input_deadletters)
 }
 END_TEST
 
-static Suite *pipeline_suite(void)
+int main(void)
 {
-        Suite *s = suite_create("pipeline");
-        struct {
-                const char *name;
-                const TTest *test;
-        } cases[] = {
+        const itest_case_t cases[] = {
                 {"roundtrip", test_roundtrip_100k},
                 {"group", test_group_split_and_rebalance},
                 {"sigkill", test_sigkill_restart},
                 {"redis_restart", test_redis_restart},
                 {"bad_input", test_bad_input_deadletters},
         };
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                TCase *tc = tcase_create(cases[i].name);
-                tcase_set_timeout(tc, 300);
-                tcase_add_test(tc, cases[i].test);
-                suite_add_tcase(s, tc);
-        }
-        return s;
-}
-
-int main(void)
-{
-        SRunner *sr = srunner_create(pipeline_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return itest_main("pipeline", cases,
+                          (int)(sizeof(cases) / sizeof(cases[0])));
 }

@@ -4,6 +4,8 @@
  */
 #include "vg_itest.h"
 
+#include <check.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -155,4 +157,36 @@ long itest_wait_count(const char *topic, long n, double timeout_s)
                itest_now() - t0 < timeout_s)
                 usleep(200 * 1000);
         return have;
+}
+
+long itest_wait_idle(const char *topic, long at_least, double timeout_s)
+{
+        double t0 = itest_now();
+        long last = -1, cur;
+        int same  = 0;
+        while (itest_now() - t0 < timeout_s) {
+                cur  = itest_end_offsets(topic);
+                same = cur == last && cur >= at_least ? same + 1 : 0;
+                if (same >= 4)
+                        return cur;
+                last = cur;
+                usleep(400 * 1000);
+        }
+        return last;
+}
+
+int itest_main(const char *suite, const itest_case_t *cases, int n)
+{
+        Suite *s = suite_create(suite);
+        for (int i = 0; i < n; i++) {
+                TCase *tc = tcase_create(cases[i].name);
+                tcase_set_timeout(tc, 400);
+                tcase_add_test(tc, (const TTest *)cases[i].test);
+                suite_add_tcase(s, tc);
+        }
+        SRunner *sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

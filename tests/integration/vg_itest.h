@@ -48,4 +48,19 @@ long itest_wait_count(const char *topic, long n, double timeout_s);
 /** @returns the sum of end offsets of \p topic (vigie-ctl topics). */
 long itest_end_offsets(const char *topic);
 
+/** @brief Polls \p topic until its end offsets reach \p at_least and stop
+ *         growing (the processor is idle), or \p timeout_s passes.
+ *  @returns the last count seen. */
+long itest_wait_idle(const char *topic, long at_least, double timeout_s);
+
+/** One scenario of an integration suite. */
+typedef struct itest_case_s {
+        const char *name; /**< the TCase name, for CK_RUN_CASE */
+        const void *test; /**< the START_TEST function (a const TTest *) */
+} itest_case_t;
+
+/** @brief Runs \p n scenarios as a Check suite (one TCase each, 400 s
+ *         timeout). @returns the process exit status. */
+int itest_main(const char *suite, const itest_case_t *cases, int n);
+
 #endif /* VG_ITEST_H */
