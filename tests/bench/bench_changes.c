@@ -326,6 +326,25 @@ static long bench_proc_kb(pid_t pid, const char *field)
         return kb;
 }
 
+/** @returns user + system CPU seconds used so far by \p pid, or -1. */
+static double bench_proc_cpu(pid_t pid)
+{
+        char path[64], buf[1024];
+        unsigned long long ut = 0, st = 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *fp = fopen(path, "r");
+        size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+        if (fp)
+                fclose(fp);
+        buf[n]  = '\0';
+        char *r = strrchr(buf, ')');
+        /* after "pid (comm)": state is field 3, utime 14, stime 15 */
+        if (!r || sscanf(r + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                         "%*s %llu %llu", &ut, &st) != 2)
+                return -1;
+        return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Logs of the spawned programs                                           */
 
@@ -1213,7 +1232,8 @@ static void bench_lat_free(bench_lat_t *lat)
 /**
  * @brief The bare pipe: consumes itsm.changes in a group, produces the
  *        same bytes to bench.pipe, stores offsets once acknowledged.
- * @returns events/s from first to last acknowledged output, or -1.
+ * @returns events/s from the first batch consumed to the last output
+ *          acknowledged, or -1.
  */
 static double bench_pipe(bench_svc_t *svc, int64_t total)
 {
@@ -1249,7 +1269,7 @@ static double bench_pipe(bench_svc_t *svc, int64_t total)
                         vg_kafka_poll(k, 1);
                 vg_kafka_stats(k, &st);
                 uint64_t now = bench_now_ns();
-                if (st.delivered && !t_first)
+                if (n > 0 && !t_first)
                         t_first = now;
                 if (st.delivered >= (uint64_t)total) {
                         t_last = now;
@@ -1280,7 +1300,8 @@ static void bench_pair_cb(const bench_risk_t *r, void *opaque)
 static void bench_print_stats_line(const char *what, const char *log)
 {
         char line[512];
-        if (bench_log_last(log, "in=", line, sizeof(line)))
+        if (bench_log_last(log, "in=", line, sizeof(line)) &&
+            (line[strcspn(line, "\"")] = '\0', 1))
                 printf("   %-34s %s\n", what, line);
 }
 
@@ -1292,15 +1313,16 @@ typedef struct bench_changes_res_s {
         int64_t alerts;
         double rate, pipe_rate;
         long rss_after_tp, rss_after_lat, hwm;
-        bench_lat_t lat[2];
-        int lat_ok[2];
+        double cpu_tp; /**< vigie-change CPU seconds at the end of phase 1 */
+        bench_lat_t lat[3];
+        int lat_ok[3];
         /* two instances */
         int pair_ok;
         int64_t pair_events, pair_expected, pair_out, pair_dup, pair_miss,
                 pair_unexp;
-        int pair_assigned[2], pair_exit[2];
+        int pair_assigned[2], pair_exit[2], pair_rebal[2];
         char pair_stats[2][512];
-        char change_log[2][PATH_MAX];
+        char change_log[3][PATH_MAX];
 } bench_changes_res_t;
 
 static void bench_changes_usage(FILE *fp)
@@ -1401,6 +1423,7 @@ static int bench_changes_tp(bench_svc_t *svc, const bench_opts_t *o,
                 bench_log_tail(res->change_log[0], 30);
                 return -1;
         }
+        res->cpu_tp = bench_proc_cpu(*pidp);
         double secs = bench_secs(res->w.t_first, res->w.t_last);
         res->rate   = secs > 0 ? (double)res->events * (double)res->w.reached /
                                        (double)res->to_score / secs
@@ -1431,28 +1454,99 @@ static int bench_changes_lat(bench_svc_t *svc, const bench_opts_t *o,
         if (st != 0)
                 bench_note("vigie-change exited with status %d", st);
 
-        bench_note("latency run 2: vigie-change and producer with "
-                   "kafka.linger.ms=0");
-        const char *xs[]      = {gid, "kafka.linger.ms=0", NULL};
+        static const char *const runs[2][3] = {
+                {"kafka.linger.ms=0", NULL, NULL},
+                {"kafka.linger.ms=0", "kafka.fetch.wait.max.ms=10", NULL},
+        };
         const char *prod_kv[] = {"kafka.linger.ms=0", NULL};
-        snprintf(res->change_log[1], PATH_MAX, "%s",
-                 bench_tmp("change-linger0.log"));
-        *pidp = bench_change_spawn(svc, o, res->change_log[1], xs);
-        uint64_t t0 = bench_now_ns();
-        while (bench_log_count(res->change_log[1], "assigned ") == 0) {
-                if (!bench_alive(*pidp, NULL) ||
-                    bench_secs(t0, bench_now_ns()) > 60) {
-                        fprintf(stderr, "vigie-bench: restarted "
-                                "vigie-change did not join its group\n");
-                        bench_log_tail(res->change_log[1], 30);
-                        return -1;
+        for (int r = 0; r < 2; r++) {
+                const char *xs[] = {gid, runs[r][0], runs[r][1], NULL};
+                bench_note("latency run %d: vigie-change with %s%s%s, "
+                           "producer with kafka.linger.ms=0", r + 2,
+                           runs[r][0], runs[r][1] ? " " : "",
+                           runs[r][1] ? runs[r][1] : "");
+                snprintf(res->change_log[r + 1], PATH_MAX, "%s",
+                         bench_tmp(r ? "change-fetch10.log"
+                                     : "change-linger0.log"));
+                *pidp = bench_change_spawn(svc, o, res->change_log[r + 1],
+                                           xs);
+                uint64_t t0 = bench_now_ns();
+                while (bench_log_count(res->change_log[r + 1],
+                                       "assigned ") == 0) {
+                        if (!bench_alive(*pidp, NULL) ||
+                            bench_secs(t0, bench_now_ns()) > 60) {
+                                fprintf(stderr, "vigie-bench: restarted "
+                                        "vigie-change did not join its "
+                                        "group\n");
+                                bench_log_tail(res->change_log[r + 1], 30);
+                                return -1;
+                        }
+                        bench_sleep_ms(50);
                 }
-                bench_sleep_ms(50);
+                bench_sleep_ms(1000); /* first fetches */
+                res->lat_ok[r + 1] = bench_latency(svc, src, rate, secs,
+                                                   prod_kv, *pidp,
+                                                   &res->lat[r + 1]) == 0;
+                st    = bench_stop(*pidp, SIGTERM, 60);
+                *pidp = 0;
+                if (st != 0)
+                        bench_note("vigie-change exited with status %d", st);
         }
-        bench_sleep_ms(1000); /* first fetches */
-        res->lat_ok[1] = bench_latency(svc, src, rate, secs, prod_kv, *pidp,
-                                       &res->lat[1]) == 0;
         return 0;
+}
+
+/**
+ * @brief vigie-change wants a registry subject for its input topic: a
+ *        schema dir in the temporary directory with the .avsc files
+ *        (symbolic links) and registry.json plus the bench.pair.* topics.
+ * @returns its path, or NULL.
+ */
+static const char *bench_pair_schemas(void)
+{
+        static char dir[PATH_MAX];
+        char src[PATH_MAX + 64], dst[PATH_MAX + 64], *text;
+        static const char *files[] = {"Alert.avsc", "ChangeRequest.avsc",
+                                      "ChangeRisk.avsc", "DeadLetter.avsc",
+                                      "Incident.avsc", "IncidentEnriched.avsc",
+                                      "SurveyInsight.avsc",
+                                      "SurveyResponse.avsc"};
+        snprintf(dir, sizeof(dir), "%s", bench_tmp("schemas"));
+        if (mkdir(dir, 0700))
+                return NULL;
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                snprintf(src, sizeof(src), "%s/%s", VG_SCHEMA_DIR, files[i]);
+                snprintf(dst, sizeof(dst), "%s/%s", dir, files[i]);
+                if (symlink(src, dst))
+                        return NULL;
+        }
+        snprintf(src, sizeof(src), "%s/registry.json", VG_SCHEMA_DIR);
+        FILE *fp = fopen(src, "r");
+        if (!fp)
+                return NULL;
+        text     = vg_calloc(1, 1 << 16);
+        size_t n = fread(text, 1, (1 << 16) - 1, fp);
+        fclose(fp);
+        char *end = strrchr(text, '}');
+        snprintf(dst, sizeof(dst), "%s/registry.json", dir);
+        fp = end ? fopen(dst, "w") : NULL;
+        if (fp) {
+                *end = '\0';
+                while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+                        *--end = '\0';
+                fprintf(fp, "%s,\n"
+                        "  \"" BENCH_T_PAIR_IN "-value\": "
+                        "{\"id\": 101, \"file\": \"ChangeRequest.avsc\"},\n"
+                        "  \"" BENCH_T_PAIR_OUT "-value\": "
+                        "{\"id\": 104, \"file\": \"ChangeRisk.avsc\"},\n"
+                        "  \"" BENCH_T_PAIR_ALERTS "-value\": "
+                        "{\"id\": 107, \"file\": \"Alert.avsc\"}\n}\n",
+                        text);
+                if (fclose(fp))
+                        end = NULL;
+        }
+        vg_free(text);
+        (void)n;
+        return end ? dir : NULL;
 }
 
 /* Phase 5: two instances in one group. */
@@ -1476,8 +1570,18 @@ static int bench_changes_pair(bench_svc_t *svc, const bench_opts_t *o,
         snprintf(gid, sizeof(gid), "group.id=vigie-bench-pair-%s",
                  svc->run_id);
         snprintf(prefix, sizeof(prefix), "redis.prefix=%spair:", svc->prefix);
+        const char *sdir = bench_pair_schemas();
+        char sdir_kv[PATH_MAX + 16];
+        if (!sdir) {
+                fprintf(stderr, "vigie-bench: cannot write a schema dir in "
+                        "%s\n", bench_tmpdir);
+                bench_src_close(&src);
+                return -1;
+        }
+        snprintf(sdir_kv, sizeof(sdir_kv), "schema.dir=%s", sdir);
         const char *xs[] = {gid,
                             prefix,
+                            sdir_kv,
                             "input.topic=" BENCH_T_PAIR_IN,
                             "output.topic=" BENCH_T_PAIR_OUT,
                             "alert.topic=" BENCH_T_PAIR_ALERTS,
@@ -1540,11 +1644,16 @@ static int bench_changes_pair(bench_svc_t *svc, const bench_opts_t *o,
                            2, 120, 10, 50, &w);
         bench_sleep_ms(3000); /* idle: late duplicates would show up */
         for (int i = 0; i < 2; i++) {
-                res->pair_exit[i]     = bench_stop(pids[i], SIGTERM, 60);
-                pids[i]               = 0;
                 res->pair_assigned[i] = bench_log_assigned(logs[i]);
+                res->pair_rebal[i]    = bench_log_count(logs[i], "assigned ");
+                kill(pids[i], SIGTERM); /* both at once */
+        }
+        for (int i = 0; i < 2; i++) {
+                res->pair_exit[i] = bench_stop(pids[i], SIGTERM, 60);
+                pids[i]           = 0;
                 bench_log_last(logs[i], "in=", res->pair_stats[i],
                                sizeof(res->pair_stats[i]));
+                res->pair_stats[i][strcspn(res->pair_stats[i], "\"")] = 0;
         }
         res->pair_out = bench_read_all(svc, BENCH_T_PAIR_OUT, bench_pair_cb,
                                        &m);
@@ -1636,6 +1745,10 @@ static void bench_changes_report(const bench_opts_t *o, int64_t pair_changes,
                 printf("   sustained throughput               %s events/s"
                        "          target >= 50,000/s   %s\n",
                        BENCH_INT((int64_t)r->rate), bench_met(r->rate >= 50000));
+                printf("   vigie-change CPU time              %.2f s since "
+                       "start (%.0f%% of one core over the output "
+                       "window)\n",
+                       r->cpu_tp, 100 * r->cpu_tp / secs);
                 bench_print_stats_line("vigie-change's own last stats line:",
                                        r->change_log[0]);
 
@@ -1661,6 +1774,9 @@ static void bench_changes_report(const bench_opts_t *o, int64_t pair_changes,
                 bench_print_lat("b) kafka.linger.ms = 0 in vigie-change "
                                 "(restarted) and in the producer",
                                 &r->lat[1], r->lat_ok[1], 25);
+                bench_print_lat("c) as b) plus kafka.fetch.wait.max.ms = 10 "
+                                "in vigie-change (diagnostic: default 500)",
+                                &r->lat[2], r->lat_ok[2], 25);
 
                 printf("\n4. Memory of vigie-change (/proc/PID/status)\n");
                 printf("   VmRSS after the throughput run     %.1f MiB\n",
@@ -1684,10 +1800,11 @@ static void bench_changes_report(const bench_opts_t *o, int64_t pair_changes,
                " %s to score\n",
                BENCH_INT(pair_changes), BENCH_INT(r->pair_events),
                BENCH_INT(r->pair_expected));
-        printf("   partitions assigned (last \"assigned N partition(s)\")"
-               "  A: %d  B: %d        %s\n",
-               r->pair_assigned[0], r->pair_assigned[1],
-               split ? "split 16 / 16" : "NOT SPLIT");
+        printf("   partitions held while processing   A: %d  B: %d   "
+               "(last \"assigned N partition(s)\" before SIGTERM; "
+               "%d and %d assignment(s) logged)  %s\n",
+               r->pair_assigned[0], r->pair_assigned[1], r->pair_rebal[0],
+               r->pair_rebal[1], split ? "split 16 / 16" : "NOT SPLIT");
         printf("   instance A: %s\n   instance B: %s\n", r->pair_stats[0],
                r->pair_stats[1]);
         printf("   exit status after SIGTERM          A: %d  B: %d\n",
@@ -1772,9 +1889,9 @@ int bench_changes_main(int argc, char **argv)
         bench_note("broker %s, redis 127.0.0.1:%d, logs in %s",
                    svc.bootstrap, svc.redis_port, bench_tmpdir);
 
-        /* One stream: the backlog, then two latency runs (~2.29 records
+        /* One stream: the backlog, then three latency runs (~2.29 records
          * per change, with margin). */
-        int64_t records = events + 2 * (int64_t)(rate * secs);
+        int64_t records = events + 3 * (int64_t)(rate * secs);
         res->changes    = records * 100 / 220 + 1000;
         res->events     = events;
         const char *gen = bench_tmp("changes.jsonl");
@@ -1798,6 +1915,7 @@ int bench_changes_main(int argc, char **argv)
         fflush(stdout);
         bench_lat_free(&res->lat[0]);
         bench_lat_free(&res->lat[1]);
+        bench_lat_free(&res->lat[2]);
         vg_free(res);
         bench_svc_stop(&svc);
         return tp_ok && pair_ok ? 0 : 1;
