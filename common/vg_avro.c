@@ -1010,12 +1010,15 @@ static vg_err_t vg_avro_decode_header(vg_avro_registry_t *reg,
         return VG_ERR_SCHEMA;
 }
 
-vg_err_t vg_avro_decode(vg_avro_registry_t *reg, const void *buf, size_t len,
-                        vg_avro_schema_t **schp, avro_value_t **valp,
-                        char *errstr, size_t errstr_size)
+vg_err_t vg_avro_decode_to(vg_avro_registry_t *reg, const void *buf,
+                           size_t len, vg_avro_schema_t **schp,
+                           avro_value_t *(*dst_for)(vg_avro_schema_t *sch,
+                                                    void *opaque),
+                           void *opaque, char *errstr, size_t errstr_size)
 {
         const uint8_t *p = buf;
         vg_avro_schema_t *sch;
+        avro_value_t *dst;
         vg_bin_t b;
         avro_reader_t r;
         vg_err_t err;
@@ -1037,19 +1040,15 @@ vg_err_t vg_avro_decode(vg_avro_registry_t *reg, const void *buf, size_t len,
                          len - VG_AVRO_HEADER_LEN);
                 return VG_ERR_DECODE;
         }
-
-        if (!sch->dval_init) {
-                if (avro_generic_value_new(sch->iface, &sch->dval)) {
-                        snprintf(errstr, errstr_size, "cannot create value: "
-                                 "%s", avro_strerror());
-                        return VG_ERR_DECODE;
-                }
-                sch->dval_init = 1;
+        if (!(dst = dst_for(sch, opaque))) {
+                snprintf(errstr, errstr_size, "cannot create value: %s",
+                         avro_strerror());
+                return VG_ERR_DECODE;
         }
-        avro_value_reset(&sch->dval);
+        avro_value_reset(dst);
         r  = avro_reader_memory((const char *)b.start,
                                 (int64_t)(len - VG_AVRO_HEADER_LEN));
-        rr = avro_value_read(r, &sch->dval);
+        rr = avro_value_read(r, dst);
         avro_reader_free(r);
         if (rr) {
                 snprintf(errstr, errstr_size, "corrupt Avro body: %s",
@@ -1058,8 +1057,28 @@ vg_err_t vg_avro_decode(vg_avro_registry_t *reg, const void *buf, size_t len,
         }
         if (schp)
                 *schp = sch;
-        *valp = &sch->dval;
         return VG_OK;
+}
+
+/* The schema handle's own reusable value. */
+static avro_value_t *vg_avro_dval(vg_avro_schema_t *sch, void *opaque)
+{
+        avro_value_t **valp = opaque;
+        if (!sch->dval_init) {
+                if (avro_generic_value_new(sch->iface, &sch->dval))
+                        return NULL;
+                sch->dval_init = 1;
+        }
+        *valp = &sch->dval;
+        return &sch->dval;
+}
+
+vg_err_t vg_avro_decode(vg_avro_registry_t *reg, const void *buf, size_t len,
+                        vg_avro_schema_t **schp, avro_value_t **valp,
+                        char *errstr, size_t errstr_size)
+{
+        return vg_avro_decode_to(reg, buf, len, schp, vg_avro_dval, valp,
+                                 errstr, errstr_size);
 }
 
 /* ------------------------------------------------------------------ */

@@ -182,6 +182,17 @@ vg_err_t vg_avro_encode(const vg_avro_schema_t *sch, avro_value_t *val,
 vg_err_t vg_avro_decode(vg_avro_registry_t *reg, const void *buf, size_t len,
                         vg_avro_schema_t **schp, avro_value_t **valp,
                         char *errstr, size_t errstr_size);
+/**
+ * @brief vg_avro_decode() into a value of the caller's: once the message
+ *        is validated, \p dst_for(writer schema, \p opaque) returns the
+ *        value (of that schema) to read the record into, or NULL on
+ *        failure. Saves a copy when records are kept past the next decode.
+ */
+vg_err_t vg_avro_decode_to(vg_avro_registry_t *reg, const void *buf,
+                           size_t len, vg_avro_schema_t **schp,
+                           avro_value_t *(*dst_for)(vg_avro_schema_t *sch,
+                                                    void *opaque),
+                           void *opaque, char *errstr, size_t errstr_size);
 /** @} */
 
 /**

@@ -122,7 +122,7 @@ static const vg_conf_prop_t vg_conf_props[] = {
         {CHG, "change.incident.window.days", VG_C_INT, "30", 1, 3650, NULL,
          "Event-time window of incidents on a CI (ci_incidents_30d), as "
          "written by the incident processor."},
-        {CHG, "change.hash.bits", VG_C_INT, "20", 10, 26, NULL,
+        {CHG, "change.hash.bits", VG_C_INT, "18", 10, 26, NULL,
          "Feature hashing: 2^bits weights in the logistic model."},
         {CHG, "change.ftrl.alpha", VG_C_DBL, "0.1", 1e-6, 10, NULL,
          "FTRL-Proximal learning rate scale."},

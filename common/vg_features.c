@@ -408,7 +408,7 @@ void vg_features_describe(const vg_features_t *x, int i,
         if (!name && d)
                 name = vg_featdict_lookup(d, x->slots[i]);
         if (name)
-                snprintf(out, size, "%s", name);
+                vg_strlcpy(out, name, size);
         else
                 snprintf(out, size, "slot:%u", x->slots[i]);
 }

@@ -449,13 +449,13 @@ int vg_ftrl_explain(vg_ftrl_t *m, const vg_features_t *x, vg_contrib_t *out,
                     !vg_contrib_offer(out, &n, k, m->dw[i] * dense[i], &t))
                         continue;
                 if (m->dense_names[i])
-                        snprintf(t->name, sizeof(t->name), "%s",
-                                 m->dense_names[i]);
+                        vg_strlcpy(t->name, m->dense_names[i],
+                                   sizeof(t->name));
                 else
                         snprintf(t->name, sizeof(t->name), "dense[%d]", i);
         }
         if (m->bias_w != 0.0 && vg_contrib_offer(out, &n, k, m->bias_w, &t))
-                snprintf(t->name, sizeof(t->name), "bias");
+                vg_strlcpy(t->name, "bias", sizeof(t->name));
         return n;
 }
 

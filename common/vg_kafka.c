@@ -341,6 +341,10 @@ static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
                 group_id = gid;
         }
         VG_KSET(kc, "group.id", group_id);
+        /* Apache Kafka answers a fetch as soon as data is there; the
+         * embedded broker waits the whole fetch.wait.max.ms (500 ms by
+         * default): keep it short for latency. kafka.* overrides it. */
+        VG_KSET(kc, "fetch.wait.max.ms", "20");
         VG_KSET(kc, "enable.auto.offset.store", "false");
         VG_KSET(kc, "auto.offset.reset",
                 vg_conf_get_str(conf, "auto.offset.reset"));

@@ -56,6 +56,23 @@ static inline char *vg_strndup(const char *s, size_t len)
         return p;
 }
 
+/**
+ * @brief Copies \p src into \p dst of \p size bytes, truncating, always
+ *        NUL-terminated (size > 0): snprintf(dst, size, "%s", src) without
+ *        the format parser, for hot paths.
+ * @returns strlen(src).
+ */
+static inline size_t vg_strlcpy(char *dst, const char *src, size_t size)
+{
+        size_t len = strlen(src);
+        if (size) {
+                size_t n = len < size - 1 ? len : size - 1;
+                memcpy(dst, src, n);
+                dst[n] = '\0';
+        }
+        return len;
+}
+
 #define vg_free(p) free(p)
 
 #endif /* VG_MEM_H */

@@ -177,16 +177,28 @@ static avro_value_t *vg_proc_slot_val(vg_proc_t *p, int i,
         return &s->val;
 }
 
+typedef struct vg_proc_slot_ref_s {
+        vg_proc_t *p;
+        int i;
+} vg_proc_slot_ref_t;
+
+static avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque)
+{
+        vg_proc_slot_ref_t *ref = opaque;
+        return vg_proc_slot_val(ref->p, ref->i, sch);
+}
+
 /* Decodes record \p i into its slot. @returns 1 if usable, 0 if dead. */
 static int vg_proc_decode(vg_proc_t *p, int i)
 {
-        vg_proc_rec_t *rec = &p->recs[i];
+        vg_proc_rec_t *rec      = &p->recs[i];
+        vg_proc_slot_ref_t ref  = {p, i};
         vg_avro_schema_t *sch;
-        avro_value_t *val;
         char errstr[512];
 
-        vg_err_t err = vg_avro_decode(p->reg, rec->kr.value, rec->kr.len,
-                                      &sch, &val, errstr, sizeof(errstr));
+        vg_err_t err = vg_avro_decode_to(p->reg, rec->kr.value, rec->kr.len,
+                                         &sch, vg_proc_slot_for, &ref, errstr,
+                                         sizeof(errstr));
         if (err) {
                 vg_proc_deadletter(p, rec,
                                    err == VG_ERR_DECODE ? VG_DLQ_DECODE
@@ -205,8 +217,7 @@ static int vg_proc_decode(vg_proc_t *p, int i)
                 return 0;
         }
         rec->sch = sch;
-        rec->val = vg_proc_slot_val(p, i, sch);
-        avro_value_copy_fast(rec->val, val);
+        rec->val = &p->slots[i].val;
         return 1;
 }
 

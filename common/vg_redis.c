@@ -244,13 +244,37 @@ static void vg_redis_batch_put(vg_redis_batch_t *b, const void *p, size_t len)
         b->len += len;
 }
 
+/* Decimal text of \p v into \p buf (at least 21 bytes), NUL-terminated:
+ * snprintf's generic path is the hot spot of a pipelined batch.
+ * @returns the length. */
+static int vg_redis_i64(char *buf, int64_t v)
+{
+        char tmp[24];
+        int n = 0, o = 0;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+        do {
+                tmp[n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                buf[o++] = '-';
+        while (n)
+                buf[o++] = tmp[--n];
+        buf[o] = '\0';
+        return o;
+}
+
 /* "*<n>\r\n" or "$<n>\r\n" */
 static void vg_redis_batch_hdr(vg_redis_batch_t *b, char c, size_t n)
 {
         char hdr[32];
-        int len = snprintf(hdr, sizeof(hdr), "%c%zu\r\n", c, n);
+        int len = 1 + vg_redis_i64(hdr + 1, (int64_t)n);
 
-        vg_redis_batch_put(b, hdr, (size_t)len);
+        hdr[0]       = c;
+        hdr[len]     = '\r';
+        hdr[len + 1] = '\n';
+        vg_redis_batch_put(b, hdr, (size_t)len + 2);
 }
 
 size_t vg_redis_batch_argv(vg_redis_batch_t *b, int argc, const char **argv,
@@ -291,7 +315,7 @@ size_t vg_redis_batch_window_add(vg_redis_batch_t *b, const char *key,
 {
         char ts[24];
 
-        snprintf(ts, sizeof(ts), "%" PRId64, ts_ms);
+        vg_redis_i64(ts, ts_ms);
         return vg_redis_batch_cmd(b, "ZADD", key, ts, member, NULL);
 }
 
@@ -300,8 +324,8 @@ size_t vg_redis_batch_window_count(vg_redis_batch_t *b, const char *key,
 {
         char from[24], to[24];
 
-        snprintf(from, sizeof(from), "%" PRId64, from_ms);
-        snprintf(to, sizeof(to), "%" PRId64, to_ms);
+        vg_redis_i64(from, from_ms);
+        vg_redis_i64(to, to_ms);
         return vg_redis_batch_cmd(b, "ZCOUNT", key, from, to, NULL);
 }
 
@@ -313,8 +337,8 @@ size_t vg_redis_batch_window_members(vg_redis_batch_t *b, const char *key,
         const char *argv[9] = {"ZRANGEBYSCORE", key, from, to};
         int argc = 4;
 
-        snprintf(from, sizeof(from), "%" PRId64, from_ms);
-        snprintf(to, sizeof(to), "%" PRId64, to_ms);
+        vg_redis_i64(from, from_ms);
+        vg_redis_i64(to, to_ms);
         if (withscores)
                 argv[argc++] = "WITHSCORES";
         if (limit) {
@@ -331,7 +355,8 @@ size_t vg_redis_batch_window_trim(vg_redis_batch_t *b, const char *key,
 {
         char before[24];
 
-        snprintf(before, sizeof(before), "(%" PRId64, before_ms);
+        before[0] = '(';
+        vg_redis_i64(before + 1, before_ms);
         return vg_redis_batch_cmd(b, "ZREMRANGEBYSCORE", key, "-inf", before,
                                   NULL);
 }
@@ -341,7 +366,7 @@ size_t vg_redis_batch_expire(vg_redis_batch_t *b, const char *key,
 {
         char ttl[24];
 
-        snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s);
+        vg_redis_i64(ttl, ttl_s);
         return vg_redis_batch_cmd(b, "EXPIRE", key, ttl, NULL);
 }
 
@@ -352,7 +377,7 @@ size_t vg_redis_batch_blob_set(vg_redis_batch_t *b, const char *key,
         const char *argv[5] = {"SET", key, data, "EX", ttl};
         size_t argvlen[5]   = {3, strlen(key), len, 2, 0};
 
-        snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s);
+        vg_redis_i64(ttl, ttl_s);
         argvlen[4] = strlen(ttl);
         return vg_redis_batch_argv(b, ttl_s > 0 ? 5 : 3, argv, argvlen);
 }
@@ -373,7 +398,7 @@ size_t vg_redis_batch_mark_once(vg_redis_batch_t *b, const char *key,
 {
         char ttl[24], token[96];
 
-        snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s > 0 ? ttl_s : 1);
+        vg_redis_i64(ttl, ttl_s > 0 ? ttl_s : 1);
         vg_redis_batch_mark_token(b, b->cnt, token, sizeof(token));
         return vg_redis_batch_cmd(b, "SET", key, token, "NX", "GET", "EX",
                                   ttl, NULL);
@@ -888,16 +913,35 @@ long vg_redis_key_unescape(char *dst, const char *src)
         return o;
 }
 
+/* Appends \p n bytes of \p src at \p o in \p buf (truncating, always
+ * NUL-terminated when \p size > 0). @returns the new untruncated length. */
+static size_t vg_redis_key_cat(char *buf, size_t size, size_t o,
+                               const char *src, size_t n)
+{
+        if (o + 1 < size) {
+                size_t k = n < size - 1 - o ? n : size - 1 - o;
+                memcpy(buf + o, src, k);
+                buf[o + k] = '\0';
+        }
+        return o + n;
+}
+
 size_t vg_redis_key(const vg_redis_t *r, char *buf, size_t size,
                     const char *kind, const char *id, const char *what)
 {
-        size_t o = (size_t)snprintf(buf, size, "%s%s:", r->conf->prefix, kind);
-
+        size_t o = 0;
+        if (size)
+                buf[0] = '\0';
+        o = vg_redis_key_cat(buf, size, o, r->conf->prefix,
+                             strlen(r->conf->prefix));
+        o = vg_redis_key_cat(buf, size, o, kind, strlen(kind));
+        o = vg_redis_key_cat(buf, size, o, ":", 1);
         o += vg_redis_key_escape(o < size ? buf + o : NULL,
                                  o < size ? size - o : 0, id, strlen(id));
-        if (what)
-                o += (size_t)snprintf(o < size ? buf + o : NULL,
-                                      o < size ? size - o : 0, ":%s", what);
+        if (what) {
+                o = vg_redis_key_cat(buf, size, o, ":", 1);
+                o = vg_redis_key_cat(buf, size, o, what, strlen(what));
+        }
         return o;
 }
 

@@ -3,6 +3,7 @@
  * @brief Change context in Redis (see chg_context.h).
  */
 #include "chg_context.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_mem.h"
 
@@ -81,12 +82,24 @@ static const char *chg_key(chg_store_t *s, char *buf, size_t size,
         return buf;
 }
 
-/* Queues the reads of one event. */
+#define CHG_NO_READ ((size_t)-1)
+
+/* Queues the reads of one event: a change to score needs its whole
+ * context; an outcome only the features it was scored with; a cancel
+ * nothing. */
 static void chg_queue_reads(chg_store_t *s, const chg_event_t *ev,
                             chg_reads_t *ix)
 {
         char k[512];
         int64_t t  = ev->event_time;
+
+        memset(ix, 0xff, sizeof(*ix)); /* CHG_NO_READ everywhere */
+        if (ev->kind == CHG_K_CANCEL)
+                return;
+        ix->features = vg_redis_batch_blob_get(
+                s->rd, chg_key(s, k, sizeof(k), "chg", ev->number, "features"));
+        if (ev->kind != CHG_K_SCORE)
+                return;
         ix->team_changes = vg_redis_batch_window_count(
                 s->rd, chg_key(s, k, sizeof(k), "team", ev->group, "changes"),
                 t - s->team_ms, t);
@@ -101,14 +114,14 @@ static void chg_queue_reads(chg_store_t *s, const chg_event_t *ev,
                 t - s->inc_ms, t);
         ix->open = vg_redis_batch_hgetall(
                 s->rd, chg_key(s, k, sizeof(k), "ci", ev->ci, "open"));
-        ix->features = vg_redis_batch_blob_get(
-                s->rd, chg_key(s, k, sizeof(k), "chg", ev->number, "features"));
         ix->alerts = vg_redis_batch_hgetall(
                 s->rd, chg_key(s, k, sizeof(k), "chg", ev->number, "alerts"));
 }
 
 static long long chg_int(const chg_store_t *s, size_t idx)
 {
+        if (idx == CHG_NO_READ)
+                return 0;
         const vg_redis_reply_t *rep = vg_redis_batch_reply(s->rd, idx);
         return vg_redis_reply_type(rep) == VG_REDIS_R_INT
                        ? vg_redis_reply_int(rep)
@@ -119,10 +132,11 @@ static long long chg_int(const chg_store_t *s, size_t idx)
 static void chg_collisions(const chg_store_t *s, const chg_event_t *ev,
                            size_t idx, chg_ctx_t *ctx)
 {
+        if (idx == CHG_NO_READ || ev->start_date < 0 || ev->end_date < 0 ||
+            !*ev->ci)
+                return;
         const vg_redis_reply_t *rep = vg_redis_batch_reply(s->rd, idx);
         size_t n = vg_redis_reply_nelem(rep);
-        if (ev->start_date < 0 || ev->end_date < 0 || !*ev->ci)
-                return;
         for (size_t i = 0; i + 1 < n; i += 2) {
                 size_t flen;
                 const char *field = vg_redis_reply_str(
@@ -164,12 +178,16 @@ static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
         ctx->ci_failures  = chg_int(s, ix->ci_failures);
         ctx->ci_incidents = chg_int(s, ix->ci_incidents);
         chg_collisions(s, ev, ix->open, ctx);
-        rep = vg_redis_batch_reply(s->rd, ix->features);
-        const char *blob = vg_redis_reply_str(rep, &len);
-        if (vg_redis_reply_type(rep) == VG_REDIS_R_STRING && blob) {
-                ctx->features     = vg_strndup(blob, len);
-                ctx->features_len = len;
+        if (ix->features != CHG_NO_READ) {
+                rep = vg_redis_batch_reply(s->rd, ix->features);
+                const char *blob = vg_redis_reply_str(rep, &len);
+                if (vg_redis_reply_type(rep) == VG_REDIS_R_STRING && blob) {
+                        ctx->features     = vg_strndup(blob, len);
+                        ctx->features_len = len;
+                }
         }
+        if (ix->alerts == CHG_NO_READ)
+                return;
         rep = vg_redis_batch_reply(s->rd, ix->alerts);
         for (size_t i = 0; i + 1 < vg_redis_reply_nelem(rep); i += 2) {
                 const char *band = vg_redis_reply_str(
@@ -240,7 +258,8 @@ void chg_store_put_cancel(chg_store_t *s, const chg_event_t *ev)
                         ev->number);
 }
 
-/* Adds \p number at \p t to a window and trims what fell out of it. */
+/* Adds \p number at \p t to a window, and on one outcome in 16 (by its
+ * number, so a redelivery does the same) trims what fell out of it. */
 static void chg_window_put(chg_store_t *s, const char *kind, const char *id,
                            const char *what, int64_t t, int64_t keep_ms,
                            const char *number)
@@ -248,7 +267,8 @@ static void chg_window_put(chg_store_t *s, const char *kind, const char *id,
         char k[512];
         chg_key(s, k, sizeof(k), kind, id, what);
         vg_redis_batch_window_add(s->wr, k, t, number);
-        vg_redis_batch_window_trim(s->wr, k, t - 2 * keep_ms);
+        if ((vg_hash64(number, strlen(number), 0) & 15) == 0)
+                vg_redis_batch_window_trim(s->wr, k, t - 2 * keep_ms);
 }
 
 void chg_store_put_outcome(chg_store_t *s, const chg_event_t *ev)

@@ -18,8 +18,8 @@
 #include <time.h>
 
 #define CHG_HOUR_MS   3600000.0
-#define CHG_EMBED_DIM 256
-#define CHG_MEMBERS   64 /**< members per cluster searched for similar */
+#define CHG_EMBED_DIM 128
+#define CHG_MEMBERS   32 /**< members kept per cluster, searched */
 
 struct chg_model_s {
         vg_ftrl_t *ftrl;
@@ -195,25 +195,20 @@ static void chg_history(vg_features_t *x, const chg_ctx_t *ctx)
                 vg_features_add(x, "context_degraded", 1.0);
 }
 
-/* Words of the texts (hashed, tf-idf) and the embedding for clusters. */
+/* Words of the texts (hashed, tf-idf) and, from the same pass, the
+ * embedding for clusters of similar changes. */
 static void chg_words(chg_model_t *m, vg_features_t *x,
                       const chg_event_t *ev)
 {
         char buf[8192];
-        int n = snprintf(buf, sizeof(buf), "%s\n%s", ev->short_description,
-                         ev->justification);
+        int n = snprintf(buf, sizeof(buf), "%s %s\n%s\n%s\n%s",
+                         ev->category, ev->type, ev->short_description,
+                         ev->justification, ev->description);
         if (n < 0)
                 n = 0;
         vg_text_featurize(m->text, buf, (size_t)n < sizeof(buf) ? (size_t)n
                                                             : sizeof(buf) - 1,
-                          "w:", x, NULL, VG_TEXT_F_LEARN);
-        n = snprintf(buf, sizeof(buf), "%s %s %s\n%s", ev->category, ev->type,
-                     ev->short_description, ev->description);
-        if (n < 0)
-                n = 0;
-        vg_text_featurize(m->text, buf, (size_t)n < sizeof(buf) ? (size_t)n
-                                                            : sizeof(buf) - 1,
-                          NULL, NULL, m->embed, 0);
+                          "w:", x, m->embed, VG_TEXT_F_LEARN);
 }
 
 void chg_model_features(chg_model_t *m, const chg_event_t *ev,
@@ -275,11 +270,11 @@ void chg_model_similar(chg_model_t *m, const chg_event_t *ev, int observe,
                 known++;
                 failed += chg_failed_code(it->outcome);
                 if (sim->n < 5 && strcmp(it->id, ev->number)) {
-                        snprintf(sim->items[sim->n].number,
-                                 sizeof(sim->items[0].number), "%s", it->id);
-                        snprintf(sim->items[sim->n].close_code,
-                                 sizeof(sim->items[0].close_code), "%s",
-                                 it->outcome);
+                        vg_strlcpy(sim->items[sim->n].number, it->id,
+                                   sizeof(sim->items[0].number));
+                        vg_strlcpy(sim->items[sim->n].close_code,
+                                   it->outcome,
+                                   sizeof(sim->items[0].close_code));
                         sim->items[sim->n++].distance = it->dist;
                 }
         }
@@ -399,47 +394,80 @@ int chg_model_restore(chg_model_t *m, const void *buf, size_t len,
 /* ---------------------------------------------------------------------- */
 /* Features as scored                                                     */
 
+/* Blob layout: "VGF1", f64 p, u32 count, then per feature: f64 value,
+ * u16 name length, name bytes. Native byte order: the blob lives in this
+ * deployment's Redis only, for at most change.features.ttl.days. */
+#define CHG_BLOB_MAGIC "VGF1"
+
+static void chg_put(char **w, const void *src, size_t n)
+{
+        memcpy(*w, src, n);
+        *w += n;
+}
+
+static int chg_get(const char **r, const char *end, void *dst, size_t n)
+{
+        if ((size_t)(end - *r) < n)
+                return -1;
+        memcpy(dst, *r, n);
+        *r += n;
+        return 0;
+}
+
 char *chg_features_encode(const vg_features_t *x, double p, size_t *lenp)
 {
-        char *buf   = NULL;
-        size_t size = 0;
-        FILE *fp    = open_memstream(&buf, &size);
         const double *v = vg_features_values(x);
+        int nnz         = vg_features_nnz(x);
+        size_t cap      = 16 + (size_t)nnz * (10 + VG_FEATURES_NAME_MAX);
+        char *buf       = vg_malloc(cap), *w = buf;
+        uint32_t n      = 0;
 
-        fprintf(fp, "%.17g\n", p);
-        for (int i = 0; i < vg_features_nnz(x); i++) {
+        chg_put(&w, CHG_BLOB_MAGIC, 4);
+        chg_put(&w, &p, sizeof(p));
+        char *count = w;
+        w += sizeof(n);
+        for (int i = 0; i < nnz; i++) {
                 const char *name = vg_features_name(x, i);
                 if (!name)
                         continue;
+                uint16_t len = (uint16_t)strlen(name);
                 /* values are stored signed by the hash: undo the sign */
-                double sign = vg_features_hash_sign(
-                        vg_hash64(name, strlen(name), 0));
-                fprintf(fp, "%.17g\t%s\n", v[i] * sign, name);
+                double val = v[i] * vg_features_hash_sign(
+                                            vg_hash64(name, len, 0));
+                chg_put(&w, &val, sizeof(val));
+                chg_put(&w, &len, sizeof(len));
+                chg_put(&w, name, len);
+                n++;
         }
-        fclose(fp);
-        *lenp = size;
+        memcpy(count, &n, sizeof(n));
+        *lenp = (size_t)(w - buf);
         return buf;
 }
 
 int chg_features_decode(vg_features_t *x, const char *blob, size_t len,
                         double *pp)
 {
-        char *copy = vg_strndup(blob, len), *save = NULL;
-        char *line = strtok_r(copy, "\n", &save);
-        int rc     = 0;
+        const char *r = blob, *end = blob + len;
+        char name[VG_FEATURES_NAME_MAX + 1];
+        uint32_t n;
 
         vg_features_clear(x);
-        if (!line || sscanf(line, "%lf", pp) != 1)
-                rc = -1;
-        while (rc == 0 && (line = strtok_r(NULL, "\n", &save))) {
-                char *tab = strchr(line, '\t'), *end;
-                double v  = strtod(line, &end);
-                if (!tab || end != tab) {
-                        rc = -1;
-                        break;
-                }
-                vg_features_add(x, tab + 1, v);
+        if (len < 4 || memcmp(blob, CHG_BLOB_MAGIC, 4))
+                return -1;
+        r += 4;
+        if (chg_get(&r, end, pp, sizeof(*pp)) ||
+            chg_get(&r, end, &n, sizeof(n)))
+                return -1;
+        for (uint32_t i = 0; i < n; i++) {
+                double val;
+                uint16_t nl;
+                if (chg_get(&r, end, &val, sizeof(val)) ||
+                    chg_get(&r, end, &nl, sizeof(nl)) ||
+                    nl > VG_FEATURES_NAME_MAX ||
+                    chg_get(&r, end, name, nl))
+                        return -1;
+                name[nl] = '\0';
+                vg_features_add(x, name, val);
         }
-        vg_free(copy);
-        return rc;
+        return r == end ? 0 : -1;
 }

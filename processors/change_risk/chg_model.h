@@ -88,7 +88,8 @@ int chg_model_restore(chg_model_t *m, const void *buf, size_t len,
 
 /** @name Features as scored, stored with the change until its outcome.
  *  @{ */
-/** @returns "p\\n" then "value\\tname\\n" lines (vg_free()). */
+/** @returns a binary blob: p, then each named feature's value and name
+ *           (free with vg_free()). */
 char *chg_features_encode(const vg_features_t *x, double p, size_t *lenp);
 /** @brief Rebuilds \p x. @returns 0, or -1 on a malformed blob. */
 int chg_features_decode(vg_features_t *x, const char *blob, size_t len,

@@ -3,6 +3,7 @@
  * @brief ChangeRisk and Alert records (see chg_output.h).
  */
 #include "chg_output.h"
+#include "vg_mem.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,7 +65,7 @@ static void chg_add_factors(avro_value_t *val, const chg_score_t *sc)
                 avro_value_t el;
                 char name[128];
                 const char *eq;
-                snprintf(name, sizeof(name), "%s", sc->factors[i].name);
+                vg_strlcpy(name, sc->factors[i].name, sizeof(name));
                 vg_avro_append(val, "top_factors", &el);
                 if ((eq = strchr(name, '=')) && eq != name) {
                         name[eq - name] = '\0';

@@ -37,6 +37,7 @@ typedef struct chg_state_s {
         vg_proc_rec_t **recs;
         vg_proc_hold_t **holds;
         char **blobs; /**< features encoded in this batch, by index */
+        size_t *blob_lens;
         int cap;
         int nbatch;   /**< events in the batch being processed */
         /* counters */
@@ -150,6 +151,7 @@ static void chg_destroy(void *opaque)
         vg_free(st->recs);
         vg_free(st->holds);
         vg_free(st->blobs);
+        vg_free(st->blob_lens);
         vg_free(st);
 }
 
@@ -205,7 +207,8 @@ static int chg_score(chg_state_t *st, int i)
                 chg_mark_alerted(st, i, sc.band);
                 st->alerts++;
         }
-        st->blobs[i] = chg_features_encode(st->x, sc.p, &len);
+        st->blobs[i]     = chg_features_encode(st->x, sc.p, &len);
+        st->blob_lens[i] = len;
         chg_store_put_features(st->store, ev, st->blobs[i], len);
         chg_store_put_open(st->store, ev);
         return 0;
@@ -217,7 +220,7 @@ static const char *chg_scored_features(chg_state_t *st, int i, size_t *lenp)
         for (int j = i - 1; j >= 0; j--) {
                 if (st->blobs[j] && !strcmp(st->evs[j].number,
                                             st->evs[i].number)) {
-                        *lenp = strlen(st->blobs[j]);
+                        *lenp = st->blob_lens[j];
                         return st->blobs[j];
                 }
         }
@@ -257,6 +260,8 @@ static void chg_reserve(chg_state_t *st, int n)
         st->recs  = vg_realloc(st->recs, sizeof(*st->recs) * n);
         st->holds = vg_realloc(st->holds, sizeof(*st->holds) * n);
         st->blobs = vg_realloc(st->blobs, sizeof(*st->blobs) * n);
+        st->blob_lens = vg_realloc(st->blob_lens,
+                                   sizeof(*st->blob_lens) * n);
         st->cap   = n;
 }
 

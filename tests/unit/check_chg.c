@@ -292,6 +292,8 @@ START_TEST(test_features_blob_roundtrip)
         ck_assert(p == p0);
         ck_assert_int_eq(vg_features_nnz(y), vg_features_nnz(x));
         ck_assert_double_eq_tol(chg_model_predict(m, y), p0, 1e-12);
+        ck_assert_int_eq(chg_features_decode(y, blob, len - 1, &p), -1);
+        ck_assert_int_eq(chg_features_decode(y, blob, len / 2, &p), -1);
         ck_assert_int_eq(chg_features_decode(y, "x\n", 2, &p), -1);
         ck_assert_int_eq(chg_features_decode(y, "0.5\nnot-a-line\n", 16, &p),
                          -1);
