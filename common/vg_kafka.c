@@ -296,6 +296,7 @@ int vg_kafka_conf_apply(const vg_conf_t *conf, rd_kafka_conf_t *kconf,
                         char *errstr, size_t errstr_size)
 {
         vg_kafka_apply_t a = {kconf, errstr, errstr_size, 0};
+        rd_kafka_conf_set_log_cb(kconf, vg_kafka_log_cb);
         vg_kafka_apply_one("bootstrap.servers",
                            vg_conf_get_str(conf, "bootstrap.servers"), &a);
         vg_conf_kafka_foreach(conf, vg_kafka_apply_one, &a);
@@ -598,6 +599,14 @@ const char *vg_kafka_fatal(const vg_kafka_t *k)
 
 void vg_kafka_stats(const vg_kafka_t *k, vg_kafka_stats_t *st)
 {
+        *st = k->st;
+}
+
+void vg_kafka_flush_stats(vg_kafka_t *k, int timeout_ms,
+                          vg_kafka_stats_t *st)
+{
+        if (k->producer)
+                rd_kafka_flush(k->producer, timeout_ms);
         *st = k->st;
 }
 

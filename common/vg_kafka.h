@@ -130,6 +130,11 @@ const char *vg_kafka_fatal(const vg_kafka_t *k);
 /** @brief Current counters. */
 void vg_kafka_stats(const vg_kafka_t *k, vg_kafka_stats_t *st);
 
+/** @brief Waits up to \p timeout_ms for outstanding outputs, then fills
+ *         \p st (e.g. to report what was delivered before closing). */
+void vg_kafka_flush_stats(vg_kafka_t *k, int timeout_ms,
+                          vg_kafka_stats_t *st);
+
 /** @brief The underlying handles (for metadata queries). */
 rd_kafka_t *vg_kafka_consumer_handle(vg_kafka_t *k);
 rd_kafka_t *vg_kafka_producer_handle(vg_kafka_t *k);
@@ -143,7 +148,8 @@ rd_kafka_t *vg_kafka_producer_handle(vg_kafka_t *k);
 int vg_kafka_close(vg_kafka_t *k, int flush_timeout_ms);
 
 /** @brief Applies the conf's `kafka.*` pass-through and bootstrap.servers
- *         to a librdkafka conf (for tools that build their own handles). */
+ *         to a librdkafka conf, and routes its logs to vg_log (for tools
+ *         that build their own handles). */
 int vg_kafka_conf_apply(const vg_conf_t *conf, rd_kafka_conf_t *kconf,
                         char *errstr, size_t errstr_size);
 

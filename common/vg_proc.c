@@ -616,9 +616,11 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
         vg_log_set_level_name(vg_conf_get_str(p.conf, "log.level"));
         signal(SIGINT, vg_proc_sig);
         signal(SIGTERM, vg_proc_sig);
+        errstr[0] = '\0';
         if (vg_proc_setup(&p, errstr, sizeof(errstr)) ||
             (boot && vg_proc_bootstrap(&p, boot))) {
-                vg_err("proc", "%s", errstr);
+                if (errstr[0]) /* bootstrap failures are logged already */
+                        vg_err("proc", "%s", errstr);
                 vg_proc_teardown(&p);
                 return 1;
         }

@@ -61,7 +61,7 @@ static void ctl_prod_progress(ctl_prod_t *p, int final)
                 return;
         p->last  = now;
         double s = ctl_elapsed(&p->t0, &now);
-        fprintf(stderr, "%s%lld lines, %lld produced, %lld rejected, "
+        fprintf(stderr, "%s%lld lines, %lld queued, %lld rejected, "
                         "%.1f s, %.0f records/s%s",
                 final ? "" : "\r", p->total, p->ok, p->bad, s,
                 s > 0 ? (double)p->ok / s : 0.0, final ? "\n" : "");
@@ -199,13 +199,20 @@ int ctl_produce_run(vg_conf_t *conf, int argc, char **argv)
         for (int i = optind; i < argc && !ctl_stop; i++)
                 rc |= ctl_prod_file(&p, argv[i]);
 
-        if (vg_kafka_close(p.k, (int)vg_conf_get_int(conf,
-                                                     "flush.timeout.ms")))
+        vg_kafka_stats_t ks;
+        int flush_ms = (int)vg_conf_get_int(conf, "flush.timeout.ms");
+        vg_kafka_flush_stats(p.k, flush_ms, &ks);
+        if (vg_kafka_close(p.k, 0))
                 rc = -1;
         ctl_prod_progress(&p, 1);
-        fprintf(stderr, "produced %lld record(s) to %s, %lld line(s) "
-                        "rejected%s\n", p.ok, p.topic, p.bad,
-                rc ? ", some records NOT delivered" : "");
+        fprintf(stderr, "produced %llu record(s) to %s (acknowledged), "
+                        "%lld line(s) rejected", (unsigned long long)ks.delivered,
+                p.topic, p.bad);
+        if (ks.delivered < (uint64_t)p.ok)
+                fprintf(stderr, ", %llu NOT delivered (broker %s)",
+                        (unsigned long long)((uint64_t)p.ok - ks.delivered),
+                        vg_conf_get_str(conf, "bootstrap.servers"));
+        fputc('\n', stderr);
         avro_value_decref(&p.val);
         vg_avro_registry_destroy(reg);
         return rc || p.bad ? 1 : 0;

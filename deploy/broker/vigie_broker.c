@@ -9,10 +9,12 @@
  *
  * Limits (librdkafka 2.0.2's mock cluster): no persistence; each partition
  * keeps only its last ~5 MB or 100,000 records; listeners bind to ephemeral
- * ports (the mock API has no fixed-port option), so the address is printed
- * and written to --bootstrap-file.
+ * ports (the mock API has no fixed-port option): --port adds a relay on a
+ * fixed loopback port for bootstrapping (vg_relay.h), and the address is
+ * printed and written to --bootstrap-file.
  */
 #include "vg_log.h"
+#include "vg_relay.h"
 
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
@@ -51,6 +53,10 @@ static void usage(FILE *fp)
                 "(default 1)\n"
                 "  -p, --partitions N       partitions per topic "
                 "(default 32)\n"
+                "  -P, --port N             also accept bootstrap "
+                "connections on 127.0.0.1:N\n"
+                "                           (a relay: the brokers "
+                "themselves use ephemeral ports)\n"
                 "  -t, --topic NAME         create this topic (repeatable; "
                 "default: the vigie\n"
                 "                           topics itsm.changes ... "
@@ -67,8 +73,8 @@ static void usage(FILE *fp)
                 "Limits (librdkafka %s mock cluster): in memory only; a "
                 "partition keeps only\nits last ~5 MB or 100,000 records; "
                 "listeners use ephemeral ports (read the\naddress from "
-                "stdout or --bootstrap-file). For production, point "
-                "vigie at an\nApache Kafka cluster (deploy/).\n",
+                "stdout or --bootstrap-file, or use --port). For production, "
+                "point vigie\nat an Apache Kafka cluster (deploy/).\n",
                 rd_kafka_version_str());
 }
 
@@ -90,21 +96,25 @@ int main(int argc, char **argv)
         static const struct option opts[] = {
                 {"brokers", required_argument, 0, 'b'},
                 {"partitions", required_argument, 0, 'p'},
+                {"port", required_argument, 0, 'P'},
                 {"topic", required_argument, 0, 't'},
                 {"bootstrap-file", required_argument, 0, 'f'},
                 {"log-level", required_argument, 0, 'l'},
                 {"help", no_argument, 0, 'h'},
                 {0, 0, 0, 0},
         };
-        int brokers = 1, partitions = 32, ntopics = 0, c;
+        int brokers = 1, partitions = 32, ntopics = 0, port = 0, c;
+        vg_relay_t *relay = NULL;
+        char fixed[64];
         const char *topics[256], *bootfile = NULL;
         char errstr[512];
 
         vg_log_set_program("vigie-broker");
-        while ((c = getopt_long(argc, argv, "b:p:t:f:l:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "b:p:P:t:f:l:h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'b': brokers = atoi(optarg); break;
                 case 'p': partitions = atoi(optarg); break;
+                case 'P': port = atoi(optarg); break;
                 case 't':
                         if (ntopics < 256)
                                 topics[ntopics++] = optarg;
@@ -122,9 +132,9 @@ int main(int argc, char **argv)
                 }
         }
         if (brokers < 1 || brokers > 16 || partitions < 1 ||
-            partitions > 1000) {
-                fprintf(stderr, "vigie-broker: --brokers must be 1..16 and "
-                        "--partitions 1..1000\n");
+            partitions > 1000 || port < 0 || port > 65535) {
+                fprintf(stderr, "vigie-broker: --brokers must be 1..16, "
+                        "--partitions 1..1000 and --port 0..65535\n");
                 return 2;
         }
         if (ntopics == 0) {
@@ -159,6 +169,20 @@ int main(int argc, char **argv)
         }
 
         const char *bs = rd_kafka_mock_cluster_bootstraps(mc);
+        if (port) {
+                char first[64];
+                snprintf(first, sizeof(first), "%.*s",
+                         (int)strcspn(bs, ","), bs);
+                if (!(relay = vg_relay_new(port, first, errstr,
+                                           sizeof(errstr)))) {
+                        vg_err("broker", "--port: %s", errstr);
+                        rd_kafka_mock_cluster_destroy(mc);
+                        rd_kafka_destroy(rk);
+                        return 1;
+                }
+                snprintf(fixed, sizeof(fixed), "127.0.0.1:%d", port);
+                bs = fixed;
+        }
         signal(SIGINT, vg_broker_sig);
         signal(SIGTERM, vg_broker_sig);
         printf("%s\n", bs);
@@ -174,6 +198,7 @@ int main(int argc, char **argv)
                 usleep(100 * 1000);
 
         vg_info("broker", "stopping");
+        vg_relay_destroy(relay);
         rd_kafka_mock_cluster_destroy(mc);
         rd_kafka_destroy(rk);
         if (bootfile)

@@ -410,6 +410,33 @@ START_TEST(test_bad_input_deadletters)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* vigie-broker --port: a fixed bootstrap address                      */
+
+START_TEST(test_broker_fixed_port)
+{
+        char port[16], boot[32];
+        const char *in = itest_path("in.jsonl"), *out = itest_path("out.jsonl");
+        const char *blog = itest_path("broker.log");
+        int p = 20000 + (int)(getpid() % 20000);
+
+        snprintf(port, sizeof(port), "%d", p);
+        snprintf(boot, sizeof(boot), "127.0.0.1:%d", p);
+        char *argv[] = {(char *)itest_bin("vigie-broker"), "--port", port,
+                        "--partitions", "4", NULL};
+        pid_t b = itest_spawn(argv, blog);
+        for (int i = 0; i < 100 && !itest_file_contains(blog, boot); i++)
+                usleep(50 * 1000);
+        ck_assert_msg(itest_file_contains(blog, boot), "broker did not "
+                      "print %s", boot);
+        write_changes(in, 0, 1000);
+        setenv("VG_BOOTSTRAP", boot, 1); /* everything goes through it */
+        ck_assert_int_eq(produce_file("itsm.changes", in, NULL), 0);
+        ck_assert_int_eq(itest_consume("itsm.changes", out), 1000);
+        ck_assert_int_eq(itest_stop(b, SIGTERM), 0);
+}
+END_TEST
+
 int main(void)
 {
         const itest_case_t cases[] = {
@@ -418,6 +445,7 @@ int main(void)
                 {"sigkill", test_sigkill_restart},
                 {"redis_restart", test_redis_restart},
                 {"bad_input", test_bad_input_deadletters},
+                {"fixed_port", test_broker_fixed_port},
         };
         return itest_main("pipeline", cases,
                           (int)(sizeof(cases) / sizeof(cases[0])));

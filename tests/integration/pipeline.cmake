@@ -9,7 +9,7 @@ target_link_libraries(vg_itest PUBLIC vigie)
 add_executable(check_pipeline ${CMAKE_CURRENT_LIST_DIR}/check_pipeline.c)
 target_link_libraries(check_pipeline PRIVATE vg_itest PkgConfig::CHECK)
 
-foreach(case roundtrip group sigkill redis_restart bad_input)
+foreach(case roundtrip group sigkill redis_restart bad_input fixed_port)
         add_test(NAME integration_pipeline_${case}
                  COMMAND ${PROJECT_SOURCE_DIR}/tests/run_with_services.sh
                          --redis --broker $<TARGET_FILE:vigie-broker>
