@@ -62,6 +62,9 @@ static const vg_conf_prop_t vg_conf_props[] = {
         {ALL, "batch.size", VG_C_INT, "500", 1, 100000, NULL,
          "Records consumed per poll batch (features are read from Redis "
          "once per batch)."},
+        {ALL, "batch.max.ms", VG_C_INT, "5", 0, 10000, NULL,
+         "A batch closes this long after its first record even if not full: "
+         "bounds the latency that batching adds when records trickle in."},
         {ALL, "poll.timeout.ms", VG_C_INT, "100", 1, 10000, NULL,
          "How long one poll waits for the first record of a batch."},
         {ALL | CTL, "flush.timeout.ms", VG_C_INT, "30000", 100, 600000, NULL,

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /** One consumed input, tracked until its outputs are acknowledged. */
@@ -34,6 +35,7 @@ struct vg_kafka_s {
         rd_kafka_t *consumer, *producer;
         int flags;
         int flush_ms;
+        int64_t batch_max_us;
         vg_kafka_part_t **parts; /**< every partition ever seen */
         int nparts;
         int assigned, eofs; /**< for VG_KAFKA_F_READALL */
@@ -430,6 +432,7 @@ vg_kafka_t *vg_kafka_new(const vg_conf_t *conf, const char *group_id,
         vg_kafka_t *k = vg_calloc(1, sizeof(*k));
         k->flags      = flags;
         k->flush_ms   = (int)vg_conf_get_int(conf, "flush.timeout.ms");
+        k->batch_max_us = vg_conf_get_int(conf, "batch.max.ms") * 1000;
 
         if (flags & VG_KAFKA_F_PRODUCER) {
                 k->producer = vg_kafka_producer_new(k, conf, errstr,
@@ -513,10 +516,18 @@ static int vg_kafka_handle_msg(vg_kafka_t *k, rd_kafka_message_t *rkm,
         return 1;
 }
 
+static int64_t vg_kafka_now_us(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int vg_kafka_consume(vg_kafka_t *k, vg_kafka_rec_t *recs, int max,
                      int timeout_ms)
 {
-        int n = 0;
+        int64_t first = 0;
+        int n         = 0;
         if (k->producer)
                 rd_kafka_poll(k->producer, 0);
         while (n < max) {
@@ -526,6 +537,12 @@ int vg_kafka_consume(vg_kafka_t *k, vg_kafka_rec_t *recs, int max,
                         break;
                 n += vg_kafka_handle_msg(k, rkm, &recs[n]);
                 if (n == 0 && vg_kafka_at_end(k))
+                        break;
+                /* records trickling in must not hold the batch open */
+                if (n == 1)
+                        first = vg_kafka_now_us();
+                else if (n > 1 && (n & 15) == 0 &&
+                         vg_kafka_now_us() - first > k->batch_max_us)
                         break;
         }
         return n;

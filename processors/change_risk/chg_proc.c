@@ -331,11 +331,16 @@ static int chg_checkpoint(void *opaque, vg_proc_t *p)
 
         if (vg_proc_stopping(p))
                 chg_store_drain(st->store, p);
-        void *buf = chg_model_save(st->model, &len);
-        int rc    = chg_store_save_model(st->store, buf, len);
+        int64_t t0 = vg_time_now_ms();
+        void *buf  = chg_model_save(st->model, &len);
+        int64_t t1 = vg_time_now_ms();
+        int rc     = chg_store_save_model(st->store, buf, len);
         vg_free(buf);
         if (rc == 0)
-                vg_dbg("change", "checkpoint: %zu bytes", len);
+                vg_info("change", "checkpoint: %zu bytes, serialised in "
+                        "%lld ms, stored in %lld ms", len,
+                        (long long)(t1 - t0),
+                        (long long)(vg_time_now_ms() - t1));
         return rc;
 }
 
