@@ -89,13 +89,13 @@ kill "$VIEW_PID" 2>/dev/null || true
 say "6/6 summary"
 "${CTL[@]}" topics
 echo
+"${CTL[@]}" consume -t itsm.changes.scored -o "$WORK/scored.jsonl" 2>/dev/null
 echo "Scored change events by risk band (itsm.changes.scored):"
-"${CTL[@]}" consume -t itsm.changes.scored -F '{risk_band}\n' 2>/dev/null |
+grep -o '"risk_band":"[A-Z]*"' "$WORK/scored.jsonl" | cut -d'"' -f4 |
         sort | uniq -c | sort -rn | sed 's/^/  /'
 echo
 echo "One HIGH-risk scored change, in full:"
-"${CTL[@]}" consume -t itsm.changes.scored 2>/dev/null |
-        grep -m1 '"risk_band":"HIGH"' | sed 's/^/  /'
+grep -m1 '"risk_band":"HIGH"' "$WORK/scored.jsonl" | sed 's/^/  /' || true
 echo
 kill -TERM "$CHANGE_PID"
 wait "$CHANGE_PID" || true

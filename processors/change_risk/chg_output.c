@@ -135,6 +135,11 @@ vg_err_t chg_output_alert(avro_value_t *val, const chg_score_t *sc,
 {
         char id[128], summary[512], buf[64];
         const chg_event_t *ev = sc->ev;
+        const char *why       = NULL;
+
+        for (int i = 0; i < sc->nfactors && !why; i++)
+                if (sc->factors[i].contrib > 0) /* raises the risk */
+                        why = sc->factors[i].name;
 
         vg_avro_value_reset(val);
         snprintf(id, sizeof(id), "RISKY_CHANGE:%s:%s", ev->number,
@@ -144,8 +149,7 @@ vg_err_t chg_output_alert(avro_value_t *val, const chg_score_t *sc,
                  chg_band_name(sc->band), *ev->type ? ev->type : "(no type)",
                  ev->number, *ev->ci ? ev->ci : "(no CI)",
                  *ev->group ? ev->group : "(no team)", 100.0 * sc->p,
-                 sc->nfactors ? ", top factor " : "",
-                 sc->nfactors ? sc->factors[0].name : "");
+                 why ? ", top risk factor " : "", why ? why : "");
         vg_avro_set_str(val, "alert_id", id);
         vg_avro_set_str(val, "kind", "RISKY_CHANGE");
         vg_avro_set_enum(val, "severity", sc->band >= 3 ? "CRITICAL" : "HIGH");
