@@ -94,8 +94,9 @@ echo "Scored change events by risk band (itsm.changes.scored):"
 grep -o '"risk_band":"[A-Z]*"' "$WORK/scored.jsonl" | cut -d'"' -f4 |
         sort | uniq -c | sort -rn | sed 's/^/  /'
 echo
-echo "One HIGH-risk scored change, in full:"
-grep -m1 '"risk_band":"HIGH"' "$WORK/scored.jsonl" | sed 's/^/  /' || true
+echo "One HIGH-risk change scored by a warm model, in full:"
+grep '"risk_band":"HIGH"' "$WORK/scored.jsonl" | grep -E 'n=[0-9]{3,}"' |
+        tail -1 | sed 's/^/  /' || true
 echo
 kill -TERM "$CHANGE_PID"
 wait "$CHANGE_PID" || true
