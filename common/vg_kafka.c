@@ -322,7 +322,7 @@ static rd_kafka_t *vg_kafka_producer_new(vg_kafka_t *k, const vg_conf_t *conf,
         rd_kafka_conf_set_opaque(kc, k);
         rd_kafka_conf_set_dr_msg_cb(kc, vg_kafka_dr_cb);
         VG_KSET(kc, "enable.idempotence", "true");
-        VG_KSET(kc, "linger.ms", "5");
+        VG_KSET(kc, "linger.ms", "2"); /* latency first; kafka.* overrides */
         if (vg_kafka_conf_apply(conf, kc, errstr, errstr_size) == -1) {
                 rd_kafka_conf_destroy(kc);
                 return NULL;
@@ -346,8 +346,9 @@ static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
         VG_KSET(kc, "group.id", group_id);
         /* Apache Kafka answers a fetch as soon as data is there; the
          * embedded broker waits the whole fetch.wait.max.ms (500 ms by
-         * default): keep it short for latency. kafka.* overrides it. */
-        VG_KSET(kc, "fetch.wait.max.ms", "20");
+         * default): keep it short for latency (on a real cluster this
+         * only makes idle fetches more frequent). kafka.* overrides it. */
+        VG_KSET(kc, "fetch.wait.max.ms", "5");
         VG_KSET(kc, "enable.auto.offset.store", "false");
         VG_KSET(kc, "auto.offset.reset",
                 vg_conf_get_str(conf, "auto.offset.reset"));

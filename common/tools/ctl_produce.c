@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 void ctl_produce_usage(FILE *fp)
 {
@@ -31,6 +32,8 @@ void ctl_produce_usage(FILE *fp)
                 "(default: the first field)\n"
                 "  -m, --max-errors N    stop after N bad lines (default "
                 "0: never)\n"
+                "  -r, --rate N          at most N records/s (default: as "
+                "fast as possible)\n"
                 "  -q, --quiet           no progress line\n\n"
                 "Exit status: 0 all lines produced and acknowledged, 1 some "
                 "lines rejected or\nnot delivered, 2 usage or set-up "
@@ -43,6 +46,7 @@ typedef struct ctl_prod_s {
         avro_value_t val;
         const char *topic, *key_field;
         long long lines, total, ok, bad, max_errors;
+        double rate;
         int quiet;
         struct timespec t0, last;
 } ctl_prod_t;
@@ -65,6 +69,23 @@ static void ctl_prod_progress(ctl_prod_t *p, int final)
                         "%.1f s, %.0f records/s%s",
                 final ? "" : "\r", p->total, p->ok, p->bad, s,
                 s > 0 ? (double)p->ok / s : 0.0, final ? "\n" : "");
+}
+
+/* With --rate, sleeps until the next record is due. */
+static void ctl_prod_pace(ctl_prod_t *p)
+{
+        struct timespec now;
+        if (p->rate <= 0)
+                return;
+        double due = (double)p->ok / p->rate;
+        for (;;) {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                double late = ctl_elapsed(&p->t0, &now) - due;
+                if (late >= 0)
+                        return;
+                vg_kafka_poll(p->k, 0);
+                usleep(late < -0.001 ? 1000 : (useconds_t)(-late * 1e6));
+        }
 }
 
 /* One line: @returns 0, or -1 when the line was rejected. */
@@ -118,6 +139,7 @@ static int ctl_prod_file(ctl_prod_t *p, const char *path)
                         line[--n] = '\0';
                 if (n == 0)
                         continue;
+                ctl_prod_pace(p);
                 if (ctl_prod_line(p, name, line, (size_t)n) == 0)
                         p->ok++;
                 else if (++p->bad == p->max_errors)
@@ -145,18 +167,20 @@ int ctl_produce_run(vg_conf_t *conf, int argc, char **argv)
                 {"key", required_argument, 0, 'k'},
                 {"max-errors", required_argument, 0, 'm'},
                 {"quiet", no_argument, 0, 'q'},
+                {"rate", required_argument, 0, 'r'},
                 {0, 0, 0, 0},
         };
         ctl_prod_t p = {0};
         char errstr[512];
         int c, rc = 0;
 
-        while ((c = getopt_long(argc, argv, "t:k:m:q", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "t:k:m:qr:", opts, NULL)) != -1) {
                 switch (c) {
                 case 't': p.topic = optarg; break;
                 case 'k': p.key_field = optarg; break;
                 case 'm': p.max_errors = atoll(optarg); break;
                 case 'q': p.quiet = 1; break;
+                case 'r': p.rate = atof(optarg); break;
                 default: ctl_produce_usage(stderr); return 2;
                 }
         }
