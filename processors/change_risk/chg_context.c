@@ -3,6 +3,7 @@
  * @brief Change context in Redis (see chg_context.h).
  */
 #include "chg_context.h"
+#include "chg_band.h"
 #include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_mem.h"
@@ -158,15 +159,6 @@ static void chg_collisions(const chg_store_t *s, const chg_event_t *ev,
         }
 }
 
-static int chg_band_index(const char *name)
-{
-        static const char *bands[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
-        for (int i = 0; i < 4; i++)
-                if (!strcmp(name, bands[i]))
-                        return i;
-        return -1;
-}
-
 static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
                          const chg_reads_t *ix, chg_ctx_t *ctx)
 {
@@ -293,11 +285,10 @@ void chg_store_put_outcome(chg_store_t *s, const chg_event_t *ev)
 
 void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band)
 {
-        static const char *bands[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
         char k[512], v[32];
         snprintf(v, sizeof(v), "%lld", (long long)ev->event_time);
         chg_key(s, k, sizeof(k), "chg", ev->number, "alerts");
-        vg_redis_batch_hset(s->wr, k, bands[band], v, strlen(v));
+        vg_redis_batch_hset(s->wr, k, chg_band_name(band), v, strlen(v));
         vg_redis_batch_expire(s->wr, k, s->features_ttl_s);
 }
 

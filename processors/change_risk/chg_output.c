@@ -9,12 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-const char *chg_band_name(int band)
-{
-        static const char *names[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
-        return names[band < 0 ? 0 : band > 3 ? 3 : band];
-}
-
 static int chg_is_night_or_weekend(int64_t ms, int *weekend)
 {
         struct tm tm;

@@ -6,6 +6,7 @@
 #ifndef CHG_OUTPUT_H
 #define CHG_OUTPUT_H
 
+#include "chg_band.h"
 #include "chg_context.h"
 #include "chg_model.h"
 #include "chg_rules.h"
@@ -23,9 +24,6 @@ typedef struct chg_score_s {
         const char *model_version;
         int64_t scored_at;
 } chg_score_t;
-
-/** @returns "LOW", "MEDIUM", "HIGH" or "CRITICAL". */
-const char *chg_band_name(int band);
 
 /** @brief Fills \p f from \p sc (for the recommendation rules). */
 void chg_score_facts(const chg_score_t *sc, chg_facts_t *f);

@@ -53,15 +53,6 @@ static int chg_band_of(const chg_state_t *st, double p)
         return b;
 }
 
-static int chg_band_parse(const char *name)
-{
-        static const char *names[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
-        for (int i = 0; i < 4; i++)
-                if (!strcasecmp(name, names[i]))
-                        return i;
-        return 2;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Set-up                                                                 */
 
@@ -103,7 +94,7 @@ static void *chg_init(vg_proc_t *p, char *errstr, size_t errstr_size)
                 vg_free(st);
                 return NULL;
         }
-        st->alert_band  = chg_band_parse(vg_conf_get_str(conf,
+        st->alert_band  = chg_band_index(vg_conf_get_str(conf,
                                                          "change.alert.band"));
         st->alert_topic = vg_conf_get_str(conf, "alert.topic");
         st->alert_min_learned =

@@ -3,6 +3,7 @@
  * @brief Recommendation rules (see chg_rules.h).
  */
 #include "chg_rules.h"
+#include "chg_band.h"
 #include "vg_mem.h"
 
 #include <ctype.h>
@@ -106,15 +107,6 @@ static const char *chg_str(const chg_facts_t *f, int i)
         const char *s = *(const char *const *)((const char *)f +
                                                chg_fields[i].off);
         return s ? s : "";
-}
-
-static int chg_band_rank(const char *s)
-{
-        static const char *bands[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
-        for (int i = 0; i < 4; i++)
-                if (!strcasecmp(s, bands[i]))
-                        return i;
-        return -1;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -284,7 +276,7 @@ static int chg_term_holds(const chg_term_t *t, const chg_facts_t *f)
         const char *s = chg_str(f, t->field);
         if (t->op == OP_TRUE)
                 return *s != '\0';
-        int a = chg_band_rank(s), b = chg_band_rank(t->value);
+        int a = chg_band_index(s), b = chg_band_index(t->value);
         if (a >= 0 && b >= 0) /* bands compare by rank */
                 return chg_cmp_holds(t->op, a, b);
         int c = strcasecmp(s, t->value);
