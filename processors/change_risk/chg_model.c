@@ -200,15 +200,19 @@ static void chg_history(vg_features_t *x, const chg_ctx_t *ctx)
 static void chg_words(chg_model_t *m, vg_features_t *x,
                       const chg_event_t *ev)
 {
+        const char *parts[] = {ev->category,      " ",  ev->type,
+                               "\n",              ev->short_description,
+                               "\n",              ev->justification,
+                               "\n",              ev->description};
         char buf[8192];
-        int n = snprintf(buf, sizeof(buf), "%s %s\n%s\n%s\n%s",
-                         ev->category, ev->type, ev->short_description,
-                         ev->justification, ev->description);
-        if (n < 0)
-                n = 0;
-        vg_text_featurize(m->text, buf, (size_t)n < sizeof(buf) ? (size_t)n
-                                                            : sizeof(buf) - 1,
-                          "w:", x, m->embed, VG_TEXT_F_LEARN);
+        size_t n = 0;
+
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+                size_t len = vg_strlcpy(buf + n, parts[i], sizeof(buf) - n);
+                n += len < sizeof(buf) - n ? len : sizeof(buf) - n - 1;
+        }
+        vg_text_featurize(m->text, buf, n, "w:", x, m->embed,
+                          VG_TEXT_F_LEARN);
 }
 
 void chg_model_features(chg_model_t *m, const chg_event_t *ev,
