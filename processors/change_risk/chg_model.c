@@ -291,11 +291,12 @@ void chg_model_similar(chg_model_t *m, const chg_event_t *ev, int observe,
 }
 
 void chg_model_learn(chg_model_t *m, const chg_event_t *ev,
-                     const vg_features_t *x, int failed)
+                     const vg_features_t *x, int failed, int64_t cluster)
 {
         if (x)
                 vg_ftrl_learn(m->ftrl, x, failed);
-        vg_kmeans_set_outcome(m->km, -1, ev->number, ev->close_code);
+        /* a known cluster spares a search through every reservoir */
+        vg_kmeans_set_outcome(m->km, cluster, ev->number, ev->close_code);
 }
 
 void chg_model_score_outcome(chg_model_t *m, double p, int failed)
@@ -398,10 +399,11 @@ int chg_model_restore(chg_model_t *m, const void *buf, size_t len,
 /* ---------------------------------------------------------------------- */
 /* Features as scored                                                     */
 
-/* Blob layout: "VGF1", f64 p, u32 count, then per feature: f64 value,
- * u16 name length, name bytes. Native byte order: the blob lives in this
- * deployment's Redis only, for at most change.features.ttl.days. */
-#define CHG_BLOB_MAGIC "VGF1"
+/* Blob layout: "VGF2", f64 p, i64 cluster id (-1: unknown), u32 count,
+ * then per feature: f64 value, u16 name length, name bytes. Native byte
+ * order: the blob lives in this deployment's Redis only, for at most
+ * change.features.ttl.days. */
+#define CHG_BLOB_MAGIC "VGF2"
 
 static void chg_put(char **w, const void *src, size_t n)
 {
@@ -418,16 +420,18 @@ static int chg_get(const char **r, const char *end, void *dst, size_t n)
         return 0;
 }
 
-char *chg_features_encode(const vg_features_t *x, double p, size_t *lenp)
+char *chg_features_encode(const vg_features_t *x, double p,
+                          int64_t cluster, size_t *lenp)
 {
         const double *v = vg_features_values(x);
         int nnz         = vg_features_nnz(x);
-        size_t cap      = 16 + (size_t)nnz * (10 + VG_FEATURES_NAME_MAX);
+        size_t cap      = 24 + (size_t)nnz * (10 + VG_FEATURES_NAME_MAX);
         char *buf       = vg_malloc(cap), *w = buf;
         uint32_t n      = 0;
 
         chg_put(&w, CHG_BLOB_MAGIC, 4);
         chg_put(&w, &p, sizeof(p));
+        chg_put(&w, &cluster, sizeof(cluster));
         char *count = w;
         w += sizeof(n);
         for (int i = 0; i < nnz; i++) {
@@ -448,8 +452,17 @@ char *chg_features_encode(const vg_features_t *x, double p, size_t *lenp)
         return buf;
 }
 
+int64_t chg_features_cluster(const char *blob, size_t len)
+{
+        int64_t cluster;
+        if (!blob || len < 20 || memcmp(blob, CHG_BLOB_MAGIC, 4))
+                return -1;
+        memcpy(&cluster, blob + 12, sizeof(cluster));
+        return cluster;
+}
+
 int chg_features_decode(vg_features_t *x, const char *blob, size_t len,
-                        double *pp)
+                        double *pp, int64_t *clusterp)
 {
         const char *r = blob, *end = blob + len;
         char name[VG_FEATURES_NAME_MAX + 1];
@@ -460,6 +473,7 @@ int chg_features_decode(vg_features_t *x, const char *blob, size_t len,
                 return -1;
         r += 4;
         if (chg_get(&r, end, pp, sizeof(*pp)) ||
+            chg_get(&r, end, clusterp, sizeof(*clusterp)) ||
             chg_get(&r, end, &n, sizeof(n)))
                 return -1;
         for (uint32_t i = 0; i < n; i++) {

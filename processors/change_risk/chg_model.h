@@ -56,10 +56,11 @@ int chg_model_explain(chg_model_t *m, const vg_features_t *x,
 void chg_model_similar(chg_model_t *m, const chg_event_t *ev, int observe,
                        chg_similar_t *sim);
 
-/** @brief Learns outcome \p failed for features \p x (test then train),
- *         and records \p ev's close code among the similar changes. */
+/** @brief Learns outcome \p failed for features \p x (may be NULL: no
+ *         features as scored) and records \p ev's close code among the
+ *         similar changes, in cluster \p cluster (-1: search them all). */
 void chg_model_learn(chg_model_t *m, const chg_event_t *ev,
-                     const vg_features_t *x, int failed);
+                     const vg_features_t *x, int failed, int64_t cluster);
 
 /** @brief Adds \p p (as published) and the outcome to the live metrics
  *         of published scores. */
@@ -88,12 +89,16 @@ int chg_model_restore(chg_model_t *m, const void *buf, size_t len,
 
 /** @name Features as scored, stored with the change until its outcome.
  *  @{ */
-/** @returns a binary blob: p, then each named feature's value and name
- *           (free with vg_free()). */
-char *chg_features_encode(const vg_features_t *x, double p, size_t *lenp);
+/** @returns a binary blob: p, the cluster the change joined (-1 if
+ *           none), then each named feature's value and name (free with
+ *           vg_free()). */
+char *chg_features_encode(const vg_features_t *x, double p,
+                          int64_t cluster, size_t *lenp);
 /** @brief Rebuilds \p x. @returns 0, or -1 on a malformed blob. */
 int chg_features_decode(vg_features_t *x, const char *blob, size_t len,
-                        double *pp);
+                        double *pp, int64_t *clusterp);
+/** @returns the cluster recorded in a blob, or -1. */
+int64_t chg_features_cluster(const char *blob, size_t len);
 /** @} */
 
 #endif /* CHG_MODEL_H */

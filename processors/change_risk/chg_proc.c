@@ -198,7 +198,13 @@ static int chg_score(chg_state_t *st, int i)
                 chg_mark_alerted(st, i, sc.band);
                 st->alerts++;
         }
-        st->blobs[i]     = chg_features_encode(st->x, sc.p, &len);
+        /* the cluster the change joined when first scored */
+        int64_t joined = ctx->features   ? chg_features_cluster(
+                                                   ctx->features,
+                                                   ctx->features_len)
+                         : ctx->degraded ? -1 /* not observed */
+                                         : sc.sim.cluster_id;
+        st->blobs[i]     = chg_features_encode(st->x, sc.p, joined, &len);
         st->blob_lens[i] = len;
         chg_store_put_features(st->store, ev, st->blobs[i], len);
         chg_store_put_open(st->store, ev);
@@ -224,16 +230,18 @@ static void chg_outcome(chg_state_t *st, int i)
         chg_event_t *ev = &st->evs[i];
         size_t len;
         double p;
+        int64_t cluster;
         const char *blob = chg_scored_features(st, i, &len);
 
         st->outcomes++;
-        if (blob && chg_features_decode(st->x, blob, len, &p) == 0) {
+        if (blob &&
+            chg_features_decode(st->x, blob, len, &p, &cluster) == 0) {
                 chg_model_score_outcome(st->model, p, ev->failed);
-                chg_model_learn(st->model, ev, st->x, ev->failed);
+                chg_model_learn(st->model, ev, st->x, ev->failed, cluster);
                 st->learned++;
         } else {
                 /* never scored here (or Redis down): statistics only */
-                chg_model_learn(st->model, ev, NULL, ev->failed);
+                chg_model_learn(st->model, ev, NULL, ev->failed, -1);
                 st->unlearned++;
         }
         chg_store_put_outcome(st->store, ev);

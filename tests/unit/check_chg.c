@@ -238,7 +238,7 @@ static void train(chg_model_t *m, vg_features_t *x, int n)
                 chg_model_predict(m, x);
                 int failed = (rand() % 100) < (em ? 60 : 5);
                 ev.close_code = failed ? "Unsuccessful" : "Successful";
-                chg_model_learn(m, &ev, x, failed);
+                chg_model_learn(m, &ev, x, failed, -1);
         }
 }
 
@@ -284,19 +284,25 @@ START_TEST(test_features_blob_roundtrip)
         vg_features_t *y = vg_features_new(20, 0);
         size_t len;
         double p;
+        int64_t cluster;
 
         train(m, x, 500);
         double p0  = score(m, x, "Emergency");
-        char *blob = chg_features_encode(x, p0, &len);
-        ck_assert_int_eq(chg_features_decode(y, blob, len, &p), 0);
+        char *blob = chg_features_encode(x, p0, 42, &len);
+        ck_assert_int_eq(chg_features_decode(y, blob, len, &p, &cluster), 0);
         ck_assert(p == p0);
+        ck_assert_int_eq(cluster, 42);
+        ck_assert_int_eq(chg_features_cluster(blob, len), 42);
+        ck_assert_int_eq(chg_features_cluster(blob, 10), -1);
         ck_assert_int_eq(vg_features_nnz(y), vg_features_nnz(x));
         ck_assert_double_eq_tol(chg_model_predict(m, y), p0, 1e-12);
-        ck_assert_int_eq(chg_features_decode(y, blob, len - 1, &p), -1);
-        ck_assert_int_eq(chg_features_decode(y, blob, len / 2, &p), -1);
-        ck_assert_int_eq(chg_features_decode(y, "x\n", 2, &p), -1);
-        ck_assert_int_eq(chg_features_decode(y, "0.5\nnot-a-line\n", 16, &p),
+        ck_assert_int_eq(chg_features_decode(y, blob, len - 1, &p, &cluster),
                          -1);
+        ck_assert_int_eq(chg_features_decode(y, blob, len / 2, &p, &cluster),
+                         -1);
+        ck_assert_int_eq(chg_features_decode(y, "x\n", 2, &p, &cluster), -1);
+        ck_assert_int_eq(chg_features_decode(y, "0.5\nnot-a-line\n", 16, &p,
+                                             &cluster), -1);
         vg_free(blob);
         chg_model_destroy(m);
         vg_features_destroy(x);
