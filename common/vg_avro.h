@@ -57,7 +57,7 @@ typedef struct vg_avro_schema_s vg_avro_schema_t;
  *
  * @param schema_dir directory holding registry.json and the .avsc files
  *                   (VG_SCHEMA_DIR is the source tree's).
- * @param sr_url Schema Registry base URL, or NULL for the local ids.
+ * @param sr_url Schema Registry base URL, or NULL or "" for the local ids.
  * @returns a registry to free with vg_avro_registry_destroy(), or NULL with
  *          the reason in \p errstr.
  */

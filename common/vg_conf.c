@@ -411,6 +411,26 @@ int vg_conf_load_file(vg_conf_t *conf, const char *path, char *errstr,
         return 0;
 }
 
+int vg_conf_apply_args(vg_conf_t *conf, const char *file,
+                       const char *const *xs, int nx, const char *bootstrap,
+                       char *errstr, size_t errstr_size)
+{
+        char err[512];
+        if (file && vg_conf_load_file(conf, file, errstr, errstr_size))
+                return -1;
+        for (int i = 0; i < nx; i++) {
+                if (vg_conf_set_kv(conf, xs[i], err, sizeof(err))) {
+                        snprintf(errstr, errstr_size, "-X %s: %s", xs[i],
+                                 err);
+                        return -1;
+                }
+        }
+        if (bootstrap && vg_conf_set(conf, "bootstrap.servers", bootstrap,
+                                     errstr, errstr_size))
+                return -1;
+        return 0;
+}
+
 const char *vg_conf_finalize(vg_conf_t *conf)
 {
         if (!*vg_conf_get_str(conf, "bootstrap.servers"))

@@ -59,6 +59,17 @@ int vg_conf_load_file(vg_conf_t *conf, const char *path, char *errstr,
                       size_t errstr_size);
 
 /**
+ * @brief Applies a program's command line, in order: properties file
+ *        \p file (may be NULL), the \p nx `-X key=value` strings, then
+ *        \p bootstrap (may be NULL) as bootstrap.servers.
+ * @returns 0, or -1 with `path:line: ...` or `-X key=value: ...` in
+ *          \p errstr.
+ */
+int vg_conf_apply_args(vg_conf_t *conf, const char *file,
+                       const char *const *xs, int nx, const char *bootstrap,
+                       char *errstr, size_t errstr_size);
+
+/**
  * @brief Checks cross-property rules once, before anything starts.
  * @returns NULL if the configuration is valid, else a static error string.
  */

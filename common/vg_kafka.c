@@ -313,13 +313,20 @@ int vg_kafka_conf_apply(const vg_conf_t *conf, rd_kafka_conf_t *kconf,
                 }                                                              \
         } while (0)
 
+/* A librdkafka conf reporting its errors to \p k (vg_kafka_conf_apply()
+ * routes its logs). */
+static rd_kafka_conf_t *vg_kafka_kconf_new(vg_kafka_t *k)
+{
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set_error_cb(kc, vg_kafka_error_cb);
+        rd_kafka_conf_set_opaque(kc, k);
+        return kc;
+}
+
 static rd_kafka_t *vg_kafka_producer_new(vg_kafka_t *k, const vg_conf_t *conf,
                                          char *errstr, size_t errstr_size)
 {
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
-        rd_kafka_conf_set_log_cb(kc, vg_kafka_log_cb);
-        rd_kafka_conf_set_error_cb(kc, vg_kafka_error_cb);
-        rd_kafka_conf_set_opaque(kc, k);
+        rd_kafka_conf_t *kc = vg_kafka_kconf_new(k);
         rd_kafka_conf_set_dr_msg_cb(kc, vg_kafka_dr_cb);
         VG_KSET(kc, "enable.idempotence", "true");
         VG_KSET(kc, "linger.ms", "2"); /* latency first; kafka.* overrides */
@@ -335,10 +342,7 @@ static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
                                          char *errstr, size_t errstr_size)
 {
         char gid[128];
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
-        rd_kafka_conf_set_log_cb(kc, vg_kafka_log_cb);
-        rd_kafka_conf_set_error_cb(kc, vg_kafka_error_cb);
-        rd_kafka_conf_set_opaque(kc, k);
+        rd_kafka_conf_t *kc = vg_kafka_kconf_new(k);
         if (!group_id) {
                 snprintf(gid, sizeof(gid), "vigie-reader-%d", (int)getpid());
                 group_id = gid;

@@ -8,6 +8,7 @@
 #include "vg_mem.h"
 #include "vg_metrics.h"
 #include "vg_snapshot.h"
+#include "vg_time.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +42,7 @@ struct vg_proc_s {
         vg_histo_t *m_lag;   /**< record timestamp -> processed */
         vg_histo_t *m_batch; /**< process() time of a batch */
         int64_t t_start_ms, t_stats_ms, t_ckpt_ms;
+        int64_t stats_every_ms, ckpt_every_ms; /**< from the conf */
         uint64_t stats_in_prev;
 };
 
@@ -50,13 +52,6 @@ static void vg_proc_sig(int sig)
 {
         (void)sig;
         vg_proc_stop = 1;
-}
-
-static int64_t vg_proc_now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const vg_conf_t *vg_proc_conf(const vg_proc_t *p) { return p->conf; }
@@ -144,7 +139,7 @@ void vg_proc_deadletter(vg_proc_t *p, vg_proc_rec_t *rec,
                             rec->kr.topic,   rec->kr.partition,
                             rec->kr.offset};
         if (vg_dlq_encode(p->reg, &src, error_class, msg, p->def->name,
-                          vg_proc_now_ms(), &buf, &len, errstr,
+                          vg_time_now_ms(), &buf, &len, errstr,
                           sizeof(errstr))) {
                 vg_err("dlq", "cannot build dead letter: %s", errstr);
                 return;
@@ -248,7 +243,7 @@ static int vg_proc_run_batch(vg_proc_t *p, int n)
         int rc      = p->def->process(p->st, p, p->recs, live);
         vg_histo_observe_ns(p->m_batch, vg_metrics_now_ns() - t0);
         if (!p->bootstrapping) {
-                int64_t now = vg_proc_now_ms();
+                int64_t now = vg_time_now_ms();
                 for (int i = 0; i < n; i++)
                         if (p->recs[i].kr.timestamp > 0)
                                 vg_histo_observe(
@@ -321,15 +316,12 @@ static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
 
 static void vg_proc_tick(vg_proc_t *p)
 {
-        int64_t now   = vg_proc_now_ms();
-        int64_t every = vg_conf_get_int(p->conf, "stats.interval.ms");
+        int64_t now = vg_time_now_ms();
         if (p->def->tick)
                 p->def->tick(p->st, p);
-        if (every > 0 && now - p->t_stats_ms >= every)
+        if (p->stats_every_ms > 0 && now - p->t_stats_ms >= p->stats_every_ms)
                 vg_proc_stats_line(p, now);
-        if (p->def->checkpoint &&
-            now - p->t_ckpt_ms >=
-                    vg_conf_get_int(p->conf, "checkpoint.interval.ms")) {
+        if (p->def->checkpoint && now - p->t_ckpt_ms >= p->ckpt_every_ms) {
                 p->def->checkpoint(p->st, p);
                 p->t_ckpt_ms = now;
         }
@@ -503,18 +495,11 @@ static int vg_proc_args(vg_proc_t *p, int argc, char **argv,
                         p->def->name, argv[optind]);
                 return -1;
         }
-        if (file && vg_conf_load_file(p->conf, file, errstr, sizeof(errstr))) {
+        if (vg_conf_apply_args(p->conf, file, xs, nx, brokers, errstr,
+                               sizeof(errstr))) {
                 fprintf(stderr, "%s: %s\n", p->def->name, errstr);
                 return -1;
         }
-        for (int i = 0; i < nx; i++)
-                if (vg_conf_set_kv(p->conf, xs[i], errstr, sizeof(errstr))) {
-                        fprintf(stderr, "%s: -X %s: %s\n", p->def->name,
-                                xs[i], errstr);
-                        return -1;
-                }
-        if (brokers && vg_proc_set(p->conf, "bootstrap.servers", brokers))
-                return -1;
         if (!*vg_conf_get_str(p->conf, "group.id"))
                 vg_proc_set(p->conf, "group.id", p->def->name);
         if (!*vg_conf_get_str(p->conf, "input.topic"))
@@ -561,17 +546,21 @@ static vg_redis_t *vg_proc_redis_new(const vg_conf_t *conf, char *errstr,
 
 static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
 {
-        const char *sr = vg_conf_get_str(p->conf, "schema.registry.url");
         p->in_topic    = vg_conf_get_str(p->conf, "input.topic");
         p->out_topic   = vg_conf_get_str(p->conf, "output.topic");
         p->group       = vg_conf_get_str(p->conf, "group.id");
         p->batch_size  = (int)vg_conf_get_int(p->conf, "batch.size");
+        p->stats_every_ms = vg_conf_get_int(p->conf, "stats.interval.ms");
+        p->ckpt_every_ms  = vg_conf_get_int(p->conf,
+                                            "checkpoint.interval.ms");
         p->recs        = vg_calloc(p->batch_size, sizeof(*p->recs));
         vg_proc_metrics_new(p);
         p->slots       = vg_calloc(p->batch_size, sizeof(*p->slots));
 
-        p->reg = vg_avro_registry_new(vg_conf_get_str(p->conf, "schema.dir"),
-                                      *sr ? sr : NULL, errstr, errstr_size);
+        p->reg = vg_avro_registry_new(
+                vg_conf_get_str(p->conf, "schema.dir"),
+                vg_conf_get_str(p->conf, "schema.registry.url"), errstr,
+                errstr_size);
         if (!p->reg)
                 return -1;
         if (!vg_avro_registry_by_topic(p->reg, p->in_topic)) {
@@ -632,7 +621,7 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
                 vg_proc_teardown(&p);
                 return 1;
         }
-        p.t_start_ms = p.t_stats_ms = p.t_ckpt_ms = vg_proc_now_ms();
+        p.t_start_ms = p.t_stats_ms = p.t_ckpt_ms = vg_time_now_ms();
         vg_info("proc", "%s started: %s -> %s, group %s, brokers %s",
                 def->name, p.in_topic, p.out_topic, p.group,
                 vg_conf_get_str(p.conf, "bootstrap.servers"));
@@ -647,7 +636,7 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
                                                      "flush.timeout.ms")))
                 rc = -1;
         p.k = NULL;
-        vg_proc_stats_line(&p, vg_proc_now_ms());
+        vg_proc_stats_line(&p, vg_time_now_ms());
         if (def->report)
                 def->report(p.st, &p, stderr);
         vg_proc_teardown(&p);

@@ -169,10 +169,8 @@ int ctl_consume_run(vg_conf_t *conf, int argc, char **argv)
         }
         c.reg = vg_avro_registry_new(
                 vg_conf_get_str(conf, "schema.dir"),
-                *vg_conf_get_str(conf, "schema.registry.url")
-                        ? vg_conf_get_str(conf, "schema.registry.url")
-                        : NULL,
-                errstr, sizeof(errstr));
+                vg_conf_get_str(conf, "schema.registry.url"), errstr,
+                sizeof(errstr));
         vg_kafka_t *k = c.reg ? vg_kafka_new(conf, group, topics, ntopics,
                                              group ? VG_KAFKA_F_CONSUMER
                                                    : VG_KAFKA_F_READALL,

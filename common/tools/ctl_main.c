@@ -51,16 +51,6 @@ static void usage(FILE *fp)
                 "'vigie-ctl config --help' lists properties.\n");
 }
 
-static int ctl_set(vg_conf_t *conf, const char *name, const char *value)
-{
-        char errstr[512];
-        if (vg_conf_set(conf, name, value, errstr, sizeof(errstr))) {
-                fprintf(stderr, "vigie-ctl: %s\n", errstr);
-                return -1;
-        }
-        return 0;
-}
-
 /* Parses global options into \p conf. @returns optind, or -1. */
 static int ctl_global_opts(vg_conf_t *conf, int argc, char **argv)
 {
@@ -88,19 +78,11 @@ static int ctl_global_opts(vg_conf_t *conf, int argc, char **argv)
                 default: usage(stderr); return -1;
                 }
         }
-        if (file && vg_conf_load_file(conf, file, errstr, sizeof(errstr))) {
+        if (vg_conf_apply_args(conf, file, xs, nx, bootstrap, errstr,
+                               sizeof(errstr))) {
                 fprintf(stderr, "vigie-ctl: %s\n", errstr);
                 return -1;
         }
-        for (int i = 0; i < nx; i++) {
-                if (vg_conf_set_kv(conf, xs[i], errstr, sizeof(errstr))) {
-                        fprintf(stderr, "vigie-ctl: -X %s: %s\n", xs[i],
-                                errstr);
-                        return -1;
-                }
-        }
-        if (bootstrap && ctl_set(conf, "bootstrap.servers", bootstrap))
-                return -1;
         const char *why = vg_conf_finalize(conf);
         if (why) {
                 fprintf(stderr, "vigie-ctl: %s\n", why);

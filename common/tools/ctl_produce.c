@@ -190,10 +190,8 @@ int ctl_produce_run(vg_conf_t *conf, int argc, char **argv)
         }
         vg_avro_registry_t *reg = vg_avro_registry_new(
                 vg_conf_get_str(conf, "schema.dir"),
-                *vg_conf_get_str(conf, "schema.registry.url")
-                        ? vg_conf_get_str(conf, "schema.registry.url")
-                        : NULL,
-                errstr, sizeof(errstr));
+                vg_conf_get_str(conf, "schema.registry.url"), errstr,
+                sizeof(errstr));
         if (!reg) {
                 fprintf(stderr, "vigie-ctl produce: %s\n", errstr);
                 return 2;

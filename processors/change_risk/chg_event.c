@@ -115,3 +115,33 @@ int64_t chg_event_outcome_time(const chg_event_t *ev)
 {
         return ev->closed_at >= 0 ? ev->closed_at : ev->event_time;
 }
+
+int chg_event_start(const chg_event_t *ev, struct tm *tm, int *night,
+                    int *weekend)
+{
+        if (ev->start_date < 0)
+                return -1;
+        time_t t = (time_t)(ev->start_date / 1000);
+        gmtime_r(&t, tm);
+        *night   = tm->tm_hour >= 22 || tm->tm_hour < 5;
+        *weekend = tm->tm_wday == 0 || tm->tm_wday == 6;
+        return 0;
+}
+
+static int chg_event_hours(int64_t from, int64_t to, double *hours)
+{
+        if (from < 0 || to < 0)
+                return -1;
+        *hours = (double)(to - from) / 3600000.0;
+        return 0;
+}
+
+int chg_event_lead_hours(const chg_event_t *ev, double *hours)
+{
+        return chg_event_hours(ev->opened_at, ev->start_date, hours);
+}
+
+int chg_event_duration_hours(const chg_event_t *ev, double *hours)
+{
+        return chg_event_hours(ev->start_date, ev->end_date, hours);
+}

@@ -8,6 +8,7 @@
 #include "vg_avro.h"
 
 #include <stdint.h>
+#include <time.h>
 
 /** What an event means for the processor. */
 typedef enum {
@@ -40,5 +41,21 @@ int chg_event_read(chg_event_t *ev, const avro_value_t *val, char *errstr,
 /** @returns the time the outcome is dated at (closed_at, else the
  *           event time). */
 int64_t chg_event_outcome_time(const chg_event_t *ev);
+
+/**
+ * @brief When the planned work starts (UTC): \p tm, and whether it is at
+ *        night (22:00-04:59) or on a weekend.
+ * @returns 0, or -1 when the start date is unknown.
+ */
+int chg_event_start(const chg_event_t *ev, struct tm *tm, int *night,
+                    int *weekend);
+
+/** @brief Hours from opened_at to start_date. @returns 0, or -1 if
+ *         either is unknown. */
+int chg_event_lead_hours(const chg_event_t *ev, double *hours);
+
+/** @brief Hours from start_date to end_date. @returns 0, or -1 if either
+ *         is unknown. */
+int chg_event_duration_hours(const chg_event_t *ev, double *hours);
 
 #endif /* CHG_EVENT_H */

@@ -17,7 +17,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define CHG_HOUR_MS   3600000.0
 #define CHG_EMBED_DIM 128
 #define CHG_MEMBERS   32 /**< members kept per cluster, searched */
 
@@ -118,17 +117,15 @@ static void chg_timing(vg_features_t *x, const chg_event_t *ev)
                                      "thu", "fri", "sat"};
         char hour[8];
         struct tm tm;
-        if (ev->start_date < 0) {
+        int night, weekend;
+
+        if (chg_event_start(ev, &tm, &night, &weekend)) {
                 vg_features_add(x, "start=unknown", 1.0);
                 return;
         }
-        time_t t = (time_t)(ev->start_date / 1000);
-        gmtime_r(&t, &tm);
         snprintf(hour, sizeof(hour), "%02d", tm.tm_hour);
         vg_features_add_kv(x, "start_hour", hour, 1.0);
         vg_features_add_kv(x, "weekday", days[tm.tm_wday], 1.0);
-        int night   = tm.tm_hour >= 22 || tm.tm_hour < 5;
-        int weekend = tm.tm_wday == 0 || tm.tm_wday == 6;
         if (night) {
                 vg_features_add(x, "night", 1.0);
                 vg_features_add_kv(x, "night_type", ev->type, 1.0);
@@ -144,21 +141,17 @@ static void chg_durations(vg_features_t *x, const chg_event_t *ev)
         static const char *lead_n[]  = {"<4h", "<24h", "<3d", "<1w", ">=1w"};
         static const double dur_e[]  = {1, 4, 12};
         static const char *dur_n[]   = {"<1h", "<4h", "<12h", ">=12h"};
+        double h;
 
-        if (ev->start_date >= 0 && ev->opened_at >= 0) {
-                double h = (double)(ev->start_date - ev->opened_at) /
-                           CHG_HOUR_MS;
+        if (chg_event_lead_hours(ev, &h) == 0) {
                 vg_features_add_kv(x, "lead",
                                    chg_bucket(h, lead_e, lead_n, 5), 1.0);
                 if (h < 24)
                         vg_features_add(x, "rushed", 1.0);
         }
-        if (ev->start_date >= 0 && ev->end_date >= 0) {
-                double h = (double)(ev->end_date - ev->start_date) /
-                           CHG_HOUR_MS;
+        if (chg_event_duration_hours(ev, &h) == 0)
                 vg_features_add_kv(x, "duration",
                                    chg_bucket(h, dur_e, dur_n, 4), 1.0);
-        }
 }
 
 /* Presence and size of the plans. */

@@ -9,38 +9,24 @@
 #include <string.h>
 #include <time.h>
 
-static int chg_is_night_or_weekend(int64_t ms, int *weekend)
-{
-        struct tm tm;
-        time_t t = (time_t)(ms / 1000);
-        gmtime_r(&t, &tm);
-        *weekend = tm.tm_wday == 0 || tm.tm_wday == 6;
-        return tm.tm_hour >= 22 || tm.tm_hour < 5;
-}
-
 void chg_score_facts(const chg_score_t *sc, chg_facts_t *f)
 {
         const chg_event_t *ev = sc->ev;
         const chg_ctx_t *ctx  = sc->ctx;
-        int weekend           = 0;
+        int night = 0, weekend = 0;
+        struct tm tm;
 
         memset(f, 0, sizeof(*f));
         f->type      = ev->type;
         f->category  = ev->category;
         f->band      = chg_band_name(sc->band);
         f->p_failure = sc->p;
-        if (ev->start_date >= 0) {
-                f->night   = chg_is_night_or_weekend(ev->start_date, &weekend);
-                f->weekend = weekend;
-        }
-        f->lead_hours = ev->start_date >= 0 && ev->opened_at >= 0
-                                ? (double)(ev->start_date - ev->opened_at) /
-                                          3.6e6
-                                : 1e9;
-        f->duration_hours = ev->start_date >= 0 && ev->end_date >= 0
-                                    ? (double)(ev->end_date -
-                                               ev->start_date) / 3.6e6
-                                    : 0;
+        chg_event_start(ev, &tm, &night, &weekend);
+        f->night   = night;
+        f->weekend = weekend;
+        if (chg_event_lead_hours(ev, &f->lead_hours))
+                f->lead_hours = 1e9; /* unknown: never "rushed" */
+        chg_event_duration_hours(ev, &f->duration_hours);
         f->team_failure_rate_90d =
                 ctx->team_changes ? (double)ctx->team_failed /
                                             (double)ctx->team_changes
@@ -106,17 +92,14 @@ vg_err_t chg_output_risk(avro_value_t *val, const chg_score_t *sc,
                                    ? 0.0
                                    : sc->sim.cluster_failure_rate);
         chg_add_similar(val, sc);
+        chg_score_facts(sc, &facts);
         vg_avro_set_int(val, "team_changes_90d", (int32_t)ctx->team_changes);
         vg_avro_set_double(val, "team_failure_rate_90d",
-                           ctx->team_changes
-                                   ? (double)ctx->team_failed /
-                                             (double)ctx->team_changes
-                                   : 0.0);
+                           facts.team_failure_rate_90d);
         vg_avro_set_int(val, "ci_failures_90d", (int32_t)ctx->ci_failures);
         vg_avro_set_int(val, "ci_incidents_30d", (int32_t)ctx->ci_incidents);
         for (int i = 0; i < ctx->ncollisions; i++)
                 vg_avro_append_str(val, "collisions", ctx->collisions[i]);
-        chg_score_facts(sc, &facts);
         chg_rules_apply(rules, &facts, chg_add_reco, val);
         vg_avro_set_bool(val, "context_degraded", ctx->degraded);
         vg_avro_set_str(val, "model_version", sc->model_version);

@@ -30,7 +30,7 @@ typedef struct chg_state_s {
         uint64_t alert_min_learned;
         vg_avro_schema_t *risk_sch, *alert_sch;
         avro_value_t risk_val, alert_val;
-        const char *alert_topic;
+        const char *alert_topic, *input_topic;
         /* per batch */
         chg_event_t *evs;
         chg_ctx_t *ctxs;
@@ -97,6 +97,7 @@ static void *chg_init(vg_proc_t *p, char *errstr, size_t errstr_size)
         st->alert_band  = chg_band_index(vg_conf_get_str(conf,
                                                          "change.alert.band"));
         st->alert_topic = vg_conf_get_str(conf, "alert.topic");
+        st->input_topic = vg_conf_get_str(conf, "input.topic");
         st->alert_min_learned =
                 (uint64_t)vg_conf_get_int(conf, "change.alert.min.learned");
         st->risk_sch  = vg_avro_registry_by_name(vg_proc_registry(p),
@@ -188,9 +189,7 @@ static int chg_score(chg_state_t *st, int i)
                 return -1;
         if (sc.band >= st->alert_band && !(ctx->alerted & (1 << sc.band)) &&
             chg_model_learned(st->model) >= st->alert_min_learned) {
-                chg_output_alert(&st->alert_val, &sc,
-                                 vg_conf_get_str(vg_proc_conf(st->p),
-                                                 "input.topic"));
+                chg_output_alert(&st->alert_val, &sc, st->input_topic);
                 if (chg_emit(st, st->recs[i], st->alert_topic, st->alert_sch,
                              &st->alert_val, ev->number))
                         return -1;

@@ -149,6 +149,33 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+START_TEST(test_apply_args)
+{
+        const char *path = write_tmp("batch.size=42\nredis.port=7000\n"
+                                     "bootstrap.servers=file:1\n");
+        const char *xs[] = {"redis.port=7001", "kafka.acks=all"};
+        const char *bad[] = {"batch.size=nope"};
+
+        /* -X after the file, the bootstrap option last */
+        ck_assert_int_eq(vg_conf_apply_args(conf, path, xs, 2, "cli:2",
+                                            errstr, sizeof(errstr)), 0);
+        ck_assert_int_eq(vg_conf_get_int(conf, "batch.size"), 42);
+        ck_assert_int_eq(vg_conf_get_int(conf, "redis.port"), 7001);
+        ck_assert_str_eq(vg_conf_get_str(conf, "bootstrap.servers"), "cli:2");
+        ck_assert_int_eq(vg_conf_apply_args(conf, NULL, bad, 1, NULL, errstr,
+                                            sizeof(errstr)), -1);
+        ck_assert_str_eq(errstr, "-X batch.size=nope: Invalid value for "
+                                 "configuration property \"batch.size\": "
+                                 "expected an integer");
+        ck_assert_int_eq(vg_conf_apply_args(conf, "/nonexistent.conf", NULL,
+                                            0, NULL, errstr, sizeof(errstr)),
+                         -1);
+        ck_assert_str_eq(errstr,
+                         "/nonexistent.conf: No such file or directory");
+        unlink(path);
+}
+END_TEST
+
 START_TEST(test_finalize)
 {
         vg_conf_set(conf, "bootstrap.servers", "", errstr, sizeof(errstr));
@@ -210,6 +237,7 @@ static Suite *conf_suite(void)
         tcase_add_test(tc, test_file);
         tcase_add_test(tc, test_file_errors);
         tcase_add_test(tc, test_finalize);
+        tcase_add_test(tc, test_apply_args);
         suite_add_tcase(s, tc);
         return s;
 }
