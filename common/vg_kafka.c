@@ -361,7 +361,10 @@ static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
                 VG_KSET(kc, "enable.partition.eof", "true");
         } else {
                 VG_KSET(kc, "enable.auto.commit", "true");
-                VG_KSET(kc, "auto.commit.interval.ms", "1000");
+                /* commit stored offsets often: a group member that leaves
+                 * while the broker refuses commits (a rebalance) leaves
+                 * less to replay */
+                VG_KSET(kc, "auto.commit.interval.ms", "200");
                 rd_kafka_conf_set_rebalance_cb(kc, vg_kafka_rebalance_cb);
         }
         if (vg_kafka_conf_apply(conf, kc, errstr, errstr_size) == -1) {

@@ -47,14 +47,15 @@ say "3/6 embedded Kafka broker and private Redis on loopback"
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.05; done
 BOOT=$(cat "$WORK/bootstrap")
-for _ in $(seq 1 50); do # a free loopback port for the private Redis
-        VG_REDIS_PORT=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$VG_REDIS_PORT") 2>/dev/null || break
-done
-export VG_REDIS_PORT
 export VG_REDIS_DIR=$WORK/redis VG_REDIS_PIDFILE=$WORK/redis/redis.pid
 mkdir -p "$VG_REDIS_DIR"
-bash tests/start_redis.sh
+for attempt in 1 2 3 4 5; do # a free port below the ephemeral range
+        VG_REDIS_PORT=$((20000 + RANDOM % 12000))
+        export VG_REDIS_PORT
+        (exec 3<>"/dev/tcp/127.0.0.1/$VG_REDIS_PORT") 2>/dev/null && continue
+        bash tests/start_redis.sh 2>"$WORK/redis-start.err" && break
+        [ "$attempt" = 5 ] && { cat "$WORK/redis-start.err" >&2; exit 1; }
+done
 echo "broker $BOOT, redis 127.0.0.1:$VG_REDIS_PORT, scratch $WORK"
 CTL=("$BIN/vigie-ctl" -b "$BOOT")
 

@@ -41,10 +41,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A port nobody listens on, below the kernel's ephemeral range (32768+),
+# where outgoing connections would make a later bind fail.
 free_port() {
         local p
         for _ in $(seq 1 50); do
-                p=$((20000 + RANDOM % 40000))
+                p=$((20000 + RANDOM % 12000))
                 (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
         done
         echo "run_with_services.sh: no free port" >&2
@@ -55,12 +57,15 @@ if [ "$want_redis" = 1 ]; then
         command -v redis-server >/dev/null ||
                 { echo "redis-server not installed: run deploy/install-deps.sh" >&2; exit 2; }
         export VG_REDIS_HOST=127.0.0.1
-        VG_REDIS_PORT=$(free_port)
-        export VG_REDIS_PORT
         export VG_REDIS_DIR="$VG_SERVICES_DIR/redis"
         export VG_REDIS_PIDFILE="$VG_REDIS_DIR/redis.pid"
         mkdir -p "$VG_REDIS_DIR"
-        "$(dirname "$0")/start_redis.sh"
+        for attempt in 1 2 3 4 5; do # a port can be taken between probe and bind
+                VG_REDIS_PORT=$(free_port)
+                export VG_REDIS_PORT
+                "$(dirname "$0")/start_redis.sh" 2>"$VG_REDIS_DIR/start.err" && break
+                [ "$attempt" = 5 ] && { cat "$VG_REDIS_DIR/start.err" >&2; exit 2; }
+        done
 fi
 
 if [ -n "$broker_bin" ]; then
