@@ -1376,13 +1376,22 @@ static void bench_changes_usage(FILE *fp)
                 "(logs)\n");
 }
 
+/* The backlog is written as a bulk load is: large producer batches.
+ * The embedded broker answers a fetch with one producer batch per
+ * partition (librdkafka's mock: "FIXME: Multiple messageSets"), where a
+ * real broker returns up to max.partition.fetch.bytes whatever the
+ * batching; with small batches the read side of the mock, not the
+ * processor, would be measured. */
+static const char *const bench_backlog_kv[] = {
+        "kafka.linger.ms=100", "kafka.batch.num.messages=10000", NULL};
+
 /* Phase 1 + 2 + 4 (first reading): backlog, pipe, one instance. */
 static int bench_changes_tp(bench_svc_t *svc, const bench_opts_t *o,
                             bench_src_t *src, bench_changes_res_t *res,
                             pid_t *pidp)
 {
         char errstr[512], gid[96];
-        vg_conf_t *conf = bench_conf(svc, NULL);
+        vg_conf_t *conf = bench_conf(svc, bench_backlog_kv);
         vg_kafka_t *k   = vg_kafka_new(conf, NULL, NULL, 0,
                                        VG_KAFKA_F_PRODUCER, errstr,
                                        sizeof(errstr));
