@@ -74,7 +74,7 @@ static int vg_avro_rmeta_match(const vg_avro_rmeta_t *rm, const char *name,
 }
 
 /** @returns the metadata of record schema \p schema, or NULL. */
-static const vg_avro_rmeta_t *vg_avro_rmeta_find(avro_schema_t schema)
+static const vg_avro_rmeta_t *vg_avro_rmeta_search(avro_schema_t schema)
 {
         const char *name = avro_schema_name(schema);
         const vg_avro_rmeta_t *rm;
@@ -83,6 +83,33 @@ static const vg_avro_rmeta_t *vg_avro_rmeta_find(avro_schema_t schema)
                 if (vg_avro_rmeta_match(rm, name, schema))
                         return rm;
         return NULL;
+}
+
+/* Per thread, the last schemas looked up: every record written or reset
+ * looks its schema up, and matching compares every field name. A cached
+ * schema is referenced, so its address cannot be reused by another one
+ * while cached. */
+#define VG_AVRO_RMETA_CACHE 16
+static _Thread_local struct {
+        avro_schema_t schema;
+        const vg_avro_rmeta_t *rm;
+} vg_avro_rmeta_cache[VG_AVRO_RMETA_CACHE];
+static _Thread_local unsigned vg_avro_rmeta_next;
+
+/** vg_avro_rmeta_search() through the thread's cache. */
+static const vg_avro_rmeta_t *vg_avro_rmeta_find(avro_schema_t schema)
+{
+        unsigned i;
+
+        for (i = 0; i < VG_AVRO_RMETA_CACHE; i++)
+                if (vg_avro_rmeta_cache[i].schema == schema)
+                        return vg_avro_rmeta_cache[i].rm;
+        i = vg_avro_rmeta_next++ % VG_AVRO_RMETA_CACHE;
+        if (vg_avro_rmeta_cache[i].schema)
+                avro_schema_decref(vg_avro_rmeta_cache[i].schema);
+        vg_avro_rmeta_cache[i].schema = avro_schema_incref(schema);
+        vg_avro_rmeta_cache[i].rm     = vg_avro_rmeta_search(schema);
+        return vg_avro_rmeta_cache[i].rm;
 }
 
 /** @returns 1 if schema JSON \p t is, or holds without crossing a record,
@@ -2115,8 +2142,9 @@ static vg_err_t vg_avro_field_for_set(avro_value_t *rec, const char *name,
         return VG_OK;
 }
 
-vg_err_t vg_avro_set_strn(avro_value_t *rec, const char *name, const char *s,
-                          size_t len)
+/* \p zterm: s[len] is a NUL (set as is, no copy). */
+static vg_err_t vg_avro_set_chars(avro_value_t *rec, const char *name,
+                                  const char *s, size_t len, int zterm)
 {
         avro_value_t f;
         char *tmp;
@@ -2125,6 +2153,10 @@ vg_err_t vg_avro_set_strn(avro_value_t *rec, const char *name, const char *s,
 
         if (err)
                 return err;
+        if (zterm && avro_value_get_type(&f) == AVRO_STRING)
+                return avro_value_set_string_len(&f, s, len + 1)
+                               ? VG_ERR_INVALID
+                               : VG_OK;
         tmp = vg_strndup(s, len);
         if (avro_value_get_type(&f) == AVRO_STRING) {
                 r = avro_value_set_string_len(&f, tmp, len + 1);
@@ -2139,9 +2171,15 @@ vg_err_t vg_avro_set_strn(avro_value_t *rec, const char *name, const char *s,
         return r ? VG_ERR_INVALID : VG_OK;
 }
 
+vg_err_t vg_avro_set_strn(avro_value_t *rec, const char *name, const char *s,
+                          size_t len)
+{
+        return vg_avro_set_chars(rec, name, s, len, 0);
+}
+
 vg_err_t vg_avro_set_str(avro_value_t *rec, const char *name, const char *s)
 {
-        return vg_avro_set_strn(rec, name, s, strlen(s));
+        return vg_avro_set_chars(rec, name, s, strlen(s), 1);
 }
 
 vg_err_t vg_avro_set_enum(avro_value_t *rec, const char *name,

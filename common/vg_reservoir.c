@@ -13,6 +13,7 @@ typedef struct {
         char id[VG_RESERVOIR_ID_MAX];
         char *outcome;
         int64_t ts_ms;
+        double sq; /* squared norm of the stored vector */
 } member_t;
 
 struct vg_reservoir_s {
@@ -60,6 +61,15 @@ static int find(const vg_reservoir_t *r, const char *id)
         return -1;
 }
 
+static void member_norm(vg_reservoir_t *r, int i)
+{
+        const float *v = &r->vec[(size_t)i * r->dim];
+        double s       = 0;
+        for (int j = 0; j < r->dim; j++)
+                s += (double)v[j] * v[j];
+        r->m[i].sq = s;
+}
+
 void vg_reservoir_add(vg_reservoir_t *r, const char *id, const double *x,
                       const char *outcome, int64_t ts_ms)
 {
@@ -85,6 +95,7 @@ void vg_reservoir_add(vg_reservoir_t *r, const char *id, const double *x,
         for (int j = 0; j < r->dim; j++)
                 r->vec[(size_t)i * r->dim + j] =
                         isfinite(x[j]) ? (float)x[j] : 0.0f;
+        member_norm(r, i);
 }
 
 int vg_reservoir_set_outcome(vg_reservoir_t *r, const char *id,
@@ -99,32 +110,68 @@ int vg_reservoir_set_outcome(vg_reservoir_t *r, const char *id,
         return 1;
 }
 
-static double dist_f(const vg_reservoir_t *r, const float *v, const double *x)
+/* Four independent sums: the loop is bound by the additions' latency,
+ * not by the multiplies. */
+static double dot_f(const float *v, const double *x, int dim)
 {
-        double s = 0, na = 0, nb = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
 
-        if (r->dist == VG_DIST_EUCLIDEAN) {
-                for (int j = 0; j < r->dim; j++) {
-                        double d = v[j] - x[j];
-                        s += d * d;
-                }
-                return sqrt(s);
+        for (; j + 4 <= dim; j += 4) {
+                s0 += v[j] * x[j];
+                s1 += v[j + 1] * x[j + 1];
+                s2 += v[j + 2] * x[j + 2];
+                s3 += v[j + 3] * x[j + 3];
         }
-        for (int j = 0; j < r->dim; j++) {
-                s += v[j] * x[j];
-                na += (double)v[j] * v[j];
-                nb += x[j] * x[j];
+        for (; j < dim; j++)
+                s0 += v[j] * x[j];
+        return (s0 + s1) + (s2 + s3);
+}
+
+static double sqdiff_f(const float *v, const double *x, int dim)
+{
+        double s0 = 0, s1 = 0;
+        int j = 0;
+
+        for (; j + 2 <= dim; j += 2) {
+                double d0 = v[j] - x[j], d1 = v[j + 1] - x[j + 1];
+                s0 += d0 * d0;
+                s1 += d1 * d1;
         }
-        return na > 0 && nb > 0 ? 1.0 - s / sqrt(na * nb) : 1.0;
+        for (; j < dim; j++)
+                s0 += (v[j] - x[j]) * (v[j] - x[j]);
+        return s0 + s1;
+}
+
+static double sqnorm(const double *x, int dim)
+{
+        double s = 0;
+        for (int j = 0; j < dim; j++)
+                s += x[j] * x[j];
+        return s;
+}
+
+/* \p nb: the squared norm of \p x (cosine only). */
+static double dist_f(const vg_reservoir_t *r, int i, const double *x,
+                     double nb)
+{
+        const float *v = &r->vec[(size_t)i * r->dim];
+        double na      = r->m[i].sq;
+
+        if (r->dist == VG_DIST_EUCLIDEAN)
+                return sqrt(sqdiff_f(v, x, r->dim));
+        return na > 0 && nb > 0 ? 1.0 - dot_f(v, x, r->dim) / sqrt(na * nb)
+                                : 1.0;
 }
 
 int vg_reservoir_nearest(const vg_reservoir_t *r, const double *x, int k,
                          vg_similar_t *out)
 {
-        int n = 0;
+        int n     = 0;
+        double nb = r->dist == VG_DIST_COSINE ? sqnorm(x, r->dim) : 0;
 
         for (int i = 0; i < r->len; i++) {
-                double d = dist_f(r, &r->vec[(size_t)i * r->dim], x);
+                double d = dist_f(r, i, x, nb);
                 int pos;
                 if (k <= 0 || (n == k && d >= out[k - 1].dist))
                         continue;
@@ -196,6 +243,7 @@ vg_reservoir_t *vg_reservoir_read(vg_snap_reader_t *sr)
                 r->m[i].outcome = vg_snap_get_str(sr);
                 r->m[i].ts_ms   = vg_snap_get_i64(sr);
                 vg_snap_get_f32v(sr, &r->vec[(size_t)i * dim], dim);
+                member_norm(r, (int)i);
         }
         if (!vg_snap_ok(sr)) {
                 vg_reservoir_destroy(r);

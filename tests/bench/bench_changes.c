@@ -539,16 +539,27 @@ static int bench_parts(rd_kafka_t *rk, const char *topic)
 }
 
 /** @returns the sum of the end offsets of \p topic, or -1. */
+/* The sum of \p topic's end offsets, in one ListOffsets request
+ * (timestamp -1 = latest): polling every few ms must not load the broker
+ * being measured. */
 static int64_t bench_end_offsets(rd_kafka_t *rk, const char *topic,
                                  int nparts)
 {
-        int64_t sum = 0, lo, hi;
-        for (int p = 0; p < nparts; p++) {
-                if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi,
-                                                     5000))
-                        return -1;
-                sum += hi;
+        rd_kafka_topic_partition_list_t *l =
+                rd_kafka_topic_partition_list_new(nparts);
+        int64_t sum = 0;
+        for (int p = 0; p < nparts; p++)
+                rd_kafka_topic_partition_list_add(l, topic, p)->offset =
+                        RD_KAFKA_OFFSET_END;
+        if (rd_kafka_offsets_for_times(rk, l, 5000))
+                sum = -1;
+        for (int i = 0; i < l->cnt && sum >= 0; i++) {
+                if (l->elems[i].err || l->elems[i].offset < 0)
+                        sum = -1;
+                else
+                        sum += l->elems[i].offset;
         }
+        rd_kafka_topic_partition_list_destroy(l);
         return sum;
 }
 
