@@ -167,6 +167,9 @@ struct vg_redis_batch_s {
         size_t rsize;
         int has_replies;
         char token[64];       /* mark_once value base, see batch_reset */
+        vg_redis_t *sent_on;  /* sent, replies not read yet (in flight) */
+        vg_err_t sent_err;    /* outcome of the last send + wait */
+        char sent_errstr[256];
 };
 
 static atomic_uint_fast64_t vg_redis_batch_seq;
@@ -208,10 +211,13 @@ vg_redis_batch_t *vg_redis_batch_new(void)
         return b;
 }
 
+static void vg_redis_batch_settle(vg_redis_batch_t *b);
+
 void vg_redis_batch_destroy(vg_redis_batch_t *b)
 {
         if (!b)
                 return;
+        vg_redis_batch_settle(b);
         vg_redis_batch_free_replies(b);
         vg_free(b->replies);
         vg_free(b->buf);
@@ -220,6 +226,7 @@ void vg_redis_batch_destroy(vg_redis_batch_t *b)
 
 void vg_redis_batch_reset(vg_redis_batch_t *b)
 {
+        vg_redis_batch_settle(b);
         vg_redis_batch_free_replies(b);
         b->len = 0;
         b->cnt = 0;
@@ -514,6 +521,7 @@ struct vg_redis_s {
         int nfail;            /* consecutive failures */
         uint64_t reconnects, errors, fastfails;
         vg_redis_batch_t *sync; /* for the synchronous wrappers */
+        vg_redis_batch_t *inflight; /* sent, its replies not read yet */
 };
 
 static struct timeval vg_redis_tv(int ms)
@@ -610,6 +618,13 @@ static void vg_redis_failed(vg_redis_t *r, vg_err_t err, const char *msg)
 {
         int delay_ms = 0;
 
+        if (r->inflight) {
+                vg_redis_batch_t *b = r->inflight;
+                r->inflight         = NULL;
+                b->sent_on          = NULL;
+                b->sent_err         = err;
+                snprintf(b->sent_errstr, sizeof(b->sent_errstr), "%s", msg);
+        }
         if (r->c) {
                 redisFree(r->c);
                 r->c = NULL;
@@ -691,6 +706,8 @@ void vg_redis_destroy(vg_redis_t *r)
 {
         if (!r)
                 return;
+        if (r->inflight) /* its owner may still look at it */
+                vg_redis_batch_wait(r, r->inflight, NULL, 0);
         if (r->c)
                 redisFree(r->c);
         vg_redis_batch_destroy(r->sync);
@@ -815,17 +832,18 @@ static vg_err_t vg_redis_exec_read(vg_redis_t *r, vg_redis_batch_t *b,
         return VG_OK;
 }
 
-vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
-                             char *errstr, size_t errstr_size)
+/* Appends \p b to the connection's output buffer and writes it out,
+ * after reading the replies of the batch in flight (if any). */
+static vg_err_t vg_redis_send(vg_redis_t *r, vg_redis_batch_t *b,
+                              char *errstr, size_t errstr_size)
 {
         vg_err_t err;
         char what[200];
+        int done = 0;
 
+        if (r->inflight)
+                vg_redis_batch_wait(r, r->inflight, NULL, 0);
         vg_redis_batch_free_replies(b);
-        if (!b->cnt) {
-                b->has_replies = 1; /* nothing to send: no I/O */
-                return VG_OK;
-        }
         if ((err = vg_redis_ensure(r, errstr, errstr_size)))
                 return err;
         if (b->rsize < b->cnt) {
@@ -833,16 +851,81 @@ vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
                                         b->cnt * sizeof(*b->replies));
                 b->rsize   = b->cnt;
         }
-        if (redisAppendFormattedCommand(r->c, b->buf, b->len) != REDIS_OK) {
-                err = vg_redis_ctx_err(r->c, what, sizeof(what));
-                return vg_redis_exec_fail(r, b, 0, err, what, errstr,
-                                          errstr_size);
+        if (redisAppendFormattedCommand(r->c, b->buf, b->len) != REDIS_OK)
+                goto fail;
+        while (!done)
+                if (redisBufferWrite(r->c, &done) != REDIS_OK)
+                        goto fail;
+        return VG_OK;
+fail:
+        err = vg_redis_ctx_err(r->c, what, sizeof(what));
+        return vg_redis_exec_fail(r, b, 0, err, what, errstr, errstr_size);
+}
+
+vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
+                             char *errstr, size_t errstr_size)
+{
+        vg_err_t err;
+
+        vg_redis_batch_settle(b);
+        if (!b->cnt) {
+                vg_redis_batch_free_replies(b);
+                b->has_replies = 1; /* nothing to send: no I/O */
+                return VG_OK;
         }
+        if ((err = vg_redis_send(r, b, errstr, errstr_size)))
+                return err;
         if ((err = vg_redis_exec_read(r, b, errstr, errstr_size)))
                 return err;
         b->has_replies = 1;
         vg_redis_succeeded(r);
         return VG_OK;
+}
+
+vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
+                             char *errstr, size_t errstr_size)
+{
+        vg_err_t err;
+
+        vg_redis_batch_settle(b);
+        b->sent_err       = VG_OK;
+        b->sent_errstr[0] = '\0';
+        if (!b->cnt) {
+                vg_redis_batch_free_replies(b);
+                b->has_replies = 1;
+                return VG_OK;
+        }
+        if ((err = vg_redis_send(r, b, errstr, errstr_size)))
+                return err;
+        b->sent_on  = r;
+        r->inflight = b;
+        return VG_OK;
+}
+
+vg_err_t vg_redis_batch_wait(vg_redis_t *r, vg_redis_batch_t *b,
+                             char *errstr, size_t errstr_size)
+{
+        if (b->sent_on == r && r->inflight == b) {
+                r->inflight = NULL;
+                b->sent_on  = NULL;
+                b->sent_err = vg_redis_exec_read(r, b, b->sent_errstr,
+                                                 sizeof(b->sent_errstr));
+                if (b->sent_err == VG_OK) {
+                        b->has_replies = 1;
+                        vg_redis_succeeded(r);
+                }
+        }
+        if (b->sent_err)
+                vg_redis_seterr(errstr, errstr_size, "%s", b->sent_errstr);
+        return b->sent_err;
+}
+
+/* A batch about to be reused or freed: its replies are read first, so
+ * the next ones on the connection are not taken for another batch's. */
+static void vg_redis_batch_settle(vg_redis_batch_t *b)
+{
+        if (b->sent_on)
+                vg_redis_batch_wait(b->sent_on, b, NULL, 0);
 }
 
 /*

@@ -307,6 +307,25 @@ vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size);
 
 /**
+ * @brief Sends \p b without waiting for its replies (one batch in flight
+ *        per connection), so that Redis executes it while the caller
+ *        works. vg_redis_batch_wait() reads the replies; any other exec on
+ *        the connection (or a reset of \p b) reads them first.
+ * @returns as vg_redis_batch_exec() for the sending.
+ */
+vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
+                             char *errstr, size_t errstr_size);
+
+/**
+ * @brief Waits for the replies of \p b, sent with vg_redis_batch_send().
+ * @returns VG_OK once every reply is read (vg_redis_batch_reply() then
+ *          works), else the error of the sending or of the reading (the
+ *          connection failed: the batch may have been partly executed).
+ */
+vg_err_t vg_redis_batch_wait(vg_redis_t *r, vg_redis_batch_t *b,
+                             char *errstr, size_t errstr_size);
+
+/**
  * @returns the reply of command \p idx, or NULL if \p b has no replies (not
  *          executed, or failed) or \p idx is out of range. Borrowed: see
  *          vg_redis_batch_exec().

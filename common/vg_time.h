@@ -54,4 +54,8 @@ char *vg_time_format(int64_t ms, char *buf, size_t size);
 /** @returns the current wall-clock time in epoch milliseconds. */
 int64_t vg_time_now_ms(void);
 
+/** @returns a monotonic clock in microseconds, for intervals (never for
+ *           event time). */
+int64_t vg_time_mono_us(void);
+
 #endif /* VG_TIME_H */

@@ -7,6 +7,7 @@
 #include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_mem.h"
+#include "vg_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,10 @@ struct chg_store_s {
         struct chg_pending_s *backlog, *backlog_tail;
         int nbacklog;
         int warned;
+        /* Sent, replies not read yet: Redis executes a batch's writes while
+         * the next batch is consumed and decoded. */
+        struct chg_pending_s *inflight;
+        int64_t inflight_us;
 };
 
 chg_store_t *chg_store_new(vg_redis_t *r, const vg_conf_t *conf)
@@ -65,6 +70,8 @@ void chg_store_destroy(chg_store_t *s)
 {
         if (!s)
                 return;
+        if (s->inflight) /* its holds die with the runtime */
+                chg_pending_free(s->inflight);
         vg_redis_batch_destroy(s->rd);
         vg_redis_batch_destroy(s->wr);
         while (s->backlog) {
@@ -190,10 +197,13 @@ static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
         }
 }
 
-int chg_store_read(chg_store_t *s, const chg_event_t *evs, chg_ctx_t *ctxs,
-                   int n)
+static int chg_inflight_finish(chg_store_t *s, vg_proc_t *p);
+
+int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
+                   chg_ctx_t *ctxs, int n)
 {
         char errstr[256];
+        chg_inflight_finish(s, p); /* the reads must see its writes */
         if (n > s->idx_cap) {
                 s->idx     = vg_realloc(s->idx, sizeof(*s->idx) * n);
                 s->idx_cap = n;
@@ -292,6 +302,14 @@ void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band)
         vg_redis_batch_expire(s->wr, k, s->features_ttl_s);
 }
 
+static void chg_write_failed(chg_store_t *s, const char *errstr)
+{
+        if (!s->warned++)
+                vg_warn("change", "feature store: %s: scoring goes on "
+                        "(context_degraded), writes are kept and retried",
+                        errstr);
+}
+
 static int chg_exec(chg_store_t *s, vg_redis_batch_t *b)
 {
         char errstr[256];
@@ -299,10 +317,7 @@ static int chg_exec(chg_store_t *s, vg_redis_batch_t *b)
                 return 0;
         if (vg_redis_batch_exec(s->r, b, errstr, sizeof(errstr)) == VG_OK)
                 return 0;
-        if (!s->warned++)
-                vg_warn("change", "feature store: %s: scoring goes on "
-                        "(context_degraded), writes are kept and retried",
-                        errstr);
+        chg_write_failed(s, errstr);
         return -1;
 }
 
@@ -335,8 +350,9 @@ static int chg_backlog_flush(chg_store_t *s, vg_proc_t *p)
         return 0;
 }
 
-static void chg_backlog_push(chg_store_t *s, vg_proc_hold_t **holds,
-                             int nholds)
+/* The pending writes (s->wr) with their holds; s->wr starts anew. */
+static chg_pending_t *chg_pending_take(chg_store_t *s, vg_proc_hold_t **holds,
+                                       int nholds)
 {
         chg_pending_t *pe = vg_calloc(1, sizeof(*pe));
         pe->b             = s->wr;
@@ -344,6 +360,11 @@ static void chg_backlog_push(chg_store_t *s, vg_proc_hold_t **holds,
         memcpy(pe->holds, holds, sizeof(*holds) * nholds);
         pe->nholds = nholds;
         s->wr      = vg_redis_batch_new();
+        return pe;
+}
+
+static void chg_backlog_append(chg_store_t *s, chg_pending_t *pe)
+{
         if (s->backlog_tail)
                 s->backlog_tail->next = pe;
         else
@@ -352,24 +373,64 @@ static void chg_backlog_push(chg_store_t *s, vg_proc_hold_t **holds,
         s->nbacklog++;
 }
 
+static void chg_pending_release(chg_pending_t *pe, vg_proc_t *p)
+{
+        for (int i = 0; i < pe->nholds; i++)
+                vg_proc_release(p, pe->holds[i]);
+        chg_pending_free(pe);
+}
+
+/* Reads the replies of the batch in flight: its holds are released, or
+ * (Redis failed meanwhile) it heads the backlog. @returns 0 or -1. */
+static int chg_inflight_finish(chg_store_t *s, vg_proc_t *p)
+{
+        char errstr[256];
+        chg_pending_t *pe = s->inflight;
+
+        if (!pe)
+                return 0;
+        s->inflight = NULL;
+        if (vg_redis_batch_wait(s->r, pe->b, errstr, sizeof(errstr)) ==
+            VG_OK) {
+                chg_pending_release(pe, p);
+                return 0;
+        }
+        chg_write_failed(s, errstr);
+        pe->next   = s->backlog; /* sent when the backlog was empty */
+        s->backlog = pe;
+        if (!s->backlog_tail)
+                s->backlog_tail = pe;
+        s->nbacklog++;
+        return -1;
+}
+
 int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
                     int nholds)
 {
+        char errstr[256];
+        chg_inflight_finish(s, p);
         while (s->nbacklog >= CHG_BACKLOG_MAX && !vg_proc_stopping(p) &&
                chg_backlog_flush(s, p))
                 usleep(100 * 1000); /* back-pressure */
-        if (chg_backlog_flush(s, p) == 0 && chg_exec(s, s->wr) == 0) {
-                for (int i = 0; i < nholds; i++)
-                        vg_proc_release(p, holds[i]);
-                vg_redis_batch_reset(s->wr);
-                return 0;
+        chg_pending_t *pe = chg_pending_take(s, holds, nholds);
+        if (chg_backlog_flush(s, p) == 0) {
+                if (vg_redis_batch_send(s->r, pe->b, errstr,
+                                        sizeof(errstr)) == VG_OK) {
+                        s->inflight    = pe;
+                        s->inflight_us = vg_time_mono_us();
+                        return 0;
+                }
+                chg_write_failed(s, errstr);
         }
-        chg_backlog_push(s, holds, nholds);
+        chg_backlog_append(s, pe);
         return -1;
 }
 
 void chg_store_retry(chg_store_t *s, vg_proc_t *p)
 {
+        /* in flight for a while: no next batch came to collect it */
+        if (s->inflight && vg_time_mono_us() - s->inflight_us > 1000)
+                chg_inflight_finish(s, p);
         if (s->backlog)
                 chg_backlog_flush(s, p);
 }
@@ -381,6 +442,7 @@ int chg_store_backlog(const chg_store_t *s)
 
 void chg_store_drain(chg_store_t *s, vg_proc_t *p)
 {
+        chg_inflight_finish(s, p);
         if (chg_backlog_flush(s, p) == 0)
                 return;
         vg_warn("change", "feature store: %d write batch(es) not written; "

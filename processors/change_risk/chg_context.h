@@ -53,8 +53,8 @@ void chg_store_destroy(chg_store_t *s);
  *        (Redis down) every ctx is zeroed and flagged degraded.
  * @returns 0, or -1 if degraded.
  */
-int chg_store_read(chg_store_t *s, const chg_event_t *evs, chg_ctx_t *ctxs,
-                   int n);
+int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
+                   chg_ctx_t *ctxs, int n);
 
 /** @brief Frees what chg_store_read() allocated in \p ctx. */
 void chg_ctx_clear(chg_ctx_t *ctx);
@@ -70,7 +70,9 @@ void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band);
 /** @} */
 
 /**
- * @brief Executes the pending writes of a batch. If Redis is down they are
+ * @brief Sends the pending writes of a batch; their replies are read
+ *        (and the holds released) by the next read, flush, drain, or a
+ *        retry once they have been in flight for 1 ms. If Redis is down they are
  *        kept, in order, with the offset holds of their records (the
  *        offsets are not committed meanwhile) and retried at the next
  *        flush; scoring goes on in degraded mode. Past

@@ -291,7 +291,7 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
         chg_reserve(st, n);
         int m = chg_read_batch(st, recs, n);
         st->nbatch = m;
-        chg_store_read(st->store, st->evs, st->ctxs, m);
+        chg_store_read(st->store, p, st->evs, st->ctxs, m);
         for (int i = 0; i < m && rc == 0; i++) {
                 switch (st->evs[i].kind) {
                 case CHG_K_SCORE: rc = chg_score(st, i); break;

@@ -681,6 +681,53 @@ START_TEST(test_hung_server)
 }
 END_TEST
 
+/* A batch sent without waiting: other commands on the connection read its
+ * replies first (kept for it); a wait after a lost connection fails. */
+START_TEST(test_send_wait)
+{
+        vg_redis_t *r       = test_connect();
+        vg_redis_t *r2      = test_connect();
+        vg_redis_batch_t *a = vg_redis_batch_new();
+        vg_redis_batch_t *k = vg_redis_batch_new();
+        char key[128], id[32], errstr[256];
+
+        vg_redis_key(r, key, sizeof(key), VG_REDIS_K_CI, "send", NULL);
+        add_events(a, key, 0, 10);
+        vg_redis_batch_window_count(a, key, 0, 1000000);
+        ck_assert_int_eq(vg_redis_batch_send(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_ptr_null(vg_redis_batch_reply(a, 0)); /* not read yet */
+        /* a synchronous command in between sees a's writes */
+        ck_assert_int_eq(cmd_int(r, "ZCARD", key), 10);
+        ck_assert_int_eq(vg_redis_batch_wait(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(a, 10)), 10);
+        /* resending and resetting a batch in flight reads its replies */
+        ck_assert_int_eq(vg_redis_batch_send(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        vg_redis_batch_reset(a);
+        ck_assert_int_eq(cmd_int(r, "ZCARD", key), 10);
+
+        /* the connection killed while a blocking command is in flight */
+        snprintf(id, sizeof(id), "%lld", cmd_int(r, "CLIENT", "ID"));
+        vg_redis_batch_cmd(a, "BLPOP", "vg:t:never", "5", NULL);
+        ck_assert_int_eq(vg_redis_batch_send(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        vg_redis_batch_cmd(k, "CLIENT", "KILL", "ID", id, NULL);
+        exec_ok(r2, k);
+        ck_assert_int_eq(vg_redis_batch_wait(r, a, errstr, sizeof(errstr)),
+                         VG_ERR_UNAVAIL);
+        ck_assert_str_ne(errstr, "");
+        ck_assert_ptr_null(vg_redis_batch_reply(a, 0));
+        /* and the store reconnects for the next call */
+        ck_assert_int_eq(cmd_int(r, "ZCARD", key), 10);
+        vg_redis_batch_destroy(a);
+        vg_redis_batch_destroy(k);
+        vg_redis_destroy(r);
+        vg_redis_destroy(r2);
+}
+END_TEST
+
 static Suite *redis_suite(void)
 {
         Suite *s = suite_create("redis");
@@ -696,6 +743,7 @@ static Suite *redis_suite(void)
         tcase_add_test(tc, test_mark_once);
         tcase_add_test(tc, test_hash);
         tcase_add_test(tc, test_key_escape);
+        tcase_add_test(tc, test_send_wait);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("Failures");
