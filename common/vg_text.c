@@ -2,6 +2,14 @@
  * @file vg_text.c
  * @brief UTF-8 tokenizer with accent folding, stop words, n-grams, online
  *        IDF, hashed sparse features and a dense signed-hash embedding.
+ *
+ * Featurisation allocates nothing in the steady state (the scratch buffers
+ * live in the object and only grow) and copies no term: a term is a token,
+ * two adjacent tokens of the token arena (a bigram) or a slice of a
+ * "<token>" word (a character n-gram). Terms are deduplicated by their
+ * 64-bit hash in an open-addressing table, the first occurrence naming the
+ * term, then visited by increasing hash: callers see that order (features,
+ * floating-point sums), it is part of the results.
  */
 #include "vg_text.h"
 #include "vg_hash.h"
@@ -12,31 +20,61 @@
 #include <string.h>
 
 #define TOKEN_MAX   64            /* bytes per token, longer are cut */
+#define TERM_MAX    (2 * TOKEN_MAX + 2) /* bytes of a term and its NUL */
+#define FNAME_MAX   512           /* feature names are cut to this - 1 */
 #define TERM_SEED   0x7e47u       /* hash seed of terms (IDF, embedding) */
 #define INVALID_CP  0xFFFFFFFFu
+#define STOP_BITS   9             /* 2^9 slots for the stop words */
+#define STOP_LEN    8             /* bytes of the longest stop word */
+#define IDF_MEMO    64            /* idf values remembered, by df */
+#define SORT_RUN    16            /* merge sort: insertion-sorted runs */
 
+/* A distinct term of the text being featurised. Its bytes are not copied:
+ * a token or two adjacent ones (a bigram: the NUL between them reads "_")
+ * in the token arena, or an n-gram in ngbuf (named "#" + its bytes). */
 typedef struct {
-        uint64_t h;      /* term hash (TERM_SEED) */
-        uint32_t off;    /* in terms arena */
-        uint32_t len;
-        double tf;
+        uint64_t h;       /* term hash (TERM_SEED) */
+        double tf;        /* occurrences, then the weight */
+        uint32_t off;     /* in tokbuf, or in ngbuf for an n-gram */
+        uint8_t len;      /* bytes at off */
+        uint8_t cut;      /* bigram: bytes of its first token, else 0 */
+        uint8_t ngram;    /* 1 for a character n-gram */
 } term_t;
+
+/* The idf of a document frequency for a number of documents. */
+typedef struct {
+        uint64_t n_docs;
+        uint32_t df;
+        uint32_t valid;
+        double idf;
+} idf_memo_t;
 
 struct vg_text_s {
         vg_text_conf_t conf;
         uint64_t n_docs;
         uint32_t *df;           /* 2^idf_bits counters */
-        const char **stop;      /* sorted stop words */
-        size_t n_stop;
+        uint64_t stop[1 << STOP_BITS]; /* packed stop words, 0 = free */
+        idf_memo_t memo[IDF_MEMO]; /* by df % IDF_MEMO */
+        uint64_t salt;          /* of the dedup table slots */
         /* scratch */
         char *tokbuf;           /* token arena */
         size_t tokbuf_size;
         const char **toks;
+        uint8_t *tok_len;       /* of toks */
         int toks_cap;
-        char *termbuf;          /* term arena */
-        size_t termbuf_size, termbuf_len;
-        term_t *terms;
-        int terms_cap, n_terms;
+        char *ngbuf;            /* "<token>" words, for n-grams */
+        size_t ngbuf_size;
+        term_t *terms;          /* distinct terms, first seen first */
+        size_t terms_cap;
+        int n_terms;
+        uint32_t *tab;          /* dedup table: term index + 1, 0 = free */
+        size_t tab_size;
+        uint32_t tab_mask;
+        uint32_t *ord, *ord_tmp; /* term indices by increasing hash */
+        uint32_t *bucket;       /* counts of the bucket sort */
+        size_t ord_cap;
+        uint64_t *touched;      /* bitmap of the embedding coordinates
+                                   written */
 };
 
 /* Folding of U+00C0..U+024F: ASCII base letters, "" for non-letters,
@@ -121,11 +159,6 @@ void vg_text_conf_init(vg_text_conf_t *conf)
         conf->embed_dim  = 256;
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static const char *text_conf_check(const vg_text_conf_t *c)
 {
         if (c->idf_bits < 4 || c->idf_bits > 28)
@@ -142,6 +175,62 @@ static const char *text_conf_check(const vg_text_conf_t *c)
         return NULL;
 }
 
+/* ---- stop words -------------------------------------------------------- */
+
+/* @returns the len (<= STOP_LEN) bytes of s packed in a key; tokens hold
+ *          no NUL, so distinct tokens give distinct non-zero keys. (Byte
+ *          loads: the token was just written byte by byte.) */
+static uint64_t stop_key(const char *s, size_t len)
+{
+        uint64_t k = 0;
+
+        for (size_t i = 0; i < len; i++)
+                k |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        return k;
+}
+
+static uint32_t stop_slot(uint64_t k)
+{
+        return (uint32_t)((k * 0x9E3779B97F4A7C15ULL) >> (64 - STOP_BITS));
+}
+
+/* Fills the stop word set (open addressing, linear probing). */
+static void stop_build(vg_text_t *tx)
+{
+        const uint32_t mask = (1u << STOP_BITS) - 1;
+
+        for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words);
+             i++) {
+                size_t l = strlen(stop_words[i]);
+                uint64_t k;
+                uint32_t s;
+
+                if (l > STOP_LEN)
+                        abort(); /* raise STOP_LEN */
+                k = stop_key(stop_words[i], l);
+                for (s = stop_slot(k); tx->stop[s] && tx->stop[s] != k;
+                     s = (s + 1) & mask)
+                        ;
+                tx->stop[s] = k;
+        }
+}
+
+static int is_stop(const vg_text_t *tx, const char *tok, size_t len)
+{
+        const uint32_t mask = (1u << STOP_BITS) - 1;
+        uint64_t k;
+
+        if (len > STOP_LEN)
+                return 0;
+        k = stop_key(tok, len);
+        for (uint32_t s = stop_slot(k); tx->stop[s]; s = (s + 1) & mask)
+                if (tx->stop[s] == k)
+                        return 1;
+        return 0;
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
 vg_text_t *vg_text_new(const vg_text_conf_t *conf, char *errstr,
                        size_t errstr_size)
 {
@@ -152,21 +241,26 @@ vg_text_t *vg_text_new(const vg_text_conf_t *conf, char *errstr,
                 snprintf(errstr, errstr_size, "text: %s", why);
                 return NULL;
         }
-        tx         = vg_calloc(1, sizeof(*tx));
-        tx->conf   = *conf;
-        tx->df     = vg_calloc((size_t)1 << conf->idf_bits, sizeof(uint32_t));
-        tx->n_stop = sizeof(stop_words) / sizeof(stop_words[0]);
-        tx->stop   = vg_malloc(sizeof(stop_words));
-        memcpy(tx->stop, stop_words, sizeof(stop_words));
-        qsort(tx->stop, tx->n_stop, sizeof(*tx->stop), str_cmp);
-        tx->tokbuf_size  = 4096;
-        tx->tokbuf       = vg_malloc(tx->tokbuf_size);
-        tx->toks_cap     = 256;
-        tx->toks         = vg_malloc(tx->toks_cap * sizeof(*tx->toks));
-        tx->termbuf_size = 4096;
-        tx->termbuf      = vg_malloc(tx->termbuf_size);
-        tx->terms_cap    = 256;
-        tx->terms        = vg_malloc(tx->terms_cap * sizeof(*tx->terms));
+        tx       = vg_calloc(1, sizeof(*tx));
+        tx->conf = *conf;
+        tx->df   = vg_calloc((size_t)1 << conf->idf_bits, sizeof(uint32_t));
+        stop_build(tx);
+        /* Slots hard to aim at from outside (hashes are public). */
+        tx->salt        = vg_hash_mix64((uint64_t)(uintptr_t)tx);
+        tx->tokbuf_size = 4096;
+        tx->tokbuf      = vg_malloc(tx->tokbuf_size);
+        tx->toks_cap    = 256;
+        tx->toks        = vg_malloc(tx->toks_cap * sizeof(*tx->toks));
+        tx->tok_len     = vg_malloc(tx->toks_cap * sizeof(*tx->tok_len));
+        tx->terms_cap   = 256;
+        tx->terms       = vg_malloc(tx->terms_cap * sizeof(*tx->terms));
+        tx->ord_cap     = 256;
+        tx->ord         = vg_malloc(tx->ord_cap * sizeof(*tx->ord));
+        tx->ord_tmp     = vg_malloc(tx->ord_cap * sizeof(*tx->ord));
+        tx->bucket      = vg_malloc((2 * tx->ord_cap + 17) *
+                                    sizeof(*tx->bucket));
+        tx->touched     = vg_calloc(((size_t)conf->embed_dim + 63) / 64,
+                                    sizeof(*tx->touched));
         return tx;
 }
 
@@ -175,11 +269,16 @@ void vg_text_destroy(vg_text_t *tx)
         if (!tx)
                 return;
         vg_free(tx->df);
-        vg_free(tx->stop);
         vg_free(tx->tokbuf);
         vg_free(tx->toks);
-        vg_free(tx->termbuf);
+        vg_free(tx->tok_len);
+        vg_free(tx->ngbuf);
         vg_free(tx->terms);
+        vg_free(tx->tab);
+        vg_free(tx->ord);
+        vg_free(tx->ord_tmp);
+        vg_free(tx->bucket);
+        vg_free(tx->touched);
         vg_free(tx);
 }
 
@@ -246,24 +345,34 @@ static size_t utf8_put(uint32_t c, char *out)
         return 4;
 }
 
+/* @returns ASCII c folded (a lowercase letter or a digit), '\0' for a
+ *          separator. */
+static inline char fold_ascii(unsigned char c)
+{
+        unsigned char l = c | 0x20; /* 'A'..'Z' -> 'a'..'z' */
+
+        if ((unsigned)(l - 'a') < 26)
+                return (char)l;
+        if ((unsigned)(c - '0') < 10)
+                return (char)c;
+        return '\0';
+}
+
 /* Folds code point c into out.
  * @returns the bytes written, 0 for a separator, -1 to ignore c
  *          (combining accents, joiners) without separating. */
 static int fold(uint32_t c, char *out)
 {
         if (c < 0x80) {
-                if (c >= 'A' && c <= 'Z')
-                        c += 'a' - 'A';
-                else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-                        return 0;
-                out[0] = (char)c;
-                return 1;
+                out[0] = fold_ascii((unsigned char)c);
+                return out[0] != '\0';
         }
         if (c >= 0xC0 && c < 0x250) {
                 const char *f = fold_latin[c - 0xC0];
-                size_t n      = strlen(f);
-                memcpy(out, f, n);
-                return (int)n;
+                int n         = 0;
+                for (; f[n]; n++) /* at most 3 bytes */
+                        out[n] = f[n];
+                return n;
         }
         if ((c >= 0x300 && c <= 0x36F) || c == 0x200C || c == 0x200D ||
             c == 0xAD)
@@ -282,33 +391,73 @@ static int fold(uint32_t c, char *out)
 
 /* ---- tokenizer --------------------------------------------------------- */
 
-static int is_stop(const vg_text_t *tx, const char *tok)
-{
-        return bsearch(&tok, tx->stop, tx->n_stop, sizeof(*tx->stop),
-                       str_cmp) != NULL;
-}
+typedef struct {
+        size_t blen;    /* bytes used in tokbuf */
+        size_t start;   /* of the token being built */
+        int ntok;
+        int in_tok;
+} tokst_t;
 
-/* Ends the token being built at tokbuf[start..*lenp) (NUL-terminates it,
- * keeps it or rolls it back). @returns 1 if kept. */
-static int end_token(vg_text_t *tx, size_t start, size_t *lenp, int *ntok)
+/* Ends the token being built at tokbuf[start..blen) (NUL-terminates it,
+ * keeps it or rolls it back). Kept tokens are thus adjacent in tokbuf,
+ * separated by one NUL. */
+static void end_token(vg_text_t *tx, tokst_t *st)
 {
-        const char *tok = tx->tokbuf + start;
-        size_t tl       = *lenp - start;
+        const char *tok = tx->tokbuf + st->start;
+        size_t tl       = st->blen - st->start;
 
-        tx->tokbuf[*lenp] = '\0';
-        if (tl < 2 || (tx->conf.stopwords && is_stop(tx, tok))) {
-                *lenp = start;
-                return 0;
+        tx->tokbuf[st->blen] = '\0';
+        if (tl < 2 || (tx->conf.stopwords && is_stop(tx, tok, tl))) {
+                st->blen = st->start;
+                return;
         }
-        if (*ntok == tx->toks_cap) {
+        if (st->ntok == tx->toks_cap) {
                 tx->toks_cap *= 2;
-                tx->toks = vg_realloc(tx->toks,
-                                      tx->toks_cap * sizeof(*tx->toks));
+                tx->toks    = vg_realloc(tx->toks,
+                                         tx->toks_cap * sizeof(*tx->toks));
+                tx->tok_len = vg_realloc(tx->tok_len, tx->toks_cap *
+                                                      sizeof(*tx->tok_len));
         }
         /* Offsets for now: tokbuf may still move; fixed up at the end. */
-        tx->toks[(*ntok)++] = (const char *)(uintptr_t)start;
-        *lenp += 1;
-        return 1;
+        tx->toks[st->ntok]      = (const char *)(uintptr_t)st->start;
+        tx->tok_len[st->ntok++] = (uint8_t)tl;
+        st->blen += 1;
+}
+
+/* A separator: ends the token being built, if any. */
+static inline void tok_sep(vg_text_t *tx, tokst_t *st)
+{
+        if (st->in_tok)
+                end_token(tx, st);
+        st->in_tok = 0;
+}
+
+/* Appends the fl (> 0) bytes of a folded code point to the token. */
+static inline void tok_add(vg_text_t *tx, tokst_t *st, const char *f, int fl)
+{
+        if (!st->in_tok) {
+                st->start  = st->blen;
+                st->in_tok = 1;
+        }
+        if (st->blen - st->start + (size_t)fl <= TOKEN_MAX)
+                for (int k = 0; k < fl; k++)
+                        tx->tokbuf[st->blen++] = f[k];
+}
+
+/* Feeds the code point at p (not ASCII). @returns the bytes read. */
+static size_t tok_utf8(vg_text_t *tx, tokst_t *st, const unsigned char *p,
+                       size_t n)
+{
+        char f[8];
+        uint32_t cp;
+        size_t r = utf8_next(p, n, &cp);
+        int fl   = cp == INVALID_CP ? 0 : fold(cp, f);
+
+        if (fl > 0)
+                tok_add(tx, st, f, fl);
+        else if (fl == 0)
+                tok_sep(tx, st);
+        return r;
 }
 
 int vg_text_tokenize(vg_text_t *tx, const char *text, size_t len,
@@ -316,127 +465,77 @@ int vg_text_tokenize(vg_text_t *tx, const char *text, size_t len,
 {
         const unsigned char *p = (const unsigned char *)text;
         size_t n = len < tx->conf.max_bytes ? len : tx->conf.max_bytes;
-        size_t i = 0, blen = 0, start = 0;
-        int ntok = 0, in_tok = 0;
+        tokst_t st = { 0, 0, 0, 0 };
+        size_t i   = 0;
 
         /* Folding expands at most 2 bytes -> 4: 4n + NULs is enough. */
         if (tx->tokbuf_size < 4 * n + 16) {
                 tx->tokbuf_size = 4 * n + 16;
                 tx->tokbuf      = vg_realloc(tx->tokbuf, tx->tokbuf_size);
         }
-        while (i < n && ntok < tx->conf.max_tokens) {
-                char f[8];
-                uint32_t cp;
-                int fl;
-                i += utf8_next(p + i, n - i, &cp);
-                fl = cp == INVALID_CP ? 0 : fold(cp, f);
-                if (fl < 0)
-                        continue;
-                if (fl == 0) {
-                        if (in_tok)
-                                end_token(tx, start, &blen, &ntok);
-                        in_tok = 0;
+        while (i < n && st.ntok < tx->conf.max_tokens) {
+                char c;
+                if (p[i] >= 0x80) {
+                        i += tok_utf8(tx, &st, p + i, n - i);
                         continue;
                 }
-                if (!in_tok) {
-                        start  = blen;
-                        in_tok = 1;
-                }
-                if (blen - start + (size_t)fl <= TOKEN_MAX) {
-                        memcpy(tx->tokbuf + blen, f, fl);
-                        blen += (size_t)fl;
-                }
+                c = fold_ascii(p[i++]);
+                if (c)
+                        tok_add(tx, &st, &c, 1);
+                else
+                        tok_sep(tx, &st);
         }
-        if (in_tok && ntok < tx->conf.max_tokens)
-                end_token(tx, start, &blen, &ntok);
-        for (int t = 0; t < ntok; t++)
+        if (st.in_tok && st.ntok < tx->conf.max_tokens)
+                end_token(tx, &st);
+        for (int t = 0; t < st.ntok; t++)
                 tx->toks[t] = tx->tokbuf + (uintptr_t)tx->toks[t];
         *toksp = tx->toks;
-        return ntok;
+        return st.ntok;
 }
 
 /* ---- terms ------------------------------------------------------------- */
 
-static void term_add(vg_text_t *tx, const char *a, size_t al, const char *sep,
-                     const char *b, size_t bl)
+/* @returns an upper bound of the candidate terms of the n tokens; *ngb:
+ *          the bytes of their "<token>" words (and a spare byte each)
+ *          if n-grams are on. */
+static size_t terms_bound(const vg_text_t *tx, int n, size_t *ngb)
 {
-        size_t sl = sep ? strlen(sep) : 0, tl = al + sl + bl;
-        term_t *t;
-        char *s;
+        const vg_text_conf_t *c = &tx->conf;
+        size_t b = (size_t)n + (c->bigrams && n > 1 ? (size_t)n - 1 : 0);
 
-        if (tx->termbuf_len + tl + 1 > tx->termbuf_size) {
-                while (tx->termbuf_len + tl + 1 > tx->termbuf_size)
-                        tx->termbuf_size *= 2;
-                tx->termbuf = vg_realloc(tx->termbuf, tx->termbuf_size);
-        }
-        if (tx->n_terms == tx->terms_cap) {
-                tx->terms_cap *= 2;
-                tx->terms = vg_realloc(tx->terms,
-                                       tx->terms_cap * sizeof(*tx->terms));
-        }
-        s = tx->termbuf + tx->termbuf_len;
-        memcpy(s, a, al);
-        if (sl)
-                memcpy(s + al, sep, sl);
-        if (bl)
-                memcpy(s + al + sl, b, bl);
-        s[tl]  = '\0';
-        t      = &tx->terms[tx->n_terms++];
-        t->h   = vg_hash64(s, tl, TERM_SEED);
-        t->off = (uint32_t)tx->termbuf_len;
-        t->len = (uint32_t)tl;
-        t->tf  = 1.0;
-        tx->termbuf_len += tl + 1;
-}
-
-/* Character n-grams of "<tok>", on code point boundaries. */
-static void char_ngrams(vg_text_t *tx, const char *tok)
-{
-        char w[TOKEN_MAX + 8];
-        size_t pos[TOKEN_MAX + 8], np = 0, wl;
-
-        wl = (size_t)snprintf(w, sizeof(w), "<%s>", tok);
-        for (size_t i = 0; i < wl; i++)
-                if (((unsigned char)w[i] & 0xC0) != 0x80)
-                        pos[np++] = i;
-        pos[np] = wl;
-        for (int n = tx->conf.char_ngram_min; n <= tx->conf.char_ngram_max;
-             n++)
-                for (size_t s = 0; s + (size_t)n <= np; s++)
-                        term_add(tx, "#", 1, NULL, w + pos[s],
-                                 pos[s + n] - pos[s]);
-}
-
-static int term_cmp(const void *a, const void *b)
-{
-        uint64_t x = ((const term_t *)a)->h, y = ((const term_t *)b)->h;
-        return (x > y) - (x < y);
-}
-
-/* Builds the distinct terms of the tokens with their counts. */
-static void collect_terms(vg_text_t *tx, const char *const *toks, int n)
-{
-        int w = 0;
-
-        tx->n_terms     = 0;
-        tx->termbuf_len = 0;
+        *ngb = 0;
+        if (c->char_ngram_min <= 0)
+                return b;
         for (int i = 0; i < n; i++) {
-                size_t l = strlen(toks[i]);
-                term_add(tx, toks[i], l, NULL, NULL, 0);
-                if (tx->conf.bigrams && i + 1 < n)
-                        term_add(tx, toks[i], l, "_", toks[i + 1],
-                                 strlen(toks[i + 1]));
-                if (tx->conf.char_ngram_min > 0)
-                        char_ngrams(tx, toks[i]);
+                size_t np = tx->tok_len[i] + 2u; /* >= its code points */
+                *ngb += np + 1;
+                for (int k = c->char_ngram_min;
+                     k <= c->char_ngram_max && (size_t)k <= np; k++)
+                        b += np - (size_t)k + 1;
         }
-        qsort(tx->terms, tx->n_terms, sizeof(*tx->terms), term_cmp);
-        for (int i = 0; i < tx->n_terms; i++) {
-                if (w > 0 && tx->terms[w - 1].h == tx->terms[i].h)
-                        tx->terms[w - 1].tf += 1.0;
-                else
-                        tx->terms[w++] = tx->terms[i];
+        return b;
+}
+
+/* Sizes the dedup table for at most n candidate terms (it stays at most
+ * half full) and empties it; sizes ngbuf for ngb bytes of n-gram words. */
+static void terms_prepare(vg_text_t *tx, size_t n, size_t ngb)
+{
+        size_t ts = 16;
+
+        while (ts < 2 * n)
+                ts *= 2;
+        if (ts > tx->tab_size) {
+                vg_free(tx->tab);
+                tx->tab      = vg_malloc(ts * sizeof(*tx->tab));
+                tx->tab_size = ts;
         }
-        tx->n_terms = w;
+        memset(tx->tab, 0, ts * sizeof(*tx->tab));
+        tx->tab_mask = (uint32_t)(ts - 1);
+        if (ngb > tx->ngbuf_size) {
+                tx->ngbuf_size = ngb;
+                tx->ngbuf      = vg_realloc(tx->ngbuf, ngb);
+        }
+        tx->n_terms = 0;
 }
 
 static inline uint32_t df_slot(const vg_text_t *tx, uint64_t h)
@@ -444,10 +543,318 @@ static inline uint32_t df_slot(const vg_text_t *tx, uint64_t h)
         return (uint32_t)(h >> (64 - tx->conf.idf_bits));
 }
 
+/* Counts an occurrence of the term of hash h; a new term is named by the
+ * bytes of this (its first) occurrence. */
+static void term_put(vg_text_t *tx, uint64_t h, size_t off, size_t len,
+                     size_t cut, int ngram)
+{
+        uint32_t s = (uint32_t)vg_hash_mix64(h ^ tx->salt) & tx->tab_mask;
+        uint32_t i;
+        term_t *t;
+
+        while ((i = tx->tab[s]) != 0) {
+                if (tx->terms[i - 1].h == h) {
+                        tx->terms[i - 1].tf += 1.0;
+                        return;
+                }
+                s = (s + 1) & tx->tab_mask;
+        }
+        __builtin_prefetch(&tx->df[df_slot(tx, h)]); /* for learn(), idf */
+        if ((size_t)tx->n_terms == tx->terms_cap) {
+                tx->terms_cap *= 2;
+                tx->terms = vg_realloc(tx->terms,
+                                       tx->terms_cap * sizeof(*tx->terms));
+        }
+        t          = &tx->terms[tx->n_terms++];
+        tx->tab[s] = (uint32_t)tx->n_terms;
+        t->h       = h;
+        t->tf      = 1.0;
+        t->off     = (uint32_t)off;
+        t->len     = (uint8_t)len;
+        t->cut     = (uint8_t)cut;
+        t->ngram   = (uint8_t)ngram;
+}
+
+/* Unigram i and, if on, bigram i: "a_b" is hashed in place, the NUL
+ * between the adjacent tokens a and b briefly turned into '_'. */
+static void word_terms(vg_text_t *tx, const char *const *toks, int i, int n)
+{
+        size_t off = (size_t)(toks[i] - tx->tokbuf), l = tx->tok_len[i];
+        char *s    = tx->tokbuf + off;
+
+        term_put(tx, vg_hash64(s, l, TERM_SEED), off, l, 0, 0);
+        if (tx->conf.bigrams && i + 1 < n) {
+                size_t bl = l + 1 + tx->tok_len[i + 1];
+                s[l]      = '_';
+                term_put(tx, vg_hash64(s, bl, TERM_SEED), off, bl, l, 0);
+                s[l] = '\0';
+        }
+}
+
+/* Character n-grams of "<tok>", on code point boundaries. The word is
+ * copied to ngbuf + *ngl after a spare byte; "#" + n-gram is hashed in
+ * place, the byte before the n-gram briefly turned into '#'. */
+static void char_ngrams(vg_text_t *tx, const char *tok, size_t l,
+                        size_t *ngl)
+{
+        char *w = tx->ngbuf + *ngl + 1;
+        size_t pos[TOKEN_MAX + 8], np = 0, wl = l + 2;
+
+        w[0] = '<';
+        memcpy(w + 1, tok, l);
+        w[l + 1] = '>';
+        for (size_t i = 0; i < wl; i++)
+                if (((unsigned char)w[i] & 0xC0) != 0x80)
+                        pos[np++] = i;
+        pos[np] = wl;
+        for (int n = tx->conf.char_ngram_min; n <= tx->conf.char_ngram_max;
+             n++)
+                for (size_t s = 0; s + (size_t)n <= np; s++) {
+                        char *g   = w + pos[s], keep = g[-1];
+                        size_t gl = pos[s + (size_t)n] - pos[s];
+                        g[-1]     = '#';
+                        term_put(tx, vg_hash64(g - 1, gl + 1, TERM_SEED),
+                                 (size_t)(g - tx->ngbuf), gl, 0, 1);
+                        g[-1] = keep;
+                }
+        *ngl += wl + 1;
+}
+
+/* Insertion sort of term indices by hash. */
+static void sort_run(const term_t *t, uint32_t *a, size_t n)
+{
+        for (size_t i = 1; i < n; i++) {
+                uint32_t v = a[i];
+                size_t j   = i;
+                for (; j > 0 && t[a[j - 1]].h > t[v].h; j--)
+                        a[j] = a[j - 1];
+                a[j] = v;
+        }
+}
+
+/* Merges the sorted a[0..na) and a[na..na + nb) into out. */
+static void sort_merge(const term_t *t, const uint32_t *a, size_t na,
+                       size_t nb, uint32_t *out)
+{
+        const uint32_t *b = a + na;
+        size_t i = 0, j = 0, k = 0;
+
+        while (i < na && j < nb)
+                out[k++] = t[b[j]].h < t[a[i]].h ? b[j++] : a[i++];
+        while (i < na)
+                out[k++] = a[i++];
+        while (j < nb)
+                out[k++] = b[j++];
+}
+
+/* Bottom-up merge sort of a[0..n), b: scratch.
+ * @returns the sorted array, a or b. */
+static uint32_t *merge_sort(const term_t *t, uint32_t *a, uint32_t *b,
+                            size_t n)
+{
+        uint32_t *c;
+
+        for (size_t i = 0; i < n; i += SORT_RUN)
+                sort_run(t, a + i, n - i < SORT_RUN ? n - i : SORT_RUN);
+        for (size_t w = SORT_RUN; w < n; w *= 2) {
+                for (size_t i = 0; i < n; i += 2 * w) {
+                        size_t na = n - i < w ? n - i : w;
+                        size_t nb = n - i - na < w ? n - i - na : w;
+                        sort_merge(t, a + i, na, nb, b + i);
+                }
+                c = a, a = b, b = c;
+        }
+        return a;
+}
+
+/* Counting sort of the term indices on the top bits of their hashes
+ * (uniform: about one per bucket) into a, then an insertion sort for the
+ * order within buckets. @returns 0 if a bucket is crowded (a crafted
+ * text?): the caller falls back to the merge sort. */
+static int bucket_sort(vg_text_t *tx, uint32_t *a, size_t n)
+{
+        uint32_t *cnt = tx->bucket;
+        int bits      = 4;
+
+        while (((size_t)1 << bits) < n)
+                bits++;
+        memset(cnt, 0, (((size_t)1 << bits) + 1) * sizeof(*cnt));
+        for (size_t i = 0; i < n; i++)
+                if (++cnt[(tx->terms[i].h >> (64 - bits)) + 1] > SORT_RUN)
+                        return 0;
+        for (size_t b = 1; b <= ((size_t)1 << bits); b++)
+                cnt[b] += cnt[b - 1];
+        for (size_t i = 0; i < n; i++)
+                a[cnt[tx->terms[i].h >> (64 - bits)]++] = (uint32_t)i;
+        sort_run(tx->terms, a, n); /* < SORT_RUN moves per term */
+        return 1;
+}
+
+/* Orders the terms by increasing hash into tx->ord, in O(n log n) time
+ * whatever the text. */
+static void sort_terms(vg_text_t *tx)
+{
+        size_t n = (size_t)tx->n_terms;
+
+        if (n > tx->ord_cap) {
+                tx->ord_cap = 2 * n;
+                vg_free(tx->ord);
+                vg_free(tx->ord_tmp);
+                vg_free(tx->bucket);
+                tx->ord     = vg_malloc(tx->ord_cap * sizeof(*tx->ord));
+                tx->ord_tmp = vg_malloc(tx->ord_cap * sizeof(*tx->ord));
+                /* buckets: a power of 2 >= n, >= 16, plus one */
+                tx->bucket = vg_malloc((2 * tx->ord_cap + 17) *
+                                       sizeof(*tx->bucket));
+        }
+        if (bucket_sort(tx, tx->ord, n))
+                return;
+        for (size_t i = 0; i < n; i++)
+                tx->ord[i] = (uint32_t)i;
+        if (merge_sort(tx->terms, tx->ord, tx->ord_tmp, n) != tx->ord) {
+                uint32_t *c = tx->ord;
+                tx->ord     = tx->ord_tmp;
+                tx->ord_tmp = c;
+        }
+}
+
+/* Builds the distinct terms of the tokens with their counts, ordered. */
+static void collect_terms(vg_text_t *tx, const char *const *toks, int n)
+{
+        size_t ngb, ngl = 0, bound = terms_bound(tx, n, &ngb);
+
+        terms_prepare(tx, bound, ngb);
+        for (int i = 0; i < n; i++) {
+                word_terms(tx, toks, i, n);
+                if (tx->conf.char_ngram_min > 0)
+                        char_ngrams(tx, toks[i], tx->tok_len[i], &ngl);
+        }
+        sort_terms(tx);
+}
+
+/* ---- weights and output ------------------------------------------------ */
+
+static double idf_value(uint64_t n_docs, uint32_t df)
+{
+        return log((1.0 + (double)n_docs) / (1.0 + df)) + 1.0;
+}
+
 static double idf_of(const vg_text_t *tx, uint64_t h)
 {
-        return log((1.0 + (double)tx->n_docs) /
-                   (1.0 + tx->df[df_slot(tx, h)])) + 1.0;
+        return idf_value(tx->n_docs, tx->df[df_slot(tx, h)]);
+}
+
+/* idf_of() through a small cache: many terms share a df. */
+static double idf_memo(vg_text_t *tx, uint64_t h)
+{
+        uint32_t d    = tx->df[df_slot(tx, h)];
+        idf_memo_t *m = &tx->memo[d % IDF_MEMO];
+
+        if (!m->valid || m->df != d || m->n_docs != tx->n_docs) {
+                m->valid  = 1;
+                m->df     = d;
+                m->n_docs = tx->n_docs;
+                m->idf    = idf_value(tx->n_docs, d);
+        }
+        return m->idf;
+}
+
+static void learn(vg_text_t *tx)
+{
+        tx->n_docs++;
+        for (int i = 0; i < tx->n_terms; i++) {
+                uint32_t *d = &tx->df[df_slot(tx, tx->terms[i].h)];
+                if (*d < UINT32_MAX)
+                        (*d)++;
+        }
+}
+
+/* Turns the counts into (1 + log tf) x idf, in hash order.
+ * @returns 1 / the L2 norm of the weights, 0 for none. */
+static double weigh(vg_text_t *tx)
+{
+        double norm = 0;
+
+        for (int i = 0; i < tx->n_terms; i++) {
+                term_t *t  = &tx->terms[tx->ord[i]];
+                double idf = idf_memo(tx, t->h);
+                /* log(1) is +0: a single occurrence weighs exactly idf */
+                t->tf = t->tf == 1.0 ? idf : (1.0 + log(t->tf)) * idf;
+                norm += t->tf * t->tf;
+        }
+        return norm > 0 ? 1.0 / sqrt(norm) : 0.0;
+}
+
+/* Writes the name of t at out, cut to room bytes, NUL-terminated (out has
+ * TERM_MAX bytes). */
+static void term_name(const vg_text_t *tx, const term_t *t, char *out,
+                      size_t room)
+{
+        size_t len = t->len + (size_t)t->ngram;
+
+        if (t->ngram) {
+                out[0] = '#';
+                memcpy(out + 1, tx->ngbuf + t->off, t->len);
+        } else {
+                memcpy(out, tx->tokbuf + t->off, t->len);
+                if (t->cut)
+                        out[t->cut] = '_';
+        }
+        out[len < room ? len : room] = '\0';
+}
+
+static void embed_add(vg_text_t *tx, double *embed, uint64_t h, double v)
+{
+        /* (h >> 32) % embed_dim, in 32 bits (embed_dim <= 65536) */
+        uint32_t j = (uint32_t)(h >> 32) % (uint32_t)tx->conf.embed_dim;
+
+        embed[j] += vg_features_hash_sign(h) * v;
+        tx->touched[j / 64] |= (uint64_t)1 << (j % 64);
+}
+
+/* L2-normalises embed. Coordinates never written are +0: they change
+ * neither the sum of squares nor themselves, so only the written ones are
+ * visited, in the same increasing order as a full pass. */
+static void embed_normalize(vg_text_t *tx, double *embed)
+{
+        size_t nw = ((size_t)tx->conf.embed_dim + 63) / 64;
+        double s  = 0, r;
+
+        for (size_t w = 0; w < nw; w++)
+                for (uint64_t b = tx->touched[w]; b; b &= b - 1) {
+                        double e = embed[64 * w + __builtin_ctzll(b)];
+                        s += e * e;
+                }
+        if (s > 0) {
+                r = sqrt(s);
+                for (size_t w = 0; w < nw; w++)
+                        for (uint64_t b = tx->touched[w]; b; b &= b - 1)
+                                embed[64 * w + __builtin_ctzll(b)] /= r;
+        }
+        memset(tx->touched, 0, nw * sizeof(*tx->touched));
+}
+
+/* Adds the weighted terms, in hash order, to x and/or embed. */
+static void emit(vg_text_t *tx, const char *prefix, vg_features_t *x,
+                 double *embed, double norm)
+{
+        char name[FNAME_MAX + TERM_MAX];
+        size_t pl = prefix ? strlen(prefix) : 0;
+
+        if (pl > FNAME_MAX - 1)
+                pl = FNAME_MAX - 1;
+        if (pl)
+                memcpy(name, prefix, pl);
+        for (int i = 0; i < tx->n_terms; i++) {
+                const term_t *t = &tx->terms[tx->ord[i]];
+                double v        = t->tf * norm;
+                if (x) {
+                        term_name(tx, t, name + pl, FNAME_MAX - 1 - pl);
+                        vg_features_add(x, name, v);
+                }
+                if (embed)
+                        embed_add(tx, embed, t->h, v);
+        }
 }
 
 int vg_text_featurize(vg_text_t *tx, const char *text, size_t len,
@@ -455,52 +862,18 @@ int vg_text_featurize(vg_text_t *tx, const char *text, size_t len,
                       int flags)
 {
         const char *const *toks;
-        size_t pl = prefix ? strlen(prefix) : 0;
-        double norm = 0;
-        char name[512];
+        double norm;
         int n = vg_text_tokenize(tx, text ? text : "", text ? len : 0, &toks);
 
         collect_terms(tx, toks, n);
-        if (flags & VG_TEXT_F_LEARN) {
-                tx->n_docs++;
-                for (int i = 0; i < tx->n_terms; i++) {
-                        uint32_t *d = &tx->df[df_slot(tx, tx->terms[i].h)];
-                        if (*d < UINT32_MAX)
-                                (*d)++;
-                }
-        }
-        for (int i = 0; i < tx->n_terms; i++) {
-                term_t *t = &tx->terms[i];
-                t->tf     = (1.0 + log(t->tf)) * idf_of(tx, t->h);
-                norm += t->tf * t->tf;
-        }
-        norm = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
+        if (flags & VG_TEXT_F_LEARN)
+                learn(tx);
+        norm = weigh(tx);
         if (embed)
                 memset(embed, 0, tx->conf.embed_dim * sizeof(double));
-        for (int i = 0; i < tx->n_terms; i++) {
-                term_t *t = &tx->terms[i];
-                double v  = t->tf * norm;
-                if (x) {
-                        size_t tl = t->len < sizeof(name) - pl - 1
-                                            ? t->len
-                                            : sizeof(name) - pl - 1;
-                        memcpy(name, prefix, pl);
-                        memcpy(name + pl, tx->termbuf + t->off, tl);
-                        name[pl + tl] = '\0';
-                        vg_features_add(x, name, v);
-                }
-                if (embed)
-                        embed[(t->h >> 32) % (uint64_t)tx->conf.embed_dim] +=
-                                vg_features_hash_sign(t->h) * v;
-        }
-        if (embed) {
-                double s = 0;
-                for (int j = 0; j < tx->conf.embed_dim; j++)
-                        s += embed[j] * embed[j];
-                if (s > 0)
-                        for (int j = 0; j < tx->conf.embed_dim; j++)
-                                embed[j] /= sqrt(s);
-        }
+        emit(tx, prefix, x, embed, norm);
+        if (embed)
+                embed_normalize(tx, embed);
         return tx->n_terms;
 }
 
@@ -523,9 +896,12 @@ size_t vg_text_memory(const vg_text_t *tx)
 {
         return sizeof(*tx) +
                ((size_t)1 << tx->conf.idf_bits) * sizeof(uint32_t) +
-               tx->n_stop * sizeof(char *) + tx->tokbuf_size +
-               tx->toks_cap * sizeof(char *) + tx->termbuf_size +
-               tx->terms_cap * sizeof(term_t);
+               tx->tokbuf_size +
+               tx->toks_cap * (sizeof(char *) + sizeof(uint8_t)) +
+               tx->ngbuf_size + tx->terms_cap * sizeof(term_t) +
+               tx->tab_size * sizeof(uint32_t) +
+               (4 * tx->ord_cap + 17) * sizeof(uint32_t) +
+               ((size_t)tx->conf.embed_dim + 63) / 64 * sizeof(uint64_t);
 }
 
 /* ---- snapshot ---------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /**
  * @file check_text.c
  * @brief Tokenizer (accents, emoji, invalid UTF-8, stop words), n-grams,
- *        online IDF, embedding, limits.
+ *        online IDF, embedding, limits, and a golden checksum over a varied
+ *        corpus (results must not change).
  */
 #include <check.h>
 #include <math.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vg_hash.h"
 #include "vg_mem.h"
 #include "vg_text.h"
 
@@ -275,6 +277,386 @@ START_TEST(test_text_conf)
 }
 END_TEST
 
+/* ---- golden corpus ------------------------------------------------------
+ * A deterministic corpus (French/English sentences with accents, emoji,
+ * invalid UTF-8, NUL bytes, stop words, repeated words, long and empty
+ * inputs, words crowding the term sort) is featurised under several
+ * configurations, with calls that must leave no trace in between;
+ * everything observable (tokens, return values, feature slots, signs,
+ * names and values, embeddings, idf, the snapshot) is folded into an
+ * FNV-1a checksum. The expected values were computed with the former
+ * implementation (terms sorted with qsort()), which the current one must
+ * match exactly: any change of results, order included, changes them.
+ * Values are rounded to 1e-6 so that the checksum does not depend on the
+ * last bits of the libm's log(); the embedding is moreover checked bit for
+ * bit against the features. */
+
+#define CORPUS_DOCS 3000
+#define CORPUS_CAP  (128 * 1024)
+
+static uint64_t corpus_rng_s;
+
+static uint64_t corpus_rng(void)
+{
+        uint64_t z = (corpus_rng_s += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+}
+
+static size_t corpus_pick(size_t n)
+{
+        return (size_t)(corpus_rng() % n);
+}
+
+static const char *const corpus_words[] = {
+        "serveur", "base", "données", "réplication", "échec", "mise", "à",
+        "jour", "l'application", "répond", "plus", "erreur", "connexion",
+        "réseau", "disque", "plein", "cœur", "Œuvre", "ÉTÉ", "garçon",
+        "straße", "naïve", "Noël", "déploiement", "redémarrage", "pas", "ne",
+        "le", "la", "les", "de", "du", "des", "et", "sur", "pour", "dans",
+        "avec", "facturation", "Lyon", "agence", "frontal", "Oracle",
+        "incident", "changement", "urgent", "critique", "où", "ça", "déjà",
+        "très", "hôte", "clé", "Ærø", "\xc4\xb3ssel", "\xc7\x86ungla",
+        "Σέρβερ", "Сервер", "Ёлка", "服务器", "서버", "re\xcc\x81seau",
+        "dis\xc2\xadque", "a\xe2\x80\x8d\x62", "Ḁ", "ǅ", "ȸ", "ɏ", "the",
+        "server", "is", "down", "and", "was", "not", "reachable", "database",
+        "failover", "patch", "kernel", "upgrade", "rollback", "CPU",
+        "memory", "high", "load", "Disk", "FULL", "network", "latency",
+        "timeout", "502", "HTTP", "TLS", "certificate", "expired", "to",
+        "of", "in", "x", "é", "ok", "no", "me", "etaient", "eux",
+        "cpu_usage", "v2.3.1", "10.0.0.1", "disk-full", "e2e",
+};
+
+/* The stop words of vg_text.c (kept or dropped alike by the tokenizer). */
+static const char *const corpus_stops[] = {
+        "ai", "aie", "as", "au", "aux", "avec", "avait", "avez", "avoir",
+        "avons", "ca", "car", "ce", "ceci", "cela", "celle", "celui", "ces",
+        "cet", "cette", "chez", "comme", "dans", "de", "depuis", "des", "donc",
+        "du", "elle", "elles", "en", "entre", "est", "et", "etaient", "etait",
+        "ete", "etre", "eu", "eux", "fait", "il", "ils", "je", "la", "le",
+        "les", "leur", "leurs", "lui", "ma", "mais", "me", "meme", "mes",
+        "moi", "mon", "nos", "notre", "nous", "ont", "ou", "par", "pour", "qu",
+        "que", "quel", "quelle", "qui", "sa", "sans", "se", "ses", "si", "son",
+        "sont", "sous", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un",
+        "une", "vers", "vos", "votre", "vous", "about", "after", "all", "am",
+        "an", "and", "any", "are", "at", "be", "been", "being", "but", "by",
+        "can", "could", "did", "do", "does", "for", "from", "had", "has",
+        "have", "he", "her", "here", "him", "his", "how", "if", "in", "into",
+        "is", "it", "its", "me", "my", "of", "on", "or", "our", "she", "so",
+        "than", "that", "the", "their", "them", "then", "there", "these",
+        "they", "this", "those", "to", "too", "was", "we", "were", "what",
+        "when", "where", "which", "while", "who", "why", "will", "with",
+        "would", "you", "your",
+};
+
+static const char *const corpus_seps[] = {
+        " ", " ", " ", " ", " ", " ", ", ", ". ", "\n", "\t", "", "-", "'",
+        "\xf0\x9f\x94\xa5", "\xe2\x9c\x85", "\xf0\x9f\x98\x80",
+        "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", "\xc2\xab\xc2\xa0", "\x80",
+        "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82",
+        "\xc2\xad", "\xe2\x80\x8d", "\xcc\x81", "\xc3", "\xe2\x80\x94",
+};
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Appends word w to buf, maybe upper-cased or capitalised (ASCII). */
+static size_t corpus_word(char *buf, size_t len, const char *w)
+{
+        size_t wl = strlen(w), r = corpus_pick(12);
+
+        memcpy(buf + len, w, wl);
+        for (size_t i = 0; i < wl && r < 2; i++)
+                if (buf[len + i] >= 'a' && buf[len + i] <= 'z' &&
+                    (r == 0 || i == 0))
+                        buf[len + i] = (char)(buf[len + i] - 'a' + 'A');
+        return len + wl;
+}
+
+static size_t corpus_sentence(char *buf, size_t cap, int nw)
+{
+        size_t len = 0;
+        const char *w = NULL;
+
+        for (int i = 0; i < nw && len + 64 < cap; i++) {
+                if (w && !corpus_pick(8))
+                        ; /* repeated */
+                else if (corpus_pick(5))
+                        w = corpus_words[corpus_pick(NELEMS(corpus_words))];
+                else
+                        w = corpus_stops[corpus_pick(NELEMS(corpus_stops))];
+                len = corpus_word(buf, len, w);
+                if (corpus_pick(40) == 0)
+                        buf[len++] = '\0';
+                else {
+                        const char *s =
+                                corpus_seps[corpus_pick(NELEMS(corpus_seps))];
+                        memcpy(buf + len, s, strlen(s));
+                        len += strlen(s);
+                }
+        }
+        return len;
+}
+
+/* Words glued without separators: cuts at 64 bytes mid-expansion. */
+static size_t corpus_glued(char *buf, int n)
+{
+        static const char *const parts[] = { "a", "é", "æ", "ß", "œ", "ĳ",
+                                             "服", "Ё", "\xcc\x81", "Z" };
+        size_t len = 0;
+
+        for (int i = 0; i < n; i++) {
+                const char *p = parts[corpus_pick(NELEMS(parts))];
+                memcpy(buf + len, p, strlen(p));
+                len += strlen(p);
+                if (corpus_pick(30) == 0)
+                        buf[len++] = ' ';
+        }
+        return len;
+}
+
+/* Words whose term hashes (seed 0x7e47, as in vg_text.c) share their top
+ * 8 bits: they crowd one bucket of the term sort (its fallback path). */
+static size_t corpus_crowded(char *buf)
+{
+        static char pool[64][8];
+        static int n_pool;
+        size_t len = 0;
+
+        for (uint32_t k = 0; n_pool < 64; k++) {
+                char w[8];
+                for (int j = 0; j < 6; j++)
+                        w[j] = (char)('a' + (k >> (5 * j)) % 26);
+                w[6] = '\0';
+                if (vg_hash64(w, 6, 0x7e47) >> 56 == 0)
+                        memcpy(pool[n_pool++], w, 7);
+        }
+        for (int i = 0; i < 150; i++) {
+                memcpy(buf + len, pool[corpus_pick(64)], 6);
+                buf[len + 6] = ' ';
+                len += 7;
+        }
+        return len;
+}
+
+/* Every stop word, then it with a letter more, then with one less. */
+static size_t corpus_all_stops(char *buf)
+{
+        size_t len = 0;
+
+        for (size_t i = 0; i < NELEMS(corpus_stops); i++) {
+                size_t l = strlen(corpus_stops[i]);
+                len += (size_t)sprintf(buf + len, "%s %ss %.*s ",
+                                       corpus_stops[i], corpus_stops[i],
+                                       (int)l - 1, corpus_stops[i]);
+        }
+        return len;
+}
+
+/* Document i of the corpus in buf. @returns its length. */
+static size_t corpus_doc(int i, char *buf)
+{
+        switch (i % 50) {
+        case 0:
+                return 0;
+        case 2:
+                for (size_t j = 0; j < 2000; j++)
+                        buf[j] = (char)(corpus_rng() & 0xff);
+                return 2000;
+        case 3:
+                if (i % 500 == 3)
+                        return corpus_sentence(buf, CORPUS_CAP, 20000);
+                break;
+        case 4:
+                return corpus_glued(buf, 400);
+        case 5:
+                for (int j = 0; j < 300; j++)
+                        memcpy(buf + 8 * j, "disque  ", 8);
+                return 2400;
+        case 6:
+                return corpus_crowded(buf);
+        case 7:
+                return corpus_all_stops(buf);
+        }
+        return corpus_sentence(buf, CORPUS_CAP, (int)corpus_pick(41));
+}
+
+static void fnv_bytes(uint64_t *h, const void *p, size_t n)
+{
+        const unsigned char *b = p;
+
+        for (size_t i = 0; i < n; i++)
+                *h = (*h ^ b[i]) * 0x100000001b3ULL;
+}
+
+static void fnv_u64(uint64_t *h, uint64_t v)
+{
+        for (int i = 0; i < 8; i++)
+                fnv_bytes(h, &(unsigned char){ (unsigned char)(v >> 8 * i) },
+                          1);
+}
+
+static void fnv_dbl(uint64_t *h, double v)
+{
+        fnv_u64(h, (uint64_t)llround(v * 1e6));
+}
+
+/* The embedding is, bit for bit, the signed sum of the feature values (in
+ * feature order) at (term hash >> 32) % d, L2-normalised: checked if every
+ * name is whole (its prefix is pl bytes). */
+static void corpus_check_embed(const vg_features_t *x, size_t pl,
+                               const double *e, int d)
+{
+        double ref[256] = { 0 }, s = 0;
+
+        for (int j = 0; j < vg_features_nnz(x); j++) {
+                const char *name = vg_features_name(x, j);
+                size_t nl        = strlen(name);
+                uint64_t th, fh;
+                if (nl >= VG_FEATURES_NAME_MAX - 1)
+                        return;
+                th = vg_hash64(name + pl, nl - pl, 0x7e47);
+                fh = vg_hash64(name, nl, 0);
+                ref[(th >> 32) % (uint64_t)d] +=
+                        vg_features_hash_sign(th) * vg_features_hash_sign(fh) *
+                        vg_features_values(x)[j];
+        }
+        for (int j = 0; j < d; j++)
+                s += ref[j] * ref[j];
+        for (int j = 0; j < d && s > 0; j++)
+                ref[j] /= sqrt(s);
+        ck_assert_msg(!memcmp(ref, e, (size_t)d * sizeof(double)),
+                      "embedding differs from the features");
+}
+
+/* Featurises document i with tx, folds the results into h. */
+static void corpus_feed(vg_text_t *t, int i, const char *doc, size_t len,
+                        const char *prefix, vg_features_t *x, uint64_t *h)
+{
+        double e[256];
+        int d = vg_text_embed_dim(t), r = (int)corpus_pick(16);
+        const char *const *tk;
+        int n = vg_text_tokenize(t, doc, len, &tk);
+
+        fnv_u64(h, (uint64_t)n);
+        for (int j = 0; j < n; j++)
+                fnv_bytes(h, tk[j], strlen(tk[j]) + 1);
+        vg_features_clear(x);
+        n = vg_text_featurize(t, i % 50 == 1 ? NULL : doc, len, prefix,
+                              r == 0 ? NULL : x, r == 1 ? NULL : e,
+                              r < 12 ? VG_TEXT_F_LEARN : 0);
+        fnv_u64(h, (uint64_t)n);
+        fnv_u64(h, (uint64_t)vg_features_nnz(x));
+        for (int j = 0; j < vg_features_nnz(x); j++) {
+                fnv_u64(h, vg_features_slots(x)[j]);
+                fnv_dbl(h, vg_features_values(x)[j]);
+                fnv_bytes(h, vg_features_name(x, j),
+                          strlen(vg_features_name(x, j)) + 1);
+        }
+        for (int j = 0; r != 1 && j < d; j++)
+                fnv_dbl(h, e[j]);
+        if (r > 1)
+                corpus_check_embed(x, prefix ? strlen(prefix) : 0, e, d);
+}
+
+/* A call that must not change anything observable later (flags 0):
+ * catches state leaking from one call to the next through scratch. */
+static void corpus_noise(vg_text_t *t, int i, const char *prefix)
+{
+        static char noise[6000];
+        vg_features_t *x = vg_features_new(18, 0);
+        double e[256];
+        size_t len = 0;
+
+        for (int j = 0; len + 80 < sizeof(noise); j++)
+                len += (size_t)snprintf(noise + len, sizeof(noise) - len,
+                                        "%s%c", corpus_words[(i + j * 7) %
+                                                 NELEMS(corpus_words)],
+                                        " \x80-"[j % 3]);
+        vg_text_featurize(t, noise, len - (size_t)(i % 997), prefix,
+                          i % 3 ? x : NULL, i % 2 ? e : NULL, 0);
+        vg_features_destroy(x);
+}
+
+static uint64_t corpus_run(const vg_text_conf_t *c, const char *prefix)
+{
+        static const char *const probes[] = { "serveur", "disque", "echec",
+                                              "the", "pas", "zzz" };
+        vg_features_t *x = vg_features_new(30, 0);
+        char *doc = vg_malloc(CORPUS_CAP), err[128];
+        vg_text_t *t = vg_text_new(c, err, sizeof(err));
+        uint64_t h = 0xcbf29ce484222325ULL;
+        size_t slen;
+        void *snap;
+
+        ck_assert_msg(t != NULL, "%s", err);
+        for (int i = 0; i < CORPUS_DOCS; i++) {
+                size_t len = corpus_doc(i, doc);
+                corpus_feed(t, i, doc, len, i % 7 ? prefix : NULL, x, &h);
+                if (i % 10 == 9)
+                        corpus_noise(t, i, prefix);
+        }
+        fnv_u64(&h, vg_text_n_docs(t));
+        for (size_t j = 0; j < NELEMS(probes); j++)
+                fnv_dbl(&h, vg_text_idf(t, probes[j]));
+        snap = vg_text_save(t, &slen);
+        fnv_bytes(&h, snap, slen);
+        vg_free(snap);
+        vg_text_destroy(t);
+        vg_features_destroy(x);
+        vg_free(doc);
+        return h;
+}
+
+/* Runs the corpus under configuration k. */
+static uint64_t corpus_conf(int k)
+{
+        static char longp[481];
+        vg_text_conf_t c;
+
+        memset(longp, 'p', sizeof(longp) - 1);
+        vg_text_conf_init(&c);
+        corpus_rng_s = 42 + (uint64_t)k;
+        switch (k) {
+        case 0:
+                return corpus_run(&c, "text:");
+        case 1:
+                c.char_ngram_min = 3;
+                c.char_ngram_max = 5;
+                return corpus_run(&c, "w:");
+        case 2:
+                c.char_ngram_min = 1;
+                c.char_ngram_max = 2;
+                c.bigrams        = 0;
+                c.stopwords      = 0;
+                c.embed_dim      = 7;
+                c.idf_bits       = 4;
+                c.max_tokens     = 50;
+                c.max_bytes      = 300;
+                return corpus_run(&c, "");
+        default:
+                c.char_ngram_min = 2;
+                c.char_ngram_max = 16;
+                c.max_tokens     = 300;
+                return corpus_run(&c, longp);
+        }
+}
+
+START_TEST(test_text_golden_corpus)
+{
+        /* Computed with the former implementation (see above). */
+        static const uint64_t expect[4] = {
+                0x388ca8379127cf4eULL, 0xfdd1ddfae07b5ea7ULL,
+                0xe06c2d6999024f86ULL, 0xc47c5a3cac557cbdULL,
+        };
+        uint64_t h = corpus_conf(_i);
+
+        ck_assert_msg(h == expect[_i], "conf %d: checksum %016llx, not %016llx",
+                      _i, (unsigned long long)h,
+                      (unsigned long long)expect[_i]);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
         Suite *s  = suite_create("text");
@@ -294,6 +676,10 @@ static Suite *text_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_text_limits);
         tcase_add_test(tc, test_text_conf);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("Golden");
+        tcase_set_timeout(tc, 120);
+        tcase_add_loop_test(tc, test_text_golden_corpus, 0, 4);
         suite_add_tcase(s, tc);
         return s;
 }
