@@ -165,6 +165,7 @@ struct vg_redis_batch_s {
         size_t cnt;           /* number of commands */
         redisReply **replies; /* cnt replies after a successful exec */
         size_t rsize;
+        size_t nread;         /* replies read (all of them: has_replies) */
         int has_replies;
         char token[64];       /* mark_once value base, see batch_reset */
         vg_redis_t *sent_on;  /* sent, replies not read yet (in flight) */
@@ -196,10 +197,9 @@ static void vg_redis_batch_new_token(vg_redis_batch_t *b)
 
 static void vg_redis_batch_free_replies(vg_redis_batch_t *b)
 {
-        if (!b->has_replies)
-                return;
-        for (size_t i = 0; i < b->cnt; i++)
+        for (size_t i = 0; i < b->nread; i++)
                 freeReplyObject(b->replies[i]);
+        b->nread       = 0;
         b->has_replies = 0;
 }
 
@@ -434,7 +434,7 @@ size_t vg_redis_batch_hgetall(vg_redis_batch_t *b, const char *key)
 const vg_redis_reply_t *vg_redis_batch_reply(const vg_redis_batch_t *b,
                                              size_t idx)
 {
-        if (!b->has_replies || idx >= b->cnt)
+        if (idx >= b->nread)
                 return NULL;
         return (const vg_redis_reply_t *)b->replies[idx];
 }
@@ -624,6 +624,7 @@ static void vg_redis_failed(vg_redis_t *r, vg_err_t err, const char *msg)
                 b->sent_on          = NULL;
                 b->sent_err         = err;
                 snprintf(b->sent_errstr, sizeof(b->sent_errstr), "%s", msg);
+                vg_redis_batch_free_replies(b);
         }
         if (r->c) {
                 redisFree(r->c);
@@ -779,8 +780,7 @@ static vg_err_t vg_redis_exec_fail(vg_redis_t *r, vg_redis_batch_t *b,
 {
         char emsg[256];
 
-        for (size_t i = 0; i < got; i++)
-                freeReplyObject(b->replies[i]);
+        vg_redis_batch_free_replies(b);
         snprintf(emsg, sizeof(emsg),
                  "redis %s:%d: batch of %zu command(s) failed after %zu "
                  "repl%s: %s",
@@ -804,32 +804,38 @@ static vg_err_t vg_redis_ctx_err(const redisContext *c, char *buf,
                        : VG_ERR_UNAVAIL;
 }
 
-static vg_err_t vg_redis_exec_read(vg_redis_t *r, vg_redis_batch_t *b,
-                                   char *errstr, size_t errstr_size)
+/* Reads replies of \p b until \p n of them are in. A transient error
+ * reply (LOADING...) fails the batch as a lost connection does. */
+static vg_err_t vg_redis_read_upto(vg_redis_t *r, vg_redis_batch_t *b,
+                                   size_t n, char *errstr,
+                                   size_t errstr_size)
 {
         char what[200];
         vg_err_t err;
-        size_t i;
 
-        for (i = 0; i < b->cnt; i++) {
+        while (b->nread < n) {
                 void *rep;
                 if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {
                         err = vg_redis_ctx_err(r->c, what, sizeof(what));
-                        return vg_redis_exec_fail(r, b, i, err, what, errstr,
-                                                  errstr_size);
+                        return vg_redis_exec_fail(r, b, b->nread, err, what,
+                                                  errstr, errstr_size);
                 }
-                b->replies[i] = rep;
-        }
-        for (i = 0; i < b->cnt; i++) {
-                if (vg_redis_transient(b->replies[i])) {
+                b->replies[b->nread++] = rep;
+                if (vg_redis_transient(rep)) {
                         snprintf(what, sizeof(what), "%s",
-                                 b->replies[i]->str);
-                        return vg_redis_exec_fail(r, b, b->cnt,
+                                 ((redisReply *)rep)->str);
+                        return vg_redis_exec_fail(r, b, b->nread,
                                                   VG_ERR_UNAVAIL, what,
                                                   errstr, errstr_size);
                 }
         }
         return VG_OK;
+}
+
+static vg_err_t vg_redis_exec_read(vg_redis_t *r, vg_redis_batch_t *b,
+                                   char *errstr, size_t errstr_size)
+{
+        return vg_redis_read_upto(r, b, b->cnt, errstr, errstr_size);
 }
 
 /* Appends \p b to the connection's output buffer and writes it out,
@@ -902,15 +908,19 @@ vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
         return VG_OK;
 }
 
-vg_err_t vg_redis_batch_wait(vg_redis_t *r, vg_redis_batch_t *b,
-                             char *errstr, size_t errstr_size)
+vg_err_t vg_redis_batch_wait_n(vg_redis_t *r, vg_redis_batch_t *b,
+                               size_t n, char *errstr, size_t errstr_size)
 {
         if (b->sent_on == r && r->inflight == b) {
-                r->inflight = NULL;
-                b->sent_on  = NULL;
-                b->sent_err = vg_redis_exec_read(r, b, b->sent_errstr,
-                                                 sizeof(b->sent_errstr));
-                if (b->sent_err == VG_OK) {
+                vg_err_t err = vg_redis_read_upto(
+                        r, b, n < b->cnt ? n : b->cnt, b->sent_errstr,
+                        sizeof(b->sent_errstr));
+                if (err || b->nread == b->cnt) {
+                        r->inflight = NULL; /* (already, on failure) */
+                        b->sent_on  = NULL;
+                        b->sent_err = err;
+                }
+                if (!err && b->nread == b->cnt) {
                         b->has_replies = 1;
                         vg_redis_succeeded(r);
                 }
@@ -918,6 +928,12 @@ vg_err_t vg_redis_batch_wait(vg_redis_t *r, vg_redis_batch_t *b,
         if (b->sent_err)
                 vg_redis_seterr(errstr, errstr_size, "%s", b->sent_errstr);
         return b->sent_err;
+}
+
+vg_err_t vg_redis_batch_wait(vg_redis_t *r, vg_redis_batch_t *b,
+                             char *errstr, size_t errstr_size)
+{
+        return vg_redis_batch_wait_n(r, b, b->cnt, errstr, errstr_size);
 }
 
 /* A batch about to be reused or freed: its replies are read first, so

@@ -326,6 +326,15 @@ vg_err_t vg_redis_batch_wait(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size);
 
 /**
+ * @brief Like vg_redis_batch_wait() but returns once the first \p n
+ *        replies are read: vg_redis_batch_reply() works for them, so the
+ *        caller can use the head of a large batch while Redis still
+ *        executes its tail.
+ */
+vg_err_t vg_redis_batch_wait_n(vg_redis_t *r, vg_redis_batch_t *b,
+                               size_t n, char *errstr, size_t errstr_size);
+
+/**
  * @returns the reply of command \p idx, or NULL if \p b has no replies (not
  *          executed, or failed) or \p idx is out of range. Borrowed: see
  *          vg_redis_batch_exec().

@@ -30,6 +30,7 @@ static void chg_pending_free(chg_pending_t *pe);
 typedef struct chg_reads_s {
         size_t team_changes, team_failed, ci_failures, ci_incidents;
         size_t open, features, alerts;
+        size_t end; /**< replies to read before this event's are in */
 } chg_reads_t;
 
 struct chg_store_s {
@@ -47,6 +48,7 @@ struct chg_store_s {
          * the next batch is consumed and decoded. */
         struct chg_pending_s *inflight;
         int64_t inflight_us;
+        int rd_failed; /**< the batch's reads failed: the rest degraded */
 };
 
 chg_store_t *chg_store_new(vg_redis_t *r, const vg_conf_t *conf)
@@ -212,16 +214,31 @@ int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
         for (int i = 0; i < n; i++) {
                 memset(&ctxs[i], 0, sizeof(ctxs[i]));
                 chg_queue_reads(s, &evs[i], &s->idx[i]);
+                s->idx[i].end = vg_redis_batch_cnt(s->rd);
         }
-        if (vg_redis_batch_exec(s->r, s->rd, errstr, sizeof(errstr))) {
+        s->rd_failed = 0;
+        if (vg_redis_batch_send(s->r, s->rd, errstr, sizeof(errstr))) {
                 vg_dbg("change", "context read failed: %s", errstr);
-                for (int i = 0; i < n; i++)
-                        ctxs[i].degraded = 1;
+                s->rd_failed = 1;
                 return -1;
         }
-        for (int i = 0; i < n; i++)
-                chg_fill_ctx(s, &evs[i], &s->idx[i], &ctxs[i]);
         return 0;
+}
+
+void chg_store_ctx(chg_store_t *s, int i, const chg_event_t *ev,
+                   chg_ctx_t *ctx)
+{
+        char errstr[256];
+        if (!s->rd_failed &&
+            vg_redis_batch_wait_n(s->r, s->rd, s->idx[i].end, errstr,
+                                  sizeof(errstr))) {
+                vg_dbg("change", "context read failed: %s", errstr);
+                s->rd_failed = 1;
+        }
+        if (s->rd_failed)
+                ctx->degraded = 1;
+        else
+                chg_fill_ctx(s, ev, &s->idx[i], ctx);
 }
 
 void chg_ctx_clear(chg_ctx_t *ctx)

@@ -49,12 +49,23 @@ chg_store_t *chg_store_new(vg_redis_t *r, const vg_conf_t *conf);
 void chg_store_destroy(chg_store_t *s);
 
 /**
- * @brief Reads the context of \p n events in one round trip. On failure
- *        (Redis down) every ctx is zeroed and flagged degraded.
- * @returns 0, or -1 if degraded.
+ * @brief Sends the context reads of \p n events in one batch (after the
+ *        writes of the previous batch) and zeroes every ctx;
+ *        chg_store_ctx() then fills them one by one, in order, as their
+ *        replies arrive, so the first events are processed while Redis
+ *        still answers for the last.
+ * @returns 0, or -1 if the reads could not be sent (every ctx degraded).
  */
 int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
                    chg_ctx_t *ctxs, int n);
+
+/**
+ * @brief Fills \p ctx, the context of event \p i of the last
+ *        chg_store_read(), waiting for its replies; flags it
+ *        degraded if the reads failed (Redis down). Call in order of i.
+ */
+void chg_store_ctx(chg_store_t *s, int i, const chg_event_t *ev,
+                   chg_ctx_t *ctx);
 
 /** @brief Frees what chg_store_read() allocated in \p ctx. */
 void chg_ctx_clear(chg_ctx_t *ctx);

@@ -293,6 +293,7 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
         st->nbatch = m;
         chg_store_read(st->store, p, st->evs, st->ctxs, m);
         for (int i = 0; i < m && rc == 0; i++) {
+                chg_store_ctx(st->store, i, &st->evs[i], &st->ctxs[i]);
                 switch (st->evs[i].kind) {
                 case CHG_K_SCORE: rc = chg_score(st, i); break;
                 case CHG_K_OUTCOME: chg_outcome(st, i); break;
