@@ -702,6 +702,21 @@ START_TEST(test_send_wait)
         ck_assert_int_eq(vg_redis_batch_wait(r, a, errstr, sizeof(errstr)),
                          VG_OK);
         ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(a, 10)), 10);
+        /* the head of a batch in flight, then the rest */
+        vg_redis_batch_reset(a);
+        for (int i = 0; i < 1000; i++)
+                vg_redis_batch_window_count(a, key, 0, 1000000 + i);
+        ck_assert_int_eq(vg_redis_batch_send(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_batch_wait_n(r, a, 10, errstr,
+                                               sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(a, 9)), 10);
+        ck_assert_ptr_null(vg_redis_batch_reply(a, 10));
+        ck_assert_int_eq(vg_redis_batch_wait(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(a, 999)),
+                         10);
         /* resending and resetting a batch in flight reads its replies */
         ck_assert_int_eq(vg_redis_batch_send(r, a, errstr, sizeof(errstr)),
                          VG_OK);
