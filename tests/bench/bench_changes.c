@@ -446,6 +446,10 @@ typedef struct bench_svc_s {
         char run_id[32];
 } bench_svc_t;
 
+struct bench_cpu_s;
+static void bench_cpu_read(const bench_svc_t *svc, pid_t change,
+                           struct bench_cpu_s *c);
+
 static const char *bench_tmp(const char *name)
 {
         static char buf[8][PATH_MAX];
@@ -1012,11 +1016,51 @@ static long bench_read_all(bench_svc_t *svc, const char *topic,
 /* ---------------------------------------------------------------------- */
 /* Waiting for outputs                                                    */
 
+/* CPU seconds used so far by the processes sharing the machine. */
+typedef struct bench_cpu_s {
+        double change, broker, redis, self;
+        double busy, all; /**< whole machine (/proc/stat), CPU seconds */
+} bench_cpu_t;
+
+static void bench_machine_cpu(double *busy, double *all)
+{
+        unsigned long long v[8] = {0};
+        FILE *fp = fopen("/proc/stat", "r");
+        double hz = (double)sysconf(_SC_CLK_TCK), sum = 0;
+        if (!fp || fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+                          &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                          &v[7]) != 8)
+                memset(v, 0, sizeof(v));
+        if (fp)
+                fclose(fp);
+        for (int i = 0; i < 8; i++)
+                sum += (double)v[i];
+        *all  = sum / hz;
+        *busy = (sum - (double)v[3] - (double)v[4]) / hz; /* - idle, iowait */
+}
+
+/* 0 for a process not started by the bench (external broker, Redis). */
+static double bench_cpu_of(pid_t pid)
+{
+        return pid > 0 ? bench_proc_cpu(pid) : 0;
+}
+
+static void bench_cpu_read(const bench_svc_t *svc, pid_t change,
+                           bench_cpu_t *c)
+{
+        c->change = bench_cpu_of(change);
+        c->broker = bench_cpu_of(svc->broker_pid);
+        c->redis  = bench_cpu_of(svc->redis_pid);
+        c->self   = bench_cpu_of(getpid());
+        bench_machine_cpu(&c->busy, &c->all);
+}
+
 typedef struct bench_wait_s {
         int64_t reached;    /**< outputs counted (end offsets - base) */
         uint64_t t_first;   /**< first poll that saw an output, ns */
         uint64_t t_last;    /**< poll that saw the last growth, ns */
         int died;           /**< a process exited meanwhile */
+        bench_cpu_t c_first, c_last; /**< CPU at t_first and t_last */
 } bench_wait_t;
 
 /**
@@ -1038,9 +1082,12 @@ static void bench_wait_outputs(bench_svc_t *svc, const char *topic,
                 uint64_t now = bench_now_ns();
                 if (end >= 0 && end - base > last) {
                         last = end - base;
-                        if (!w->t_first)
+                        if (!w->t_first) {
                                 w->t_first = now;
+                                bench_cpu_read(svc, pids[0], &w->c_first);
+                        }
                         w->t_last = now;
+                        bench_cpu_read(svc, pids[0], &w->c_last);
                 }
                 w->reached = last;
                 if (last >= want)
@@ -1321,6 +1368,32 @@ static void bench_pair_cb(const bench_risk_t *r, void *opaque)
         bench_slot_t *s = bench_map_get(m, r->number, r->event_time, 1);
         if (s)
                 s->seen++;
+}
+
+/* Where the machine's CPU went over the output window: the budget that
+ * bounds the throughput of one instance on this machine. */
+static void bench_print_cpu(const bench_wait_t *w, double secs,
+                            int64_t events)
+{
+        const bench_cpu_t *a = &w->c_first, *b = &w->c_last;
+        double ev = (double)events; /* every input of the window */
+        if (secs <= 0 || !w->reached || b->all <= a->all)
+                return;
+        struct { const char *name; double s; } p[] = {
+                {"vigie-change", b->change - a->change},
+                {"redis-server", b->redis - a->redis},
+                {"vigie-broker", b->broker - a->broker},
+                {"vigie-bench (this program)", b->self - a->self},
+        };
+        double ncpu = (b->all - a->all) / secs;
+        printf("   CPU over the output window        cores used (of %.0f), "
+               "and us of CPU per input event:\n", ncpu);
+        for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+                if (p[i].s > 0)
+                        printf("     %-30s %.2f cores  %6.1f us/event\n",
+                               p[i].name, p[i].s / secs, 1e6 * p[i].s / ev);
+        printf("     %-30s %.2f cores  %6.1f us/event\n", "whole machine",
+               (b->busy - a->busy) / secs, 1e6 * (b->busy - a->busy) / ev);
 }
 
 static void bench_print_stats_line(const char *what, const char *log)
@@ -1781,9 +1854,8 @@ static void bench_changes_report(const bench_opts_t *o, int64_t pair_changes,
                        "          target >= 50,000/s   %s\n",
                        BENCH_INT((int64_t)r->rate), bench_met(r->rate >= 50000));
                 printf("   vigie-change CPU time              %.2f s since "
-                       "start (%.0f%% of one core over the output "
-                       "window)\n",
-                       r->cpu_tp, 100 * r->cpu_tp / secs);
+                       "start\n", r->cpu_tp);
+                bench_print_cpu(&r->w, secs, r->events);
                 bench_print_stats_line("vigie-change's own last stats line:",
                                        r->change_log[0]);
 
