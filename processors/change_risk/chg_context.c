@@ -49,6 +49,7 @@ struct chg_store_s {
         struct chg_pending_s *inflight;
         int64_t inflight_us;
         int rd_failed; /**< the batch's reads failed: the rest degraded */
+        vg_redis_batch_t *spare; /**< a written batch, for the next writes */
 };
 
 chg_store_t *chg_store_new(vg_redis_t *r, const vg_conf_t *conf)
@@ -76,6 +77,7 @@ void chg_store_destroy(chg_store_t *s)
                 chg_pending_free(s->inflight);
         vg_redis_batch_destroy(s->rd);
         vg_redis_batch_destroy(s->wr);
+        vg_redis_batch_destroy(s->spare);
         while (s->backlog) {
                 struct chg_pending_s *pe = s->backlog;
                 s->backlog               = pe->next;
@@ -376,7 +378,8 @@ static chg_pending_t *chg_pending_take(chg_store_t *s, vg_proc_hold_t **holds,
         pe->holds         = vg_malloc(sizeof(*holds) * (nholds + 1));
         memcpy(pe->holds, holds, sizeof(*holds) * nholds);
         pe->nholds = nholds;
-        s->wr      = vg_redis_batch_new();
+        s->wr      = s->spare ? s->spare : vg_redis_batch_new();
+        s->spare   = NULL;
         return pe;
 }
 
@@ -390,10 +393,16 @@ static void chg_backlog_append(chg_store_t *s, chg_pending_t *pe)
         s->nbacklog++;
 }
 
-static void chg_pending_release(chg_pending_t *pe, vg_proc_t *p)
+static void chg_pending_release(chg_store_t *s, chg_pending_t *pe,
+                                vg_proc_t *p)
 {
         for (int i = 0; i < pe->nholds; i++)
                 vg_proc_release(p, pe->holds[i]);
+        if (!s->spare) { /* its buffers serve the next batch */
+                vg_redis_batch_reset(pe->b);
+                s->spare = pe->b;
+                pe->b    = NULL;
+        }
         chg_pending_free(pe);
 }
 
@@ -409,7 +418,7 @@ static int chg_inflight_finish(chg_store_t *s, vg_proc_t *p)
         s->inflight = NULL;
         if (vg_redis_batch_wait(s->r, pe->b, errstr, sizeof(errstr)) ==
             VG_OK) {
-                chg_pending_release(pe, p);
+                chg_pending_release(s, pe, p);
                 return 0;
         }
         chg_write_failed(s, errstr);
