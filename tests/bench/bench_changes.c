@@ -1394,6 +1394,10 @@ static void bench_print_cpu(const bench_wait_t *w, double secs,
                                p[i].name, p[i].s / secs, 1e6 * p[i].s / ev);
         printf("     %-30s %.2f cores  %6.1f us/event\n", "whole machine",
                (b->busy - a->busy) / secs, 1e6 * (b->busy - a->busy) / ev);
+        printf("     at 50,000 events/s the same work would need %.2f cores "
+               "(%.2f for redis-server alone)\n",
+               50000 * (b->busy - a->busy) / ev,
+               50000 * (b->redis - a->redis) / ev);
 }
 
 static void bench_print_stats_line(const char *what, const char *log)
