@@ -90,26 +90,58 @@ static const vg_avro_rmeta_t *vg_avro_rmeta_search(avro_schema_t schema)
  * schema is referenced, so its address cannot be reused by another one
  * while cached. */
 #define VG_AVRO_RMETA_CACHE 16
-static _Thread_local struct {
+enum { VG_AVRO_DEF_NONE, VG_AVRO_DEF_SET, VG_AVRO_DEF_RECURSE };
+
+typedef struct {
         avro_schema_t schema;
         const vg_avro_rmeta_t *rm;
-} vg_avro_rmeta_cache[VG_AVRO_RMETA_CACHE];
+        size_t nfields;
+        unsigned char *plan; /**< by field: VG_AVRO_DEF_* (see defaults) */
+} vg_avro_rcache_t;
+
+static _Thread_local vg_avro_rcache_t vg_avro_rmeta_cache[VG_AVRO_RMETA_CACHE];
 static _Thread_local unsigned vg_avro_rmeta_next;
+
+/* What resetting a record of \p schema to its defaults takes, by field:
+ * a default to set, a record to recurse into, or nothing. */
+static void vg_avro_plan_make(vg_avro_rcache_t *e, avro_schema_t schema)
+{
+        e->nfields = avro_schema_record_size(schema);
+        e->plan    = vg_calloc(e->nfields ? e->nfields : 1, 1);
+        for (size_t i = 0; i < e->nfields; i++) {
+                avro_type_t t = avro_typeof(
+                        avro_schema_record_field_get_by_index(schema,
+                                                              (int)i));
+                if (e->rm && i < e->rm->nfields && e->rm->fields[i].def)
+                        e->plan[i] = VG_AVRO_DEF_SET;
+                else if (t == AVRO_RECORD || t == AVRO_LINK)
+                        e->plan[i] = VG_AVRO_DEF_RECURSE;
+        }
+}
+
+/** The thread's cache entry of record schema \p schema. */
+static const vg_avro_rcache_t *vg_avro_rcache_get(avro_schema_t schema)
+{
+        unsigned i;
+        vg_avro_rcache_t *e;
+
+        for (i = 0; i < VG_AVRO_RMETA_CACHE; i++)
+                if (vg_avro_rmeta_cache[i].schema == schema)
+                        return &vg_avro_rmeta_cache[i];
+        e = &vg_avro_rmeta_cache[vg_avro_rmeta_next++ % VG_AVRO_RMETA_CACHE];
+        if (e->schema)
+                avro_schema_decref(e->schema);
+        vg_free(e->plan);
+        e->schema = avro_schema_incref(schema);
+        e->rm     = vg_avro_rmeta_search(schema);
+        vg_avro_plan_make(e, schema);
+        return e;
+}
 
 /** vg_avro_rmeta_search() through the thread's cache. */
 static const vg_avro_rmeta_t *vg_avro_rmeta_find(avro_schema_t schema)
 {
-        unsigned i;
-
-        for (i = 0; i < VG_AVRO_RMETA_CACHE; i++)
-                if (vg_avro_rmeta_cache[i].schema == schema)
-                        return vg_avro_rmeta_cache[i].rm;
-        i = vg_avro_rmeta_next++ % VG_AVRO_RMETA_CACHE;
-        if (vg_avro_rmeta_cache[i].schema)
-                avro_schema_decref(vg_avro_rmeta_cache[i].schema);
-        vg_avro_rmeta_cache[i].schema = avro_schema_incref(schema);
-        vg_avro_rmeta_cache[i].rm     = vg_avro_rmeta_search(schema);
-        return vg_avro_rmeta_cache[i].rm;
+        return vg_avro_rcache_get(schema)->rm;
 }
 
 /** @returns 1 if schema JSON \p t is, or holds without crossing a record,
@@ -1594,25 +1626,26 @@ static int vg_j2a(vg_j2a_t *c, const json_t *j, avro_value_t *val,
 /** Applies field defaults to record \p val, recursing into records. */
 static void vg_avro_defaults(avro_value_t *val, int depth)
 {
-        avro_schema_t schema;
-        const vg_avro_rmeta_t *rm;
+        const vg_avro_rcache_t *e;
         avro_value_t child;
-        size_t i;
         char ignore[64];
-        vg_j2a_t c = {.errstr = ignore, .errstr_size = sizeof(ignore)};
 
         if (avro_value_get_type(val) != AVRO_RECORD ||
             depth > VG_AVRO_MAX_DEPTH)
                 return;
-        schema = avro_value_get_schema(val);
-        rm     = vg_avro_rmeta_find(schema);
-        for (i = 0; i < avro_schema_record_size(schema); i++) {
-                avro_value_get_by_index(val, i, &child, NULL);
-                if (rm && rm->fields[i].def)
-                        vg_j2a(&c, rm->fields[i].def, &child,
-                               rm->fields[i].is_ts);
-                else
+        e = vg_avro_rcache_get(avro_value_get_schema(val));
+        for (size_t i = 0; i < e->nfields; i++) {
+                if (e->plan[i] == VG_AVRO_DEF_NONE ||
+                    avro_value_get_by_index(val, i, &child, NULL))
+                        continue;
+                if (e->plan[i] == VG_AVRO_DEF_SET) {
+                        vg_j2a_t c = {.errstr      = ignore,
+                                      .errstr_size = sizeof(ignore)};
+                        vg_j2a(&c, e->rm->fields[i].def, &child,
+                               e->rm->fields[i].is_ts);
+                } else {
                         vg_avro_defaults(&child, depth + 1);
+                }
         }
 }
 
@@ -1959,6 +1992,32 @@ char *vg_avro_to_json(const avro_value_t *val, int flags)
 /* 8. Field accessors                                                   */
 /* ------------------------------------------------------------------ */
 
+/* Where the last field lookup of this thread matched: records are mostly
+ * read and written in field order, so the next name is tried there first
+ * (one strcmp) before avro-c's lookup by name. */
+static _Thread_local size_t vg_avro_field_hint;
+
+/** avro_value_get_by_name(), through the field order hint. */
+static int vg_avro_field_by_name(const avro_value_t *rec, const char *name,
+                                 avro_value_t *f)
+{
+        const vg_avro_rcache_t *e =
+                vg_avro_rcache_get(avro_value_get_schema(rec));
+        const vg_avro_rmeta_t *rm = e->rm;
+
+        if (rm && rm->nfields == e->nfields && rm->nfields > 0) {
+                for (size_t k = 0; k < 2; k++) {
+                        size_t i = (vg_avro_field_hint + k) % rm->nfields;
+                        if (!strcmp(rm->fields[i].name, name)) {
+                                vg_avro_field_hint = i + 1;
+                                return avro_value_get_by_index(rec, i, f,
+                                                               NULL);
+                        }
+                }
+        }
+        return avro_value_get_by_name(rec, name, f, NULL);
+}
+
 vg_err_t vg_avro_get_field(const avro_value_t *rec, const char *name,
                            avro_value_t *out)
 {
@@ -1967,7 +2026,7 @@ vg_err_t vg_avro_get_field(const avro_value_t *rec, const char *name,
 
         if (avro_value_get_type(rec) != AVRO_RECORD)
                 return VG_ERR_INVALID;
-        if (avro_value_get_by_name(rec, name, &f, NULL))
+        if (vg_avro_field_by_name(rec, name, &f))
                 return VG_ERR_NOENT;
         if (avro_value_get_type(&f) == AVRO_UNION) {
                 if (avro_value_get_discriminant(&f, &disc) || disc < 0 ||
@@ -2122,7 +2181,7 @@ static vg_err_t vg_avro_field_for_set(avro_value_t *rec, const char *name,
 
         if (avro_value_get_type(rec) != AVRO_RECORD)
                 return VG_ERR_INVALID;
-        if (avro_value_get_by_name(rec, name, &f, NULL))
+        if (vg_avro_field_by_name(rec, name, &f))
                 return VG_ERR_NOENT;
         if (avro_value_get_type(&f) != AVRO_UNION) {
                 *out = f;
@@ -2272,7 +2331,7 @@ vg_err_t vg_avro_set_null(avro_value_t *rec, const char *name)
 
         if (avro_value_get_type(rec) != AVRO_RECORD)
                 return VG_ERR_INVALID;
-        if (avro_value_get_by_name(rec, name, &f, NULL))
+        if (vg_avro_field_by_name(rec, name, &f))
                 return VG_ERR_NOENT;
         if (avro_value_get_type(&f) != AVRO_UNION ||
             (nidx = vg_avro_union_null(avro_value_get_schema(&f))) < 0)
