@@ -33,7 +33,9 @@ void ctl_produce_usage(FILE *fp)
                 "  -m, --max-errors N    stop after N bad lines (default "
                 "0: never)\n"
                 "  -r, --rate N          at most N records/s (default: as "
-                "fast as possible)\n"
+                "fast as possible,\n"
+                "                        in batches: kafka.linger.ms=50 "
+                "unless set)\n"
                 "  -q, --quiet           no progress line\n\n"
                 "Exit status: 0 all lines produced and acknowledged, 1 some "
                 "lines rejected or\nnot delivered, 2 usage or set-up "
@@ -160,6 +162,27 @@ static const char *ctl_default_key(vg_avro_schema_t *sch)
         return avro_schema_record_field_name(vg_avro_schema_avro(sch), 0);
 }
 
+static void ctl_linger_seen(const char *name, const char *value,
+                            void *opaque)
+{
+        (void)value;
+        if (!strcmp(name, "linger.ms"))
+                *(int *)opaque = 1;
+}
+
+/* A bulk load (no --rate) is written in large batches: fewer produce
+ * requests, and readers of vigie-broker, which answers a fetch with one
+ * batch per partition, read it fast. kafka.linger.ms overrides it. */
+static void ctl_bulk_linger(vg_conf_t *conf, double rate)
+{
+        char errstr[128];
+        int seen = 0;
+        vg_conf_kafka_foreach(conf, ctl_linger_seen, &seen);
+        if (rate <= 0 && !seen)
+                vg_conf_set_kv(conf, "kafka.linger.ms=50", errstr,
+                               sizeof(errstr));
+}
+
 int ctl_produce_run(vg_conf_t *conf, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -206,6 +229,7 @@ int ctl_produce_run(vg_conf_t *conf, int argc, char **argv)
         }
         if (!p.key_field)
                 p.key_field = ctl_default_key(p.sch);
+        ctl_bulk_linger(conf, p.rate);
         p.k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER, errstr,
                            sizeof(errstr));
         if (!p.k) {
