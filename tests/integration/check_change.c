@@ -203,6 +203,16 @@ START_TEST(test_end_to_end)
         ck_assert_int_eq(produce(in), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", inp.scorable, 120),
                          inp.scorable);
+        /* idle, still running: every input's Redis writes acknowledged
+         * (the last batch's collected by the tick) and its offset
+         * committed */
+        long end = itest_end_offsets("itsm.changes"), done = -1;
+        double t0 = itest_now();
+        while ((done = itest_committed("vigie-change", "itsm.changes")) <
+                       end &&
+               itest_now() - t0 < 15)
+                usleep(200 * 1000);
+        ck_assert_int_eq(done, end);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
         /* every open or updated change scored exactly once */

@@ -5,6 +5,7 @@
 #include "vg_itest.h"
 
 #include <check.h>
+#include <librdkafka/rdkafka.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -146,6 +147,50 @@ long itest_end_offsets(const char *topic)
                         break;
         if (fp)
                 fclose(fp);
+        return sum;
+}
+
+/* The partition count of \p topic, or -1. */
+static int itest_nparts(rd_kafka_t *rk, const char *topic)
+{
+        const struct rd_kafka_metadata *md;
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        int n = -1;
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+                if (md->topic_cnt == 1 && !md->topics[0].err)
+                        n = md->topics[0].partition_cnt;
+                rd_kafka_metadata_destroy(md);
+        }
+        rd_kafka_topic_destroy(rkt);
+        return n;
+}
+
+long itest_committed(const char *group, const char *topic)
+{
+        char errstr[256];
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set(kc, "bootstrap.servers", getenv("VG_BOOTSTRAP"),
+                          errstr, sizeof(errstr));
+        rd_kafka_conf_set(kc, "group.id", group, errstr, sizeof(errstr));
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr,
+                                      sizeof(errstr));
+        long sum = -1;
+        if (!rk)
+                return -1;
+        int n = itest_nparts(rk, topic);
+        rd_kafka_topic_partition_list_t *l =
+                rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+        for (int i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(l, topic, i);
+        if (n > 0 && !rd_kafka_committed(rk, l, 5000)) {
+                sum = 0;
+                for (int i = 0; i < l->cnt; i++)
+                        if (l->elems[i].offset > 0)
+                                sum += l->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+        rd_kafka_destroy(rk); /* never subscribed: leaves no group */
         return sum;
 }
 

@@ -48,6 +48,10 @@ long itest_wait_count(const char *topic, long n, double timeout_s);
 /** @returns the sum of end offsets of \p topic (vigie-ctl topics). */
 long itest_end_offsets(const char *topic);
 
+/** @returns the sum of the offsets consumer group \p group has committed
+ *           on \p topic's partitions (none committed: 0), or -1. */
+long itest_committed(const char *group, const char *topic);
+
 /** @brief Polls \p topic until its end offsets reach \p at_least and stop
  *         growing (the processor is idle), or \p timeout_s passes.
  *  @returns the last count seen. */
