@@ -1627,13 +1627,15 @@ static int vg_j2a(vg_j2a_t *c, const json_t *j, avro_value_t *val,
 static void vg_avro_defaults(avro_value_t *val, int depth)
 {
         const vg_avro_rcache_t *e;
+        avro_schema_t schema;
         avro_value_t child;
         char ignore[64];
 
         if (avro_value_get_type(val) != AVRO_RECORD ||
             depth > VG_AVRO_MAX_DEPTH)
                 return;
-        e = vg_avro_rcache_get(avro_value_get_schema(val));
+        schema = avro_value_get_schema(val);
+        e      = vg_avro_rcache_get(schema);
         for (size_t i = 0; i < e->nfields; i++) {
                 if (e->plan[i] == VG_AVRO_DEF_NONE ||
                     avro_value_get_by_index(val, i, &child, NULL))
@@ -1646,6 +1648,8 @@ static void vg_avro_defaults(avro_value_t *val, int depth)
                 } else {
                         vg_avro_defaults(&child, depth + 1);
                 }
+                /* a nested record may have taken our cache slot */
+                e = vg_avro_rcache_get(schema);
         }
 }
 

@@ -41,6 +41,8 @@ struct vg_kafka_s {
         int assigned, eofs; /**< for VG_KAFKA_F_READALL */
         char fatal[512];
         vg_kafka_stats_t st;
+        void (*on_revoke)(void *opaque); /**< see vg_kafka_on_revoke() */
+        void *on_revoke_opaque;
 };
 
 static void vg_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
@@ -206,6 +208,8 @@ static void vg_kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 static void vg_kafka_revoke(vg_kafka_t *k,
                             rd_kafka_topic_partition_list_t *parts)
 {
+        if (k->on_revoke) /* holds released now are committed below */
+                k->on_revoke(k->on_revoke_opaque);
         if (k->producer && rd_kafka_flush(k->producer, k->flush_ms))
                 vg_warn("kafka", "revoke: %d output(s) still in flight",
                         rd_kafka_outq_len(k->producer));
@@ -685,4 +689,11 @@ int vg_kafka_close(vg_kafka_t *k, int flush_timeout_ms)
         vg_free(k->parts);
         vg_free(k);
         return ret;
+}
+
+void vg_kafka_on_revoke(vg_kafka_t *k, void (*cb)(void *opaque),
+                        void *opaque)
+{
+        k->on_revoke        = cb;
+        k->on_revoke_opaque = opaque;
 }

@@ -153,4 +153,14 @@ int vg_kafka_close(vg_kafka_t *k, int flush_timeout_ms);
 int vg_kafka_conf_apply(const vg_conf_t *conf, rd_kafka_conf_t *kconf,
                         char *errstr, size_t errstr_size);
 
+/**
+ * @brief Sets \p cb, called when partitions are about to be revoked
+ *        (rebalance, close), before the outputs are flushed and the
+ *        offsets committed, from the thread that polls: the place to
+ *        release holds whose work is done, so that their offsets are
+ *        committed rather than replayed by the next owner.
+ */
+void vg_kafka_on_revoke(vg_kafka_t *k, void (*cb)(void *opaque),
+                        void *opaque);
+
 #endif /* VG_KAFKA_H */

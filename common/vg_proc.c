@@ -575,6 +575,13 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
         return 0;
 }
 
+static void vg_proc_on_revoke(void *opaque)
+{
+        vg_proc_t *p = opaque;
+        if (p->def->revoke && p->st)
+                p->def->revoke(p->st, p);
+}
+
 static void vg_proc_teardown(vg_proc_t *p)
 {
         if (p->def->destroy && p->st)
@@ -621,6 +628,7 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
                 vg_proc_teardown(&p);
                 return 1;
         }
+        vg_kafka_on_revoke(p.k, vg_proc_on_revoke, &p);
         p.t_start_ms = p.t_stats_ms = p.t_ckpt_ms = vg_time_now_ms();
         vg_info("proc", "%s started: %s -> %s, group %s, brokers %s",
                 def->name, p.in_topic, p.out_topic, p.group,

@@ -49,6 +49,10 @@ typedef struct vg_processor_def_s {
         /** Called on every loop turn, records or not (e.g. to retry
          *  writes that failed while idle). */
         void (*tick)(void *st, vg_proc_t *p);
+        /** Called before partitions are revoked (rebalance, shutdown):
+         *  finish the work that holds offsets (e.g. writes in flight),
+         *  so that they are committed. Optional. */
+        void (*revoke)(void *st, vg_proc_t *p);
         /** Saves durable state. @returns 0 or -1. */
         int (*checkpoint)(void *st, vg_proc_t *p);
         /** Writes a closing report (metrics, quality) to \p fp. */

@@ -287,7 +287,9 @@ static void vg_redis_batch_hdr(vg_redis_batch_t *b, char c, size_t n)
 size_t vg_redis_batch_argv(vg_redis_batch_t *b, int argc, const char **argv,
                            const size_t *argvlen)
 {
-        /* Appending drops the replies of a previous exec. */
+        /* Appending drops the replies of a previous exec (read first if
+         * the batch is in flight). */
+        vg_redis_batch_settle(b);
         vg_redis_batch_free_replies(b);
         vg_redis_batch_hdr(b, '*', (size_t)argc);
         for (int i = 0; i < argc; i++) {
@@ -901,8 +903,12 @@ vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
                 b->has_replies = 1;
                 return VG_OK;
         }
-        if ((err = vg_redis_send(r, b, errstr, errstr_size)))
+        if ((err = vg_redis_send(r, b, b->sent_errstr,
+                                 sizeof(b->sent_errstr)))) {
+                b->sent_err = err; /* a later wait says it too */
+                vg_redis_seterr(errstr, errstr_size, "%s", b->sent_errstr);
                 return err;
+        }
         b->sent_on  = r;
         r->inflight = b;
         return VG_OK;

@@ -452,6 +452,11 @@ int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
         return -1;
 }
 
+void chg_store_settle(chg_store_t *s, vg_proc_t *p)
+{
+        chg_inflight_finish(s, p);
+}
+
 void chg_store_retry(chg_store_t *s, vg_proc_t *p)
 {
         /* in flight for a while: no next batch came to collect it */

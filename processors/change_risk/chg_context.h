@@ -94,6 +94,10 @@ void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band);
 int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
                     int nholds);
 
+/** @brief Reads the replies of the writes in flight, if any (their holds
+ *         are released, or they join the backlog). For a revocation. */
+void chg_store_settle(chg_store_t *s, vg_proc_t *p);
+
 /** @brief Retries the backlog, if any (cheap when empty, and while
  *         Redis is in back-off). */
 void chg_store_retry(chg_store_t *s, vg_proc_t *p);

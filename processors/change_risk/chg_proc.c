@@ -323,6 +323,14 @@ static void chg_tick(void *opaque, vg_proc_t *p)
         chg_store_retry(st->store, p);
 }
 
+/* Partitions are leaving: the last batch's writes, acknowledged now, let
+ * its offsets be committed instead of replayed by the next owner. */
+static void chg_revoke(void *opaque, vg_proc_t *p)
+{
+        chg_state_t *st = opaque;
+        chg_store_settle(st->store, p);
+}
+
 static int chg_checkpoint(void *opaque, vg_proc_t *p)
 {
         chg_state_t *st = opaque;
@@ -389,6 +397,7 @@ const vg_processor_def_t chg_processor = {
         .init         = chg_init,
         .process      = chg_process,
         .tick         = chg_tick,
+        .revoke       = chg_revoke,
         .checkpoint   = chg_checkpoint,
         .report       = chg_report,
         .destroy      = chg_destroy,
