@@ -763,6 +763,7 @@ static int vg_redis_transient(const redisReply *rep)
         static const char *const pfx[] = {
                 "LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ",
                 "READONLY ", "CLUSTERDOWN ",
+                "OOM ", /* maxmemory reached: a write would be lost */
         };
 
         if (rep->type != REDIS_REPLY_ERROR)

@@ -743,6 +743,34 @@ START_TEST(test_send_wait)
 }
 END_TEST
 
+/* Redis at maxmemory (noeviction) answers writes with OOM: the batch fails
+ * as if Redis were down (kept and retried by its owner), never taken for
+ * written. */
+START_TEST(test_oom_is_transient)
+{
+        vg_redis_t *r       = test_connect();
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        vg_redis_batch_t *c = vg_redis_batch_new();
+        char errstr[256];
+
+        vg_redis_batch_cmd(c, "CONFIG", "SET", "maxmemory", "1", NULL);
+        exec_ok(r, c);
+        vg_redis_batch_blob_set(b, "vg:t:oom", "x", 1, 0);
+        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
+                         VG_ERR_UNAVAIL);
+        ck_assert_msg(strstr(errstr, "OOM") != NULL, "%s", errstr);
+        ck_assert_ptr_null(vg_redis_batch_reply(b, 0));
+        vg_redis_batch_reset(c);
+        vg_redis_batch_cmd(c, "CONFIG", "SET", "maxmemory", "0", NULL);
+        exec_ok(r, c);
+        exec_ok(r, b); /* the same batch, retried */
+        ck_assert_int_eq(cmd_int(r, "STRLEN", "vg:t:oom"), 1);
+        vg_redis_batch_destroy(b);
+        vg_redis_batch_destroy(c);
+        vg_redis_destroy(r);
+}
+END_TEST
+
 static Suite *redis_suite(void)
 {
         Suite *s = suite_create("redis");
@@ -759,6 +787,7 @@ static Suite *redis_suite(void)
         tcase_add_test(tc, test_hash);
         tcase_add_test(tc, test_key_escape);
         tcase_add_test(tc, test_send_wait);
+        tcase_add_test(tc, test_oom_is_transient);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("Failures");
