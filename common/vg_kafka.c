@@ -5,6 +5,7 @@
 #include "vg_kafka.h"
 #include "vg_log.h"
 #include "vg_mem.h"
+#include "vg_time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -528,13 +529,6 @@ static int vg_kafka_handle_msg(vg_kafka_t *k, rd_kafka_message_t *rkm,
         return 1;
 }
 
-static int64_t vg_kafka_now_us(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int vg_kafka_consume(vg_kafka_t *k, vg_kafka_rec_t *recs, int max,
                      int timeout_ms)
 {
@@ -552,9 +546,9 @@ int vg_kafka_consume(vg_kafka_t *k, vg_kafka_rec_t *recs, int max,
                         break;
                 /* records trickling in must not hold the batch open */
                 if (n == 1)
-                        first = vg_kafka_now_us();
+                        first = vg_time_mono_us();
                 else if (n > 1 && (n & 15) == 0 &&
-                         vg_kafka_now_us() - first > k->batch_max_us)
+                         vg_time_mono_us() - first > k->batch_max_us)
                         break;
         }
         return n;

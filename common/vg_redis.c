@@ -6,6 +6,7 @@
 #include "vg_redis.h"
 #include "vg_log.h"
 #include "vg_mem.h"
+#include "vg_time.h"
 
 #include <hiredis/hiredis.h>
 
@@ -174,14 +175,6 @@ struct vg_redis_batch_s {
 };
 
 static atomic_uint_fast64_t vg_redis_batch_seq;
-
-static int64_t vg_redis_now_us(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void vg_redis_batch_new_token(vg_redis_batch_t *b)
 {
@@ -640,7 +633,7 @@ static void vg_redis_failed(vg_redis_t *r, vg_err_t err, const char *msg)
                                         ? r->conf->backoff_max_ms
                                         : r->backoff_ms * 2;
         }
-        r->next_try_us = vg_redis_now_us() + (int64_t)delay_ms * 1000;
+        r->next_try_us = vg_time_mono_us() + (int64_t)delay_ms * 1000;
         r->errors++;
         if (r->err == VG_OK)
                 vg_warn("redis", "%s (reconnecting)", msg);
@@ -660,7 +653,7 @@ static void vg_redis_succeeded(vg_redis_t *r)
 static vg_err_t vg_redis_ensure(vg_redis_t *r, char *errstr,
                                 size_t errstr_size)
 {
-        int64_t now = vg_redis_now_us();
+        int64_t now = vg_time_mono_us();
         char emsg[256];
 
         if (r->c)
