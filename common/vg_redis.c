@@ -166,8 +166,7 @@ struct vg_redis_batch_s {
         size_t cnt;           /* number of commands */
         redisReply **replies; /* cnt replies after a successful exec */
         size_t rsize;
-        size_t nread;         /* replies read (all of them: has_replies) */
-        int has_replies;
+        size_t nread;         /* replies read so far (all: cnt) */
         char token[64];       /* mark_once value base, see batch_reset */
         vg_redis_t *sent_on;  /* sent, replies not read yet (in flight) */
         vg_err_t sent_err;    /* outcome of the last send + wait */
@@ -192,8 +191,7 @@ static void vg_redis_batch_free_replies(vg_redis_batch_t *b)
 {
         for (size_t i = 0; i < b->nread; i++)
                 freeReplyObject(b->replies[i]);
-        b->nread       = 0;
-        b->has_replies = 0;
+        b->nread = 0;
 }
 
 vg_redis_batch_t *vg_redis_batch_new(void)
@@ -828,12 +826,6 @@ static vg_err_t vg_redis_read_upto(vg_redis_t *r, vg_redis_batch_t *b,
         return VG_OK;
 }
 
-static vg_err_t vg_redis_exec_read(vg_redis_t *r, vg_redis_batch_t *b,
-                                   char *errstr, size_t errstr_size)
-{
-        return vg_redis_read_upto(r, b, b->cnt, errstr, errstr_size);
-}
-
 /* Appends \p b to the connection's output buffer and writes it out,
  * after reading the replies of the batch in flight (if any). */
 static vg_err_t vg_redis_send(vg_redis_t *r, vg_redis_batch_t *b,
@@ -867,21 +859,9 @@ fail:
 vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size)
 {
-        vg_err_t err;
+        vg_err_t err = vg_redis_batch_send(r, b, errstr, errstr_size);
 
-        vg_redis_batch_settle(b);
-        if (!b->cnt) {
-                vg_redis_batch_free_replies(b);
-                b->has_replies = 1; /* nothing to send: no I/O */
-                return VG_OK;
-        }
-        if ((err = vg_redis_send(r, b, errstr, errstr_size)))
-                return err;
-        if ((err = vg_redis_exec_read(r, b, errstr, errstr_size)))
-                return err;
-        b->has_replies = 1;
-        vg_redis_succeeded(r);
-        return VG_OK;
+        return err ? err : vg_redis_batch_wait(r, b, errstr, errstr_size);
 }
 
 vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
@@ -892,9 +872,8 @@ vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
         vg_redis_batch_settle(b);
         b->sent_err       = VG_OK;
         b->sent_errstr[0] = '\0';
-        if (!b->cnt) {
+        if (!b->cnt) { /* nothing to send: no I/O */
                 vg_redis_batch_free_replies(b);
-                b->has_replies = 1;
                 return VG_OK;
         }
         if ((err = vg_redis_send(r, b, b->sent_errstr,
@@ -920,10 +899,8 @@ vg_err_t vg_redis_batch_wait_n(vg_redis_t *r, vg_redis_batch_t *b,
                         b->sent_on  = NULL;
                         b->sent_err = err;
                 }
-                if (!err && b->nread == b->cnt) {
-                        b->has_replies = 1;
+                if (!err && b->nread == b->cnt)
                         vg_redis_succeeded(r);
-                }
         }
         if (b->sent_err)
                 vg_redis_seterr(errstr, errstr_size, "%s", b->sent_errstr);
