@@ -201,7 +201,7 @@ static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
         }
 }
 
-static int chg_inflight_finish(chg_store_t *s, vg_proc_t *p);
+static void chg_inflight_finish(chg_store_t *s, vg_proc_t *p);
 
 int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
                    chg_ctx_t *ctxs, int n)
@@ -347,6 +347,20 @@ static void chg_pending_free(chg_pending_t *pe)
         vg_free(pe);
 }
 
+/* Written: the holds are released, the batch kept for the next writes. */
+static void chg_pending_release(chg_store_t *s, chg_pending_t *pe,
+                                vg_proc_t *p)
+{
+        for (int i = 0; i < pe->nholds; i++)
+                vg_proc_release(p, pe->holds[i]);
+        if (!s->spare) { /* its buffers serve the next batch */
+                vg_redis_batch_reset(pe->b);
+                s->spare = pe->b;
+                pe->b    = NULL;
+        }
+        chg_pending_free(pe);
+}
+
 /* Writes the backlog in order. @returns 0 once it is empty. */
 static int chg_backlog_flush(chg_store_t *s, vg_proc_t *p)
 {
@@ -354,13 +368,11 @@ static int chg_backlog_flush(chg_store_t *s, vg_proc_t *p)
                 chg_pending_t *pe = s->backlog;
                 if (chg_exec(s, pe->b))
                         return -1;
-                for (int i = 0; i < pe->nholds; i++)
-                        vg_proc_release(p, pe->holds[i]);
                 s->backlog = pe->next;
                 if (!s->backlog)
                         s->backlog_tail = NULL;
                 s->nbacklog--;
-                chg_pending_free(pe);
+                chg_pending_release(s, pe, p);
         }
         if (s->warned) {
                 vg_info("change", "feature store: back, writes caught up");
@@ -393,33 +405,20 @@ static void chg_backlog_append(chg_store_t *s, chg_pending_t *pe)
         s->nbacklog++;
 }
 
-static void chg_pending_release(chg_store_t *s, chg_pending_t *pe,
-                                vg_proc_t *p)
-{
-        for (int i = 0; i < pe->nholds; i++)
-                vg_proc_release(p, pe->holds[i]);
-        if (!s->spare) { /* its buffers serve the next batch */
-                vg_redis_batch_reset(pe->b);
-                s->spare = pe->b;
-                pe->b    = NULL;
-        }
-        chg_pending_free(pe);
-}
-
 /* Reads the replies of the batch in flight: its holds are released, or
- * (Redis failed meanwhile) it heads the backlog. @returns 0 or -1. */
-static int chg_inflight_finish(chg_store_t *s, vg_proc_t *p)
+ * (Redis failed meanwhile) it heads the backlog. */
+static void chg_inflight_finish(chg_store_t *s, vg_proc_t *p)
 {
         char errstr[256];
         chg_pending_t *pe = s->inflight;
 
         if (!pe)
-                return 0;
+                return;
         s->inflight = NULL;
         if (vg_redis_batch_wait(s->r, pe->b, errstr, sizeof(errstr)) ==
             VG_OK) {
                 chg_pending_release(s, pe, p);
-                return 0;
+                return;
         }
         chg_write_failed(s, errstr);
         pe->next   = s->backlog; /* sent when the backlog was empty */
@@ -427,7 +426,6 @@ static int chg_inflight_finish(chg_store_t *s, vg_proc_t *p)
         if (!s->backlog_tail)
                 s->backlog_tail = pe;
         s->nbacklog++;
-        return -1;
 }
 
 int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
