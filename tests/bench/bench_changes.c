@@ -446,10 +446,6 @@ typedef struct bench_svc_s {
         char run_id[32];
 } bench_svc_t;
 
-struct bench_cpu_s;
-static void bench_cpu_read(const bench_svc_t *svc, pid_t change,
-                           struct bench_cpu_s *c);
-
 static const char *bench_tmp(const char *name)
 {
         static char buf[8][PATH_MAX];
