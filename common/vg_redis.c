@@ -166,9 +166,11 @@ struct vg_redis_batch_s {
         size_t cnt;           /* number of commands */
         redisReply **replies; /* cnt replies after a successful exec */
         size_t rsize;
-        size_t nread;         /* replies read so far (all: cnt) */
+        size_t nread;         /* replies read so far (all: nsent) */
+        size_t nsent, sent_len; /* commands and bytes of buf sent */
         char token[64];       /* mark_once value base, see batch_reset */
         vg_redis_t *sent_on;  /* sent, replies not read yet (in flight) */
+        vg_redis_batch_t *next; /* in sent_on's queue */
         vg_err_t sent_err;    /* outcome of the last send + wait */
         char sent_errstr[256];
 };
@@ -219,14 +221,19 @@ void vg_redis_batch_reset(vg_redis_batch_t *b)
 {
         vg_redis_batch_settle(b);
         vg_redis_batch_free_replies(b);
-        b->len = 0;
-        b->cnt = 0;
+        b->len = b->sent_len = 0;
+        b->cnt = b->nsent = 0;
         vg_redis_batch_new_token(b);
 }
 
 size_t vg_redis_batch_cnt(const vg_redis_batch_t *b)
 {
         return b->cnt;
+}
+
+size_t vg_redis_batch_unsent(const vg_redis_batch_t *b)
+{
+        return b->cnt - b->nsent;
 }
 
 static void vg_redis_batch_put(vg_redis_batch_t *b, const void *p, size_t len)
@@ -278,10 +285,8 @@ static void vg_redis_batch_hdr(vg_redis_batch_t *b, char c, size_t n)
 size_t vg_redis_batch_argv(vg_redis_batch_t *b, int argc, const char **argv,
                            const size_t *argvlen)
 {
-        /* Appending drops the replies of a previous exec (read first if
-         * the batch is in flight). */
-        vg_redis_batch_settle(b);
-        vg_redis_batch_free_replies(b);
+        /* The replies of the commands before stay: a batch in flight
+         * gets more commands for its next vg_redis_batch_send_more(). */
         vg_redis_batch_hdr(b, '*', (size_t)argc);
         for (int i = 0; i < argc; i++) {
                 size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
@@ -514,7 +519,9 @@ struct vg_redis_s {
         int nfail;            /* consecutive failures */
         uint64_t reconnects, errors, fastfails;
         vg_redis_batch_t *sync; /* for the synchronous wrappers */
-        vg_redis_batch_t *inflight; /* sent, its replies not read yet */
+        /* Batches sent, replies not all read, in the order of sending:
+         * the replies on the connection are the head's first. */
+        vg_redis_batch_t *head, *tail;
 };
 
 static struct timeval vg_redis_tv(int ms)
@@ -606,18 +613,41 @@ fail:
         return err;
 }
 
+/* The head of the queue has all its replies read (or failed). */
+static void vg_redis_pop(vg_redis_t *r)
+{
+        vg_redis_batch_t *b = r->head;
+
+        r->head = b->next;
+        if (!r->head)
+                r->tail = NULL;
+        b->next    = NULL;
+        b->sent_on = NULL;
+}
+
+static void vg_redis_push(vg_redis_t *r, vg_redis_batch_t *b)
+{
+        b->next    = NULL;
+        b->sent_on = r;
+        if (r->tail)
+                r->tail->next = b;
+        else
+                r->head = b;
+        r->tail = b;
+}
+
 /* Records a failure: sticky error, counters, next attempt after backoff. */
 static void vg_redis_failed(vg_redis_t *r, vg_err_t err, const char *msg)
 {
         int delay_ms = 0;
 
-        if (r->inflight) {
-                vg_redis_batch_t *b = r->inflight;
-                r->inflight         = NULL;
-                b->sent_on          = NULL;
-                b->sent_err         = err;
+        while (r->head) { /* all lost, none known to be executed */
+                vg_redis_batch_t *b = r->head;
+                vg_redis_pop(r);
+                b->sent_err = err;
                 snprintf(b->sent_errstr, sizeof(b->sent_errstr), "%s", msg);
                 vg_redis_batch_free_replies(b);
+                b->nsent = b->sent_len = 0;
         }
         if (r->c) {
                 redisFree(r->c);
@@ -700,8 +730,8 @@ void vg_redis_destroy(vg_redis_t *r)
 {
         if (!r)
                 return;
-        if (r->inflight) /* its owner may still look at it */
-                vg_redis_batch_wait(r, r->inflight, NULL, 0);
+        if (r->tail) /* their owners may still look at them */
+                vg_redis_batch_wait(r, r->tail, NULL, 0);
         if (r->c)
                 redisFree(r->c);
         vg_redis_batch_destroy(r->sync);
@@ -826,8 +856,9 @@ static vg_err_t vg_redis_read_upto(vg_redis_t *r, vg_redis_batch_t *b,
         return VG_OK;
 }
 
-/* Appends \p b to the connection's output buffer and writes it out,
- * after reading the replies of the batch in flight (if any). */
+/* Appends the commands of \p b not sent yet to the connection's output
+ * buffer and writes them out; \p b joins (or stays at) the tail of the
+ * queue of batches in flight. */
 static vg_err_t vg_redis_send(vg_redis_t *r, vg_redis_batch_t *b,
                               char *errstr, size_t errstr_size)
 {
@@ -835,18 +866,23 @@ static vg_err_t vg_redis_send(vg_redis_t *r, vg_redis_batch_t *b,
         char what[200];
         int done = 0;
 
-        if (r->inflight)
-                vg_redis_batch_wait(r, r->inflight, NULL, 0);
-        vg_redis_batch_free_replies(b);
         if ((err = vg_redis_ensure(r, errstr, errstr_size)))
                 return err;
         if (b->rsize < b->cnt) {
+                size_t nsize = b->rsize ? b->rsize : 64;
+                while (nsize < b->cnt)
+                        nsize *= 2;
                 b->replies = vg_realloc(b->replies,
-                                        b->cnt * sizeof(*b->replies));
-                b->rsize   = b->cnt;
+                                        nsize * sizeof(*b->replies));
+                b->rsize   = nsize;
         }
-        if (redisAppendFormattedCommand(r->c, b->buf, b->len) != REDIS_OK)
+        if (redisAppendFormattedCommand(r->c, b->buf + b->sent_len,
+                                        b->len - b->sent_len) != REDIS_OK)
                 goto fail;
+        if (b->sent_on != r)
+                vg_redis_push(r, b);
+        b->nsent    = b->cnt;
+        b->sent_len = b->len;
         while (!done)
                 if (redisBufferWrite(r->c, &done) != REDIS_OK)
                         goto fail;
@@ -867,40 +903,62 @@ vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
 vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size)
 {
+        vg_redis_batch_settle(b);
+        vg_redis_batch_free_replies(b);
+        b->nsent = b->sent_len = 0; /* all of it, again */
+        return vg_redis_batch_send_more(r, b, errstr, errstr_size);
+}
+
+vg_err_t vg_redis_batch_send_more(vg_redis_t *r, vg_redis_batch_t *b,
+                                  char *errstr, size_t errstr_size)
+{
         vg_err_t err;
 
-        vg_redis_batch_settle(b);
-        b->sent_err       = VG_OK;
-        b->sent_errstr[0] = '\0';
-        if (!b->cnt) { /* nothing to send: no I/O */
-                vg_redis_batch_free_replies(b);
-                return VG_OK;
+        /* its new replies must follow its old ones on the connection */
+        if (b->sent_on && (b->sent_on != r || r->tail != b))
+                vg_redis_batch_settle(b);
+        if (!b->sent_on) {
+                b->sent_err       = VG_OK;
+                b->sent_errstr[0] = '\0';
         }
+        if (b->nsent == b->cnt) /* nothing new: no I/O */
+                return VG_OK;
         if ((err = vg_redis_send(r, b, b->sent_errstr,
                                  sizeof(b->sent_errstr)))) {
                 b->sent_err = err; /* a later wait says it too */
                 vg_redis_seterr(errstr, errstr_size, "%s", b->sent_errstr);
                 return err;
         }
-        b->sent_on  = r;
-        r->inflight = b;
+        return VG_OK;
+}
+
+/* Reads the replies of the head of the queue until \p n of them are in;
+ * pops it once all its replies are. */
+static vg_err_t vg_redis_read_head(vg_redis_t *r, size_t n)
+{
+        vg_redis_batch_t *b = r->head;
+        vg_err_t err = vg_redis_read_upto(r, b, n < b->nsent ? n : b->nsent,
+                                          b->sent_errstr,
+                                          sizeof(b->sent_errstr));
+        if (err) /* the whole queue failed (vg_redis_failed) */
+                return err;
+        if (b->nread == b->nsent) {
+                vg_redis_pop(r);
+                b->sent_err = VG_OK;
+                vg_redis_succeeded(r);
+        }
         return VG_OK;
 }
 
 vg_err_t vg_redis_batch_wait_n(vg_redis_t *r, vg_redis_batch_t *b,
                                size_t n, char *errstr, size_t errstr_size)
 {
-        if (b->sent_on == r && r->inflight == b) {
-                vg_err_t err = vg_redis_read_upto(
-                        r, b, n < b->cnt ? n : b->cnt, b->sent_errstr,
-                        sizeof(b->sent_errstr));
-                if (err || b->nread == b->cnt) {
-                        r->inflight = NULL; /* (already, on failure) */
-                        b->sent_on  = NULL;
-                        b->sent_err = err;
-                }
-                if (!err && b->nread == b->cnt)
-                        vg_redis_succeeded(r);
+        if (b->sent_on == r) {
+                /* the replies of the batches sent before come first */
+                while (r->head != b && !vg_redis_read_head(r, SIZE_MAX))
+                        ;
+                if (b->sent_on == r)
+                        vg_redis_read_head(r, n);
         }
         if (b->sent_err)
                 vg_redis_seterr(errstr, errstr_size, "%s", b->sent_errstr);

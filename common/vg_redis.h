@@ -213,6 +213,10 @@ void vg_redis_batch_reset(vg_redis_batch_t *b);
 /** @returns the number of commands in \p b. */
 size_t vg_redis_batch_cnt(const vg_redis_batch_t *b);
 
+/** @returns the number of commands of \p b not sent yet (see
+ *           vg_redis_batch_send_more()). */
+size_t vg_redis_batch_unsent(const vg_redis_batch_t *b);
+
 /**
  * @brief Appends a command in argv form (binary-safe: \p argvlen gives each
  *        argument's length; NULL means strlen() of each).
@@ -307,17 +311,33 @@ vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size);
 
 /**
- * @brief Sends \p b without waiting for its replies (one batch in flight
- *        per connection), so that Redis executes it while the caller
- *        works. vg_redis_batch_wait() reads the replies; any other exec on
- *        the connection (or a reset of \p b) reads them first.
+ * @brief Sends \p b without waiting for its replies, so that Redis
+ *        executes it while the caller works. Several batches may be in
+ *        flight on one connection: Redis answers them in the order they
+ *        were sent, and waiting for one reads the replies of those sent
+ *        before it first. A reset or destroy of \p b reads its replies.
+ *        Sending again a batch that was sent sends all its commands again.
  * @returns as vg_redis_batch_exec() for the sending.
  */
 vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size);
 
 /**
- * @brief Waits for the replies of \p b, sent with vg_redis_batch_send().
+ * @brief Sends only the commands appended to \p b since it was last sent
+ *        (all of them if it never was, or if its sending failed since):
+ *        a large batch goes out in parts as it is built, and Redis
+ *        executes its head while the caller appends its tail. The replies
+ *        keep the indexes of the commands; vg_redis_batch_wait() reads
+ *        those of every part sent.
+ * @returns as vg_redis_batch_send(); on failure the batch is sent whole
+ *          by its next send.
+ */
+vg_err_t vg_redis_batch_send_more(vg_redis_t *r, vg_redis_batch_t *b,
+                                  char *errstr, size_t errstr_size);
+
+/**
+ * @brief Waits for the replies of \p b, sent with vg_redis_batch_send()
+ *        (commands appended since are not sent by a wait).
  * @returns VG_OK once every reply is read (vg_redis_batch_reply() then
  *          works), else the error of the sending or of the reading (the
  *          connection failed: the batch may have been partly executed).

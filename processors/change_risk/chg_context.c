@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define CHG_DAY_MS 86400000LL
+#define CHG_WR_PART 256 /**< writes sent as soon as this many are queued */
 
 /* One batch of writes waiting for Redis, with the holds it releases. */
 typedef struct chg_pending_s {
@@ -49,6 +50,7 @@ struct chg_store_s {
         struct chg_pending_s *inflight;
         int64_t inflight_us;
         int rd_failed; /**< the batch's reads failed: the rest degraded */
+        int wr_failed; /**< sending the batch's first writes failed */
         vg_redis_batch_t *spare; /**< a written batch, for the next writes */
 };
 
@@ -207,7 +209,7 @@ int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
                    chg_ctx_t *ctxs, int n)
 {
         char errstr[256];
-        chg_inflight_finish(s, p); /* the reads must see its writes */
+        int rc = 0;
         if (n > s->idx_cap) {
                 s->idx     = vg_realloc(s->idx, sizeof(*s->idx) * n);
                 s->idx_cap = n;
@@ -218,13 +220,16 @@ int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
                 chg_queue_reads(s, &evs[i], &s->idx[i]);
                 s->idx[i].end = vg_redis_batch_cnt(s->rd);
         }
-        s->rd_failed = 0;
+        s->rd_failed = s->wr_failed = 0;
+        /* Sent after the last batch's writes on the same connection, the
+         * reads see them: Redis executes commands in the order sent. */
         if (vg_redis_batch_send(s->r, s->rd, errstr, sizeof(errstr))) {
                 vg_dbg("change", "context read failed: %s", errstr);
                 s->rd_failed = 1;
-                return -1;
+                rc           = -1;
         }
-        return 0;
+        chg_inflight_finish(s, p); /* its replies come first */
+        return rc;
 }
 
 void chg_store_ctx(chg_store_t *s, int i, const chg_event_t *ev,
@@ -241,6 +246,17 @@ void chg_store_ctx(chg_store_t *s, int i, const chg_event_t *ev,
                 ctx->degraded = 1;
         else
                 chg_fill_ctx(s, ev, &s->idx[i], ctx);
+}
+
+void chg_store_pump(chg_store_t *s)
+{
+        char errstr[256];
+        /* in order: after any backlog; not while Redis fails */
+        if (vg_redis_batch_unsent(s->wr) < CHG_WR_PART || s->backlog ||
+            s->rd_failed || s->wr_failed)
+                return;
+        if (vg_redis_batch_send_more(s->r, s->wr, errstr, sizeof(errstr)))
+                s->wr_failed = 1; /* the flush sends it all again */
 }
 
 void chg_ctx_clear(chg_ctx_t *ctx)
@@ -438,8 +454,8 @@ int chg_store_flush(chg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
                 usleep(100 * 1000); /* back-pressure */
         chg_pending_t *pe = chg_pending_take(s, holds, nholds);
         if (chg_backlog_flush(s, p) == 0) {
-                if (vg_redis_batch_send(s->r, pe->b, errstr,
-                                        sizeof(errstr)) == VG_OK) {
+                if (vg_redis_batch_send_more(s->r, pe->b, errstr,
+                                             sizeof(errstr)) == VG_OK) {
                         s->inflight    = pe;
                         s->inflight_us = vg_time_mono_us();
                         return 0;

@@ -81,6 +81,15 @@ void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band);
 /** @} */
 
 /**
+ * @brief Sends the writes queued so far for this batch once there are
+ *        enough of them, so that Redis executes them while the batch is
+ *        still being scored (call after each event). Never while a
+ *        backlog waits or Redis failed in this batch; chg_store_flush()
+ *        sends the rest, or all of it again after a failure.
+ */
+void chg_store_pump(chg_store_t *s);
+
+/**
  * @brief Sends the pending writes of a batch; their replies are read
  *        (and the holds released) by the next read, flush, drain, or a
  *        retry once they have been in flight for 1 ms. If Redis is down they are

@@ -326,12 +326,16 @@ static long bench_proc_kb(pid_t pid, const char *field)
         return kb;
 }
 
-/** @returns user + system CPU seconds used so far by \p pid, or -1. */
-static double bench_proc_cpu(pid_t pid)
+/**
+ * @brief User and system CPU seconds used so far by \p path, a
+ *        /proc/.../stat file (a process's, or one thread's under task/).
+ * @returns user + system, or -1.
+ */
+static double bench_stat_cpu(const char *path, double *user, double *sys)
 {
-        char path[64], buf[1024];
+        char buf[1024];
         unsigned long long ut = 0, st = 0;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        double hz = (double)sysconf(_SC_CLK_TCK);
         FILE *fp = fopen(path, "r");
         size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
         if (fp)
@@ -342,7 +346,28 @@ static double bench_proc_cpu(pid_t pid)
         if (!r || sscanf(r + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s "
                          "%*s %llu %llu", &ut, &st) != 2)
                 return -1;
-        return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+        if (user)
+                *user = (double)ut / hz;
+        if (sys)
+                *sys = (double)st / hz;
+        return (double)(ut + st) / hz;
+}
+
+/** @returns user + system CPU seconds used so far by \p pid, or -1. */
+static double bench_proc_cpu(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        return bench_stat_cpu(path, NULL, NULL);
+}
+
+/** CPU seconds of the main thread of \p pid (its own task), -1 if gone. */
+static double bench_main_thread_cpu(pid_t pid, double *user, double *sys)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
+                 (int)pid);
+        return bench_stat_cpu(path, user, sys);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1015,6 +1040,7 @@ static long bench_read_all(bench_svc_t *svc, const char *topic,
 /* CPU seconds used so far by the processes sharing the machine. */
 typedef struct bench_cpu_s {
         double change, broker, redis, self;
+        double main_user, main_sys; /**< vigie-change's main thread */
         double busy, all; /**< whole machine (/proc/stat), CPU seconds */
 } bench_cpu_t;
 
@@ -1044,7 +1070,10 @@ static double bench_cpu_of(pid_t pid)
 static void bench_cpu_read(const bench_svc_t *svc, pid_t change,
                            bench_cpu_t *c)
 {
-        c->change = bench_cpu_of(change);
+        c->change    = bench_cpu_of(change);
+        c->main_user = c->main_sys = 0;
+        if (change > 0)
+                bench_main_thread_cpu(change, &c->main_user, &c->main_sys);
         c->broker = bench_cpu_of(svc->broker_pid);
         c->redis  = bench_cpu_of(svc->redis_pid);
         c->self   = bench_cpu_of(getpid());
@@ -1304,7 +1333,7 @@ static void bench_lat_free(bench_lat_t *lat)
  * @returns events/s from the first batch consumed to the last output
  *          acknowledged, or -1.
  */
-static double bench_pipe(bench_svc_t *svc, int64_t total)
+static double bench_pipe(bench_svc_t *svc, int64_t total, bench_cpu_t cpu[2])
 {
         char errstr[512], gid[64];
         const char *topics[] = {"itsm.changes"};
@@ -1338,10 +1367,13 @@ static double bench_pipe(bench_svc_t *svc, int64_t total)
                         vg_kafka_poll(k, 1);
                 vg_kafka_stats(k, &st);
                 uint64_t now = bench_now_ns();
-                if (n > 0 && !t_first)
+                if (n > 0 && !t_first) {
                         t_first = now;
+                        bench_cpu_read(svc, 0, &cpu[0]);
+                }
                 if (st.delivered >= (uint64_t)total) {
                         t_last = now;
+                        bench_cpu_read(svc, 0, &cpu[1]);
                         break;
                 }
                 if (vg_kafka_fatal(k) || bench_secs(t0, now) > 300) {
@@ -1384,10 +1416,23 @@ static void bench_print_cpu(const bench_wait_t *w, double secs,
         double ncpu = (b->all - a->all) / secs;
         printf("   CPU over the output window        cores used (of %.0f), "
                "and us of CPU per input event:\n", ncpu);
-        for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-                if (p[i].s > 0)
-                        printf("     %-30s %.2f cores  %6.1f us/event\n",
-                               p[i].name, p[i].s / secs, 1e6 * p[i].s / ev);
+        double mu = b->main_user - a->main_user;
+        double ms = b->main_sys - a->main_sys;
+        struct { const char *name; double s; } t[] = {
+                {"main thread, user", mu},
+                {"main thread, system (syscalls)", ms},
+                {"librdkafka's threads", p[0].s - mu - ms},
+        };
+        for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+                if (p[i].s <= 0)
+                        continue;
+                printf("     %-30s %.2f cores  %6.1f us/event\n",
+                       p[i].name, p[i].s / secs, 1e6 * p[i].s / ev);
+                for (size_t j = 0; i == 0 && j < sizeof(t) / sizeof(t[0]);
+                     j++)
+                        printf("       %-28s %.2f cores  %6.1f us/event\n",
+                               t[j].name, t[j].s / secs, 1e6 * t[j].s / ev);
+        }
         printf("     %-30s %.2f cores  %6.1f us/event\n", "whole machine",
                (b->busy - a->busy) / secs, 1e6 * (b->busy - a->busy) / ev);
         printf("     at 50,000 events/s the same work would need %.2f cores "
@@ -1411,6 +1456,7 @@ typedef struct bench_changes_res_s {
         bench_wait_t w;
         int64_t alerts;
         double rate, pipe_rate;
+        bench_cpu_t pipe_cpu[2]; /**< at the pipe's first and last batch */
         long rss_after_tp, rss_after_lat, hwm;
         double cpu_tp; /**< vigie-change CPU seconds at the end of phase 1 */
         bench_lat_t lat[3];
@@ -1423,6 +1469,32 @@ typedef struct bench_changes_res_s {
         char pair_stats[2][512];
         char change_log[3][PATH_MAX];
 } bench_changes_res_t;
+
+/* The 50,000/s target as a CPU budget: what the bare pipe (Kafka client
+ * and broker) and Redis cost per event leaves for vigie-change's own work
+ * on this machine's cores. */
+static void bench_print_budget(const bench_changes_res_t *r)
+{
+        const bench_cpu_t *a = &r->pipe_cpu[0], *b = &r->pipe_cpu[1];
+        const bench_cpu_t *c = &r->w.c_first, *d = &r->w.c_last;
+        double ev = (double)r->events, ncpu = (double)sysconf(
+                                                      _SC_NPROCESSORS_ONLN);
+        if (r->pipe_rate <= 0 || b->all <= a->all || !r->w.reached)
+                return;
+        double pipe  = 1e6 * (b->busy - a->busy) / ev;
+        double redis = 1e6 * (d->redis - c->redis) / ev;
+        double own   = 1e6 * (d->main_user - c->main_user) / ev;
+        double budget = 1e6 * ncpu / 50000;
+        printf("   CPU per event of the bare pipe     %.1f us (whole "
+               "machine: broker %.1f, client %.1f)\n", pipe,
+               1e6 * (b->broker - a->broker) / ev,
+               1e6 * (b->self - a->self) / ev);
+        printf("   budget at 50,000 events/s on %.0f cores: %.1f us/event; "
+               "bare pipe %.1f + redis-server %.1f\n"
+               "   leave %.1f us for vigie-change's own work, whose main "
+               "thread alone uses %.1f us (user)\n",
+               ncpu, budget, pipe, redis, budget - pipe - redis, own);
+}
 
 static void bench_changes_usage(FILE *fp)
 {
@@ -1515,7 +1587,7 @@ static int bench_changes_tp(bench_svc_t *svc, const bench_opts_t *o,
 
         bench_note("bare pipe: consume itsm.changes -> produce %s",
                    BENCH_T_PIPE);
-        res->pipe_rate = bench_pipe(svc, res->events);
+        res->pipe_rate = bench_pipe(svc, res->events, res->pipe_cpu);
 
         snprintf(gid, sizeof(gid), "group.id=vigie-bench-%s", svc->run_id);
         const char *xs[] = {gid, NULL};
@@ -1872,6 +1944,7 @@ static void bench_changes_report(const bench_opts_t *o, int64_t pair_changes,
                                BENCH_INT((int64_t)r->pipe_rate));
                 else
                         printf("   bare pipe: measurement FAILED\n");
+                bench_print_budget(r);
 
                 printf("\n3. End-to-end latency, vigie-change running, "
                        "paced producer (CreateTime = now)\n");

@@ -743,6 +743,102 @@ START_TEST(test_send_wait)
 }
 END_TEST
 
+/* Several batches in flight on one connection, and a batch sent in parts
+ * as it is built (vg_redis_batch_send_more). */
+START_TEST(test_send_more)
+{
+        vg_redis_t *r       = test_connect();
+        vg_redis_t *r2      = test_connect();
+        vg_redis_batch_t *a = vg_redis_batch_new();
+        vg_redis_batch_t *c = vg_redis_batch_new();
+        vg_redis_batch_t *m = vg_redis_batch_new();
+        vg_redis_batch_t *k = vg_redis_batch_new();
+        char key[128], id[32], errstr[256];
+
+        vg_redis_key(r, key, sizeof(key), VG_REDIS_K_CI, "more", NULL);
+        /* two in flight: waiting for the second reads the first's too */
+        add_events(a, key, 0, 10);
+        vg_redis_batch_window_count(c, key, 0, 1000000);
+        ck_assert_int_eq(vg_redis_batch_send(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_batch_send(r, c, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_batch_wait(r, c, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(c, 0)), 10);
+        ck_assert_ptr_nonnull(vg_redis_batch_reply(a, 9));
+        ck_assert_int_eq(vg_redis_batch_wait(r, a, errstr, sizeof(errstr)),
+                         VG_OK);
+
+        /* a batch in three parts, with another batch sent in between:
+         * the replies keep the indexes of the commands */
+        add_events(m, key, 10, 15);
+        ck_assert_int_eq(vg_redis_batch_send_more(r, m, errstr,
+                                                  sizeof(errstr)), VG_OK);
+        add_events(m, key, 15, 20);
+        ck_assert_int_eq(vg_redis_batch_send_more(r, m, errstr,
+                                                  sizeof(errstr)), VG_OK);
+        vg_redis_batch_reset(c);
+        vg_redis_batch_window_count(c, key, 0, 1000000);
+        ck_assert_int_eq(vg_redis_batch_send(r, c, errstr, sizeof(errstr)),
+                         VG_OK);
+        vg_redis_batch_window_count(m, key, 0, 1000000);
+        ck_assert_int_eq(vg_redis_batch_send_more(r, m, errstr,
+                                                  sizeof(errstr)), VG_OK);
+        ck_assert_int_eq(vg_redis_batch_send_more(r, m, errstr,
+                                                  sizeof(errstr)), VG_OK);
+        ck_assert_int_eq(vg_redis_batch_wait(r, m, errstr, sizeof(errstr)),
+                         VG_OK);
+        for (size_t i = 0; i < 10; i++)
+                ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(m, i)),
+                                 1); /* ZADD: one new member each */
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(m, 10)), 20);
+        ck_assert_int_eq(vg_redis_batch_wait(r, c, errstr, sizeof(errstr)),
+                         VG_OK);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(c, 0)), 20);
+
+        /* the connection lost after a first part: the next send_more sends
+         * the whole batch again on the new connection */
+        snprintf(id, sizeof(id), "%lld", cmd_int(r, "CLIENT", "ID"));
+        vg_redis_batch_reset(m);
+        add_events(m, key, 20, 25);
+        ck_assert_int_eq(vg_redis_batch_send_more(r, m, errstr,
+                                                  sizeof(errstr)), VG_OK);
+        vg_redis_batch_cmd(m, "BLPOP", "vg:t:never", "5", NULL);
+        ck_assert_int_eq(vg_redis_batch_send_more(r, m, errstr,
+                                                  sizeof(errstr)), VG_OK);
+        vg_redis_batch_cmd(k, "CLIENT", "KILL", "ID", id, NULL);
+        exec_ok(r2, k);
+        ck_assert_int_eq(vg_redis_batch_wait(r, m, errstr, sizeof(errstr)),
+                         VG_ERR_UNAVAIL);
+        ck_assert_ptr_null(vg_redis_batch_reply(m, 0));
+        vg_redis_batch_reset(k);
+        vg_redis_batch_cmd(k, "DEL", "vg:t:never", NULL);
+        exec_ok(r2, k);
+        vg_redis_batch_reset(k); /* m's BLPOP gets an element at once */
+        vg_redis_batch_cmd(k, "RPUSH", "vg:t:never", "x", NULL);
+        exec_ok(r2, k);
+        vg_redis_batch_window_count(m, key, 0, 1000000);
+        for (int i = 0; i < 100 && vg_redis_batch_send_more(r, m, errstr,
+                                                            sizeof(errstr));
+             i++)
+                usleep(20000); /* the reconnection's backoff */
+        ck_assert_int_eq(vg_redis_batch_wait(r, m, errstr, sizeof(errstr)),
+                         VG_OK);
+        /* the first part again (ZADD of members already in: 0) */
+        ck_assert_int_eq(vg_redis_reply_type(vg_redis_batch_reply(m, 0)),
+                         VG_REDIS_R_INT);
+        ck_assert_int_eq(vg_redis_reply_nelem(vg_redis_batch_reply(m, 5)), 2);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(m, 6)), 25);
+        vg_redis_batch_destroy(a);
+        vg_redis_batch_destroy(c);
+        vg_redis_batch_destroy(m);
+        vg_redis_batch_destroy(k);
+        vg_redis_destroy(r);
+        vg_redis_destroy(r2);
+}
+END_TEST
+
 /* Redis at maxmemory (noeviction) answers writes with OOM: the batch fails
  * as if Redis were down (kept and retried by its owner), never taken for
  * written. */
@@ -787,6 +883,7 @@ static Suite *redis_suite(void)
         tcase_add_test(tc, test_hash);
         tcase_add_test(tc, test_key_escape);
         tcase_add_test(tc, test_send_wait);
+        tcase_add_test(tc, test_send_more);
         tcase_add_test(tc, test_oom_is_transient);
         suite_add_tcase(s, tc);
 
