@@ -963,43 +963,73 @@ static int vg_bin_walk(vg_bin_t *b, avro_schema_t schema, int depth)
 /* 5. Wire format                                                       */
 /* ------------------------------------------------------------------ */
 
-vg_err_t vg_avro_encode(const vg_avro_schema_t *sch, avro_value_t *val,
-                        void **bufp, size_t *lenp, char *errstr,
-                        size_t errstr_size)
+/* Writes the body of \p val at \p buf + header; 0, or ENOSPC if it
+ * does not fit in \p size bytes, or another avro-c error. */
+static int vg_avro_write_body(avro_value_t *val, uint8_t *buf, size_t size,
+                              size_t *lenp)
+{
+        avro_writer_t w = avro_writer_memory(
+                (char *)buf + VG_AVRO_HEADER_LEN,
+                (int64_t)(size - VG_AVRO_HEADER_LEN));
+        int rc = avro_value_write(w, val);
+        *lenp  = VG_AVRO_HEADER_LEN + (size_t)avro_writer_tell(w);
+        avro_writer_free(w);
+        return rc;
+}
+
+vg_err_t vg_avro_encode_into(const vg_avro_schema_t *sch, avro_value_t *val,
+                             uint8_t **bufp, size_t *sizep, size_t *lenp,
+                             char *errstr, size_t errstr_size)
 {
         avro_schema_t vs = avro_value_get_schema(val);
-        avro_writer_t w;
-        size_t size;
-        uint8_t *buf;
+        size_t body;
+        int rc = ENOSPC;
 
         if (vs != sch->schema && !avro_schema_equal(vs, sch->schema)) {
                 snprintf(errstr, errstr_size, "value of %s is not a %s",
                          avro_schema_name(vs), sch->name);
                 return VG_ERR_SCHEMA;
         }
-        if (avro_value_sizeof(val, &size)) {
-                snprintf(errstr, errstr_size, "cannot encode %s: %s",
-                         sch->name, avro_strerror());
-                return VG_ERR_INVALID;
+        /* One pass when it fits (the usual case with a reused buffer),
+         * else measure, grow and write again. */
+        if (*sizep > VG_AVRO_HEADER_LEN)
+                rc = vg_avro_write_body(val, *bufp, *sizep, lenp);
+        if (rc == ENOSPC) {
+                if (avro_value_sizeof(val, &body))
+                        goto fail;
+                if (*sizep < VG_AVRO_HEADER_LEN + body) {
+                        *sizep = VG_AVRO_HEADER_LEN + body;
+                        *bufp  = vg_realloc(*bufp, *sizep);
+                }
+                rc = vg_avro_write_body(val, *bufp, *sizep, lenp);
         }
-        buf    = vg_malloc(VG_AVRO_HEADER_LEN + size);
-        buf[0] = VG_AVRO_MAGIC;
-        buf[1] = (uint8_t)((uint32_t)sch->id >> 24);
-        buf[2] = (uint8_t)((uint32_t)sch->id >> 16);
-        buf[3] = (uint8_t)((uint32_t)sch->id >> 8);
-        buf[4] = (uint8_t)sch->id;
-        w      = avro_writer_memory((char *)buf + VG_AVRO_HEADER_LEN,
-                                    (int64_t)size);
-        if (avro_value_write(w, val)) {
-                snprintf(errstr, errstr_size, "cannot encode %s: %s",
-                         sch->name, avro_strerror());
-                avro_writer_free(w);
+        if (rc)
+                goto fail;
+        (*bufp)[0] = VG_AVRO_MAGIC;
+        (*bufp)[1] = (uint8_t)((uint32_t)sch->id >> 24);
+        (*bufp)[2] = (uint8_t)((uint32_t)sch->id >> 16);
+        (*bufp)[3] = (uint8_t)((uint32_t)sch->id >> 8);
+        (*bufp)[4] = (uint8_t)sch->id;
+        return VG_OK;
+fail:
+        snprintf(errstr, errstr_size, "cannot encode %s: %s", sch->name,
+                 avro_strerror());
+        return VG_ERR_INVALID;
+}
+
+vg_err_t vg_avro_encode(const vg_avro_schema_t *sch, avro_value_t *val,
+                        void **bufp, size_t *lenp, char *errstr,
+                        size_t errstr_size)
+{
+        uint8_t *buf = NULL;
+        size_t size  = 0;
+        vg_err_t err = vg_avro_encode_into(sch, val, &buf, &size, lenp,
+                                           errstr, errstr_size);
+        if (err) {
                 vg_free(buf);
-                return VG_ERR_INVALID;
+                return err;
         }
-        avro_writer_free(w);
         *bufp = buf;
-        *lenp = VG_AVRO_HEADER_LEN + size;
         return VG_OK;
 }
 

@@ -164,6 +164,17 @@ vg_err_t vg_avro_encode(const vg_avro_schema_t *sch, avro_value_t *val,
                         size_t errstr_size);
 
 /**
+ * @brief vg_avro_encode() into the caller's reusable buffer \p *bufp of
+ *        \p *sizep bytes (both 0/NULL at first), grown with vg_realloc()
+ *        when the record does not fit: one pass over \p val instead of
+ *        two, and no allocation once the buffer is large enough.
+ * @returns as vg_avro_encode(), the message in \p *bufp[0..*lenp).
+ */
+vg_err_t vg_avro_encode_into(const vg_avro_schema_t *sch, avro_value_t *val,
+                             uint8_t **bufp, size_t *sizep, size_t *lenp,
+                             char *errstr, size_t errstr_size);
+
+/**
  * @brief Decodes a wire-format message into the schema's reusable value.
  *
  * The body is validated against the writer schema before avro-c reads

@@ -44,6 +44,8 @@ struct vg_proc_s {
         int64_t t_start_ms, t_stats_ms, t_ckpt_ms;
         int64_t stats_every_ms, ckpt_every_ms; /**< from the conf */
         uint64_t stats_in_prev;
+        uint8_t *enc_buf; /**< vg_proc_emit()'s encoding, reused */
+        size_t enc_size;
 };
 
 static volatile sig_atomic_t vg_proc_stop;
@@ -88,7 +90,6 @@ vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
                       const char *key, int64_t timestamp_ms)
 {
         char errstr[512];
-        void *buf;
         size_t len;
         vg_err_t err;
 
@@ -96,16 +97,15 @@ vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
                 p->n_boot_dropped++;
                 return VG_OK;
         }
-        if ((err = vg_avro_encode(sch, val, &buf, &len, errstr,
-                                  sizeof(errstr)))) {
+        if ((err = vg_avro_encode_into(sch, val, &p->enc_buf, &p->enc_size,
+                                       &len, errstr, sizeof(errstr)))) {
                 vg_err("proc", "cannot encode %s for %s: %s",
                        vg_avro_schema_name(sch), topic, errstr);
                 return err;
         }
         err = vg_kafka_produce(p->k, rec ? &rec->kr : NULL, topic, key,
-                               key ? strlen(key) : 0, buf, len, timestamp_ms,
-                               errstr, sizeof(errstr));
-        vg_free(buf);
+                               key ? strlen(key) : 0, p->enc_buf, len,
+                               timestamp_ms, errstr, sizeof(errstr));
         if (err) {
                 vg_err("proc", "%s", errstr);
         } else {
@@ -591,6 +591,7 @@ static void vg_proc_teardown(vg_proc_t *p)
                         avro_value_decref(&p->slots[i].val);
         vg_free(p->slots);
         vg_free(p->recs);
+        vg_free(p->enc_buf);
         vg_redis_destroy(p->redis);
         vg_metrics_destroy(p->metrics);
         vg_avro_registry_destroy(p->reg);

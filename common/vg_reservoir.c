@@ -84,7 +84,7 @@ void vg_reservoir_add(vg_reservoir_t *r, const char *id, const double *x,
                 m = &r->m[i];
                 vg_free(m->outcome);
                 m->outcome = NULL;
-                snprintf(m->id, sizeof(m->id), "%s", id);
+                vg_strlcpy(m->id, id, sizeof(m->id));
         }
         m = &r->m[i];
         if (outcome) {

@@ -123,7 +123,9 @@ static void chg_timing(vg_features_t *x, const chg_event_t *ev)
                 vg_features_add(x, "start=unknown", 1.0);
                 return;
         }
-        snprintf(hour, sizeof(hour), "%02d", tm.tm_hour);
+        hour[0] = (char)('0' + tm.tm_hour / 10);
+        hour[1] = (char)('0' + tm.tm_hour % 10);
+        hour[2] = '\0';
         vg_features_add_kv(x, "start_hour", hour, 1.0);
         vg_features_add_kv(x, "weekday", days[tm.tm_wday], 1.0);
         if (night) {

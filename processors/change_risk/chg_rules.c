@@ -43,6 +43,8 @@ typedef struct chg_term_s {
         int field;
         chg_op_t op;
         char value[64];
+        double num; /**< value, parsed once (numeric fields) */
+        int band;   /**< value's band rank, or -1 */
 } chg_term_t;
 
 typedef struct chg_rule_s {
@@ -148,9 +150,10 @@ static const char *chg_term_parse(chg_term_t *t, char *s)
         if (at)
                 snprintf(t->value, sizeof(t->value), "%s",
                          chg_trim(at + oplen));
+        t->band = chg_band_index(t->value);
         if (at && !chg_fields[t->field].is_str) {
                 char *end;
-                strtod(t->value, &end);
+                t->num = strtod(t->value, &end);
                 if (end == t->value || *end)
                         return "expected a number after the operator";
         }
@@ -271,14 +274,13 @@ static int chg_term_holds(const chg_term_t *t, const chg_facts_t *f)
 {
         const chg_field_t *fd = &chg_fields[t->field];
         if (!fd->is_str)
-                return chg_cmp_holds(t->op, chg_num(f, t->field),
-                                     atof(t->value));
+                return chg_cmp_holds(t->op, chg_num(f, t->field), t->num);
         const char *s = chg_str(f, t->field);
         if (t->op == OP_TRUE)
                 return *s != '\0';
-        int a = chg_band_index(s), b = chg_band_index(t->value);
-        if (a >= 0 && b >= 0) /* bands compare by rank */
-                return chg_cmp_holds(t->op, a, b);
+        int a = t->band >= 0 ? chg_band_index(s) : -1;
+        if (a >= 0) /* bands compare by rank */
+                return chg_cmp_holds(t->op, a, t->band);
         int c = strcasecmp(s, t->value);
         return chg_cmp_holds(t->op, c, 0);
 }

@@ -286,6 +286,29 @@ static void assert_json_equal(vg_avro_schema_t *sch, avro_value_t *orig,
         vg_free(json);
 }
 
+/* vg_avro_encode_into() gives the same bytes as vg_avro_encode(): into a
+ * buffer too small (grown), one just large enough, one larger (reused). */
+static void assert_encode_into(vg_avro_schema_t *sch, avro_value_t *val,
+                               const void *want, size_t want_len)
+{
+        size_t starts[] = {0, 6, want_len, want_len + 100};
+        for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+                size_t size = starts[i], len = 0;
+                uint8_t *buf = size ? vg_malloc(size) : NULL;
+                for (int round = 0; round < 2; round++) {
+                        ck_assert_msg(vg_avro_encode_into(sch, val, &buf,
+                                                          &size, &len, errstr,
+                                                          sizeof(errstr)) ==
+                                              VG_OK,
+                                      "%s", errstr);
+                        ck_assert_uint_eq(len, want_len);
+                        ck_assert_uint_ge(size, want_len);
+                        ck_assert_int_eq(memcmp(buf, want, len), 0);
+                }
+                vg_free(buf);
+        }
+}
+
 START_TEST(test_round_trip_all)
 {
         size_t i;
@@ -319,6 +342,7 @@ START_TEST(test_round_trip_all)
                 assert_json_equal(sch, dval, VG_AVRO_JSON_F_PLAIN);
                 assert_json_equal(sch, dval, VG_AVRO_JSON_F_ISO_TIME);
                 assert_json_equal(sch, dval, VG_AVRO_JSON_F_PRETTY);
+                assert_encode_into(sch, &val, buf, len);
                 vg_free(buf);
                 avro_value_decref(&val);
         }
@@ -717,6 +741,12 @@ START_TEST(test_encode_wrong_schema)
         ck_assert_str_eq(errstr, "value of Alert is not a "
                                  "vigie.v1.ChangeRequest");
         ck_assert_ptr_null(buf);
+        uint8_t *ibuf = NULL;
+        size_t isize  = 0;
+        ck_assert_int_eq(vg_avro_encode_into(c, &val, &ibuf, &isize, &len,
+                                             errstr, sizeof(errstr)),
+                         VG_ERR_SCHEMA);
+        ck_assert_ptr_null(ibuf);
         ck_assert_int_eq(vg_avro_from_json(c, "{}", 2, &val, errstr,
                                            sizeof(errstr)), VG_ERR_SCHEMA);
         avro_value_decref(&val);
