@@ -889,6 +889,8 @@ static vg_err_t vg_redis_send(vg_redis_t *r, vg_redis_batch_t *b,
         return VG_OK;
 fail:
         err = vg_redis_ctx_err(r->c, what, sizeof(what));
+        if (b->sent_on != r) /* not queued: vg_redis_failed skips it */
+                b->nsent = b->sent_len = 0;
         return vg_redis_exec_fail(r, b, 0, err, what, errstr, errstr_size);
 }
 

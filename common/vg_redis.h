@@ -222,8 +222,9 @@ size_t vg_redis_batch_unsent(const vg_redis_batch_t *b);
  *        argument's length; NULL means strlen() of each).
  * @returns the command's index, to read its reply with
  *          vg_redis_batch_reply().
- * @remark Appending to an executed batch drops its replies (as do all the
- *         vg_redis_batch_*() helpers, which call this one).
+ * @remark Appending keeps the replies already read: the new command is
+ *         sent by the next vg_redis_batch_send_more() (or, with all the
+ *         others again, by the next send or exec).
  */
 size_t vg_redis_batch_argv(vg_redis_batch_t *b, int argc, const char **argv,
                            const size_t *argvlen);
@@ -305,7 +306,8 @@ size_t vg_redis_batch_hgetall(vg_redis_batch_t *b, const char *key);
  *          transient error reply; VG_ERR_IO: protocol error. On failure no
  *          reply is kept, the connection is closed and a reconnect is
  *          scheduled; \p b keeps its commands for a retry (see @ref retry).
- * @remark Replies are valid until the next exec, reset or destroy of \p b.
+ * @remark Replies are valid until the next send, exec, reset or destroy of
+ *         \p b (vg_redis_batch_send_more() and appending keep them).
  */
 vg_err_t vg_redis_batch_exec(vg_redis_t *r, vg_redis_batch_t *b,
                              char *errstr, size_t errstr_size);
@@ -324,13 +326,14 @@ vg_err_t vg_redis_batch_send(vg_redis_t *r, vg_redis_batch_t *b,
 
 /**
  * @brief Sends only the commands appended to \p b since it was last sent
- *        (all of them if it never was, or if its sending failed since):
+ *        (all of them if it never was, or if a part in flight was lost
+ *        with the connection since: none of it is known to be executed):
  *        a large batch goes out in parts as it is built, and Redis
  *        executes its head while the caller appends its tail. The replies
  *        keep the indexes of the commands; vg_redis_batch_wait() reads
  *        those of every part sent.
- * @returns as vg_redis_batch_send(); on failure the batch is sent whole
- *          by its next send.
+ * @returns as vg_redis_batch_send(); after a lost connection, the next
+ *          send_more sends again every part not acknowledged.
  */
 vg_err_t vg_redis_batch_send_more(vg_redis_t *r, vg_redis_batch_t *b,
                                   char *errstr, size_t errstr_size);

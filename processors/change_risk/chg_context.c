@@ -204,12 +204,15 @@ static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
 }
 
 static void chg_inflight_finish(chg_store_t *s, vg_proc_t *p);
+static int chg_backlog_flush(chg_store_t *s, vg_proc_t *p);
 
 int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
                    chg_ctx_t *ctxs, int n)
 {
         char errstr[256];
         int rc = 0;
+        if (s->backlog) /* older writes first, if Redis is back */
+                chg_backlog_flush(s, p);
         if (n > s->idx_cap) {
                 s->idx     = vg_realloc(s->idx, sizeof(*s->idx) * n);
                 s->idx_cap = n;
@@ -229,6 +232,11 @@ int chg_store_read(chg_store_t *s, vg_proc_t *p, const chg_event_t *evs,
                 rc           = -1;
         }
         chg_inflight_finish(s, p); /* its replies come first */
+        if (s->backlog && !s->rd_failed) {
+                /* writes not in: the reads do not see them */
+                s->rd_failed = 1;
+                rc           = -1;
+        }
         return rc;
 }
 

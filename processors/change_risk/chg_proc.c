@@ -301,7 +301,8 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
                         chg_store_put_cancel(st->store, &st->evs[i]);
                         break;
                 }
-                chg_store_pump(st->store);
+                if (rc == 0) /* a failed batch is not written */
+                        chg_store_pump(st->store);
         }
         for (int i = 0; i < m; i++) {
                 vg_proc_hold_t *h = rc ? NULL : vg_proc_hold(p, st->recs[i]);
