@@ -963,46 +963,31 @@ static int vg_bin_walk(vg_bin_t *b, avro_schema_t schema, int depth)
 /* 5. Wire format                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Writes the body of \p val at \p buf + header; 0, or ENOSPC if it
- * does not fit in \p size bytes, or another avro-c error. */
-static int vg_avro_write_body(avro_value_t *val, uint8_t *buf, size_t size,
-                              size_t *lenp)
-{
-        avro_writer_t w = avro_writer_memory(
-                (char *)buf + VG_AVRO_HEADER_LEN,
-                (int64_t)(size - VG_AVRO_HEADER_LEN));
-        int rc = avro_value_write(w, val);
-        *lenp  = VG_AVRO_HEADER_LEN + (size_t)avro_writer_tell(w);
-        avro_writer_free(w);
-        return rc;
-}
-
 vg_err_t vg_avro_encode_into(const vg_avro_schema_t *sch, avro_value_t *val,
                              uint8_t **bufp, size_t *sizep, size_t *lenp,
                              char *errstr, size_t errstr_size)
 {
         avro_schema_t vs = avro_value_get_schema(val);
+        avro_writer_t w;
         size_t body;
-        int rc = ENOSPC;
 
         if (vs != sch->schema && !avro_schema_equal(vs, sch->schema)) {
                 snprintf(errstr, errstr_size, "value of %s is not a %s",
                          avro_schema_name(vs), sch->name);
                 return VG_ERR_SCHEMA;
         }
-        /* One pass when it fits (the usual case with a reused buffer),
-         * else measure, grow and write again. */
-        if (*sizep > VG_AVRO_HEADER_LEN)
-                rc = vg_avro_write_body(val, *bufp, *sizep, lenp);
-        if (rc == ENOSPC) {
-                if (avro_value_sizeof(val, &body))
-                        goto fail;
-                if (*sizep < VG_AVRO_HEADER_LEN + body) {
-                        *sizep = VG_AVRO_HEADER_LEN + body;
-                        *bufp  = vg_realloc(*bufp, *sizep);
-                }
-                rc = vg_avro_write_body(val, *bufp, *sizep, lenp);
+        /* Measured first: a write that does not fit would set avro-c's
+         * error text, a global that threads encoding at once share. */
+        if (avro_value_sizeof(val, &body))
+                goto fail;
+        if (*sizep < VG_AVRO_HEADER_LEN + body) {
+                *sizep = VG_AVRO_HEADER_LEN + body;
+                *bufp  = vg_realloc(*bufp, *sizep);
         }
+        w = avro_writer_memory((char *)*bufp + VG_AVRO_HEADER_LEN,
+                               (int64_t)body);
+        int rc = avro_value_write(w, val);
+        avro_writer_free(w);
         if (rc)
                 goto fail;
         (*bufp)[0] = VG_AVRO_MAGIC;
@@ -1010,6 +995,7 @@ vg_err_t vg_avro_encode_into(const vg_avro_schema_t *sch, avro_value_t *val,
         (*bufp)[2] = (uint8_t)((uint32_t)sch->id >> 16);
         (*bufp)[3] = (uint8_t)((uint32_t)sch->id >> 8);
         (*bufp)[4] = (uint8_t)sch->id;
+        *lenp      = VG_AVRO_HEADER_LEN + body;
         return VG_OK;
 fail:
         snprintf(errstr, errstr_size, "cannot encode %s: %s", sch->name,

@@ -166,8 +166,10 @@ vg_err_t vg_avro_encode(const vg_avro_schema_t *sch, avro_value_t *val,
 /**
  * @brief vg_avro_encode() into the caller's reusable buffer \p *bufp of
  *        \p *sizep bytes (both 0/NULL at first), grown with vg_realloc()
- *        when the record does not fit: one pass over \p val instead of
- *        two, and no allocation once the buffer is large enough.
+ *        when the record does not fit: no allocation once the buffer is
+ *        large enough. Safe on several threads at once, each with its own
+ *        value and buffer (a valid value never sets avro-c's global error
+ *        text).
  * @returns as vg_avro_encode(), the message in \p *bufp[0..*lenp).
  */
 vg_err_t vg_avro_encode_into(const vg_avro_schema_t *sch, avro_value_t *val,

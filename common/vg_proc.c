@@ -103,9 +103,24 @@ vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
                        vg_avro_schema_name(sch), topic, errstr);
                 return err;
         }
+        return vg_proc_emit_encoded(p, rec, topic, p->enc_buf, len, key,
+                                    timestamp_ms);
+}
+
+vg_err_t vg_proc_emit_encoded(vg_proc_t *p, vg_proc_rec_t *rec,
+                              const char *topic, const void *buf, size_t len,
+                              const char *key, int64_t timestamp_ms)
+{
+        char errstr[512];
+        vg_err_t err;
+
+        if (p->bootstrapping) {
+                p->n_boot_dropped++;
+                return VG_OK;
+        }
         err = vg_kafka_produce(p->k, rec ? &rec->kr : NULL, topic, key,
-                               key ? strlen(key) : 0, p->enc_buf, len,
-                               timestamp_ms, errstr, sizeof(errstr));
+                               key ? strlen(key) : 0, buf, len, timestamp_ms,
+                               errstr, sizeof(errstr));
         if (err) {
                 vg_err("proc", "%s", errstr);
         } else {

@@ -83,6 +83,14 @@ vg_err_t vg_proc_emit(vg_proc_t *p, vg_proc_rec_t *rec, const char *topic,
                       vg_avro_schema_t *sch, avro_value_t *val,
                       const char *key, int64_t timestamp_ms);
 
+/**
+ * @brief vg_proc_emit() of a record already encoded (wire format, e.g.
+ *        with vg_avro_encode_into()): \p buf is copied.
+ */
+vg_err_t vg_proc_emit_encoded(vg_proc_t *p, vg_proc_rec_t *rec,
+                              const char *topic, const void *buf, size_t len,
+                              const char *key, int64_t timestamp_ms);
+
 /** A held offset (see vg_proc_hold()). */
 typedef struct vg_kafka_input_s vg_proc_hold_t;
 

@@ -2,14 +2,17 @@
  * @file chg_proc.c
  * @brief vigie-change: per batch, read the changes, fetch their context
  *        (one Redis round trip), score the open ones (predict, explain,
- *        similar changes, recommendations, alert), learn from the closed
- *        ones (features as scored), then write the context updates (one
- *        round trip; kept and retried while Redis is down).
+ *        similar changes, alert) while a helper thread builds their
+ *        records (recommendations, encoding), learn from the closed ones
+ *        (features as scored), produce the records in order, then write
+ *        the context updates (sent as they are queued; kept and retried
+ *        while Redis is down).
  */
 #include "chg_proc.h"
 #include "chg_context.h"
 #include "chg_model.h"
 #include "chg_output.h"
+#include "chg_render.h"
 #include "chg_rules.h"
 #include "vg_dlq.h"
 #include "vg_log.h"
@@ -29,7 +32,7 @@ typedef struct chg_state_s {
         int alert_band;
         uint64_t alert_min_learned;
         vg_avro_schema_t *risk_sch, *alert_sch;
-        avro_value_t risk_val, alert_val;
+        chg_render_t *render; /**< builds the records of scored changes */
         const char *alert_topic, *input_topic;
         /* per batch */
         chg_event_t *evs;
@@ -115,8 +118,16 @@ static void *chg_init(vg_proc_t *p, char *errstr, size_t errstr_size)
                 vg_free(st);
                 return NULL;
         }
-        vg_avro_schema_value_new(st->risk_sch, &st->risk_val);
-        vg_avro_schema_value_new(st->alert_sch, &st->alert_val);
+        st->render = chg_render_new(st->risk_sch, st->alert_sch, st->rules,
+                                    st->input_topic, 1);
+        if (!st->render) {
+                snprintf(errstr, errstr_size, "cannot make values of "
+                         "ChangeRisk and Alert");
+                chg_model_destroy(st->model);
+                chg_rules_destroy(st->rules);
+                vg_free(st);
+                return NULL;
+        }
         st->x     = vg_features_new((int)vg_conf_get_int(conf,
                                                          "change.hash.bits"),
                                     0);
@@ -132,8 +143,7 @@ static void *chg_init(vg_proc_t *p, char *errstr, size_t errstr_size)
 static void chg_destroy(void *opaque)
 {
         chg_state_t *st = opaque;
-        avro_value_decref(&st->risk_val);
-        avro_value_decref(&st->alert_val);
+        chg_render_destroy(st->render); /* before the rules it reads */
         chg_store_destroy(st->store);
         chg_model_destroy(st->model);
         chg_rules_destroy(st->rules);
@@ -150,13 +160,6 @@ static void chg_destroy(void *opaque)
 /* ---------------------------------------------------------------------- */
 /* One event                                                              */
 
-static int chg_emit(chg_state_t *st, vg_proc_rec_t *rec, const char *topic,
-                    vg_avro_schema_t *sch, avro_value_t *val,
-                    const char *key)
-{
-        return vg_proc_emit(st->p, rec, topic, sch, val, key, 0) ? -1 : 0;
-}
-
 /* Later events of the same change in this batch know of the alert. */
 static void chg_mark_alerted(chg_state_t *st, int i, int band)
 {
@@ -165,12 +168,15 @@ static void chg_mark_alerted(chg_state_t *st, int i, int band)
                         st->ctxs[j].alerted |= 1 << band;
 }
 
-static int chg_score(chg_state_t *st, int i)
+/* Scores change \p i and queues its records for rendering; they are
+ * produced, in order, once the batch is scored (chg_emit_batch). */
+static void chg_score(chg_state_t *st, int i)
 {
         chg_event_t *ev = &st->evs[i];
         chg_ctx_t *ctx  = &st->ctxs[i];
         chg_score_t sc  = {.ev = ev, .ctx = ctx};
         size_t len;
+        int alert;
 
         chg_model_features(st->model, ev, ctx, st->x);
         sc.p        = chg_model_predict(st->model, st->x);
@@ -183,20 +189,13 @@ static int chg_score(chg_state_t *st, int i)
         st->scored++;
         st->degraded += ctx->degraded;
 
-        chg_output_risk(&st->risk_val, &sc, st->rules);
-        if (chg_emit(st, st->recs[i], vg_proc_output_topic(st->p),
-                     st->risk_sch, &st->risk_val, ev->number))
-                return -1;
-        if (sc.band >= st->alert_band && !(ctx->alerted & (1 << sc.band)) &&
-            chg_model_learned(st->model) >= st->alert_min_learned) {
-                chg_output_alert(&st->alert_val, &sc, st->input_topic);
-                if (chg_emit(st, st->recs[i], st->alert_topic, st->alert_sch,
-                             &st->alert_val, ev->number))
-                        return -1;
-                chg_store_put_alerted(st->store, ev, sc.band);
+        alert = sc.band >= st->alert_band &&
+                !(ctx->alerted & (1 << sc.band)) &&
+                chg_model_learned(st->model) >= st->alert_min_learned;
+        if (alert)
                 chg_mark_alerted(st, i, sc.band);
-                st->alerts++;
-        }
+        if (!vg_proc_bootstrapping(st->p))
+                chg_render_add(st->render, &sc, i, alert);
         /* the cluster the change joined when first scored */
         int64_t joined = ctx->features   ? chg_features_cluster(
                                                    ctx->features,
@@ -207,6 +206,37 @@ static int chg_score(chg_state_t *st, int i)
         st->blob_lens[i] = len;
         chg_store_put_features(st->store, ev, st->blobs[i], len);
         chg_store_put_open(st->store, ev);
+}
+
+/* Produces the batch's rendered records in order. An alert's mark is
+ * written only once the alert is produced, so that a batch that fails
+ * here (and is consumed again) does not skip it. @returns 0 or -1. */
+static int chg_emit_batch(chg_state_t *st)
+{
+        const char *out = vg_proc_output_topic(st->p);
+        int n           = chg_render_end(st->render);
+
+        for (int k = 0; k < n; k++) {
+                const chg_rendered_t *r = chg_render_get(st->render, k);
+                chg_event_t *ev         = &st->evs[r->idx];
+                vg_proc_rec_t *rec      = st->recs[r->idx];
+                if (r->err) {
+                        vg_err("change", "cannot encode the records of %s: "
+                               "%s", ev->number, r->errstr);
+                        return -1;
+                }
+                if (vg_proc_emit_encoded(st->p, rec, out, r->risk,
+                                         r->risk_len, ev->number, 0))
+                        return -1;
+                if (!r->alert)
+                        continue;
+                if (vg_proc_emit_encoded(st->p, rec, st->alert_topic,
+                                         r->alert_buf, r->alert_len,
+                                         ev->number, 0))
+                        return -1;
+                chg_store_put_alerted(st->store, ev, r->band);
+                st->alerts++;
+        }
         return 0;
 }
 
@@ -288,22 +318,24 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
         chg_state_t *st = opaque;
         int rc          = 0, nholds = 0;
 
+        /* first: the last batch's rendering may still read evs, ctxs */
+        chg_render_begin(st->render, n);
         chg_reserve(st, n);
         int m = chg_read_batch(st, recs, n);
         st->nbatch = m;
         chg_store_read(st->store, p, st->evs, st->ctxs, m);
-        for (int i = 0; i < m && rc == 0; i++) {
+        for (int i = 0; i < m; i++) {
                 chg_store_ctx(st->store, i, &st->evs[i], &st->ctxs[i]);
                 switch (st->evs[i].kind) {
-                case CHG_K_SCORE: rc = chg_score(st, i); break;
+                case CHG_K_SCORE: chg_score(st, i); break;
                 case CHG_K_OUTCOME: chg_outcome(st, i); break;
                 case CHG_K_CANCEL:
                         chg_store_put_cancel(st->store, &st->evs[i]);
                         break;
                 }
-                if (rc == 0) /* a failed batch is not written */
-                        chg_store_pump(st->store);
+                chg_store_pump(st->store);
         }
+        rc = chg_emit_batch(st); /* the records, rendered meanwhile */
         for (int i = 0; i < m; i++) {
                 vg_proc_hold_t *h = rc ? NULL : vg_proc_hold(p, st->recs[i]);
                 if (h)

@@ -1421,7 +1421,7 @@ static void bench_print_cpu(const bench_wait_t *w, double secs,
         struct { const char *name; double s; } t[] = {
                 {"main thread, user", mu},
                 {"main thread, system (syscalls)", ms},
-                {"librdkafka's threads", p[0].s - mu - ms},
+                {"other threads (librdkafka, render)", p[0].s - mu - ms},
         };
         for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
                 if (p[i].s <= 0)
@@ -1430,7 +1430,7 @@ static void bench_print_cpu(const bench_wait_t *w, double secs,
                        p[i].name, p[i].s / secs, 1e6 * p[i].s / ev);
                 for (size_t j = 0; i == 0 && j < sizeof(t) / sizeof(t[0]);
                      j++)
-                        printf("       %-28s %.2f cores  %6.1f us/event\n",
+                        printf("       %-30s %.2f cores  %6.1f us/event\n",
                                t[j].name, t[j].s / secs, 1e6 * t[j].s / ev);
         }
         printf("     %-30s %.2f cores  %6.1f us/event\n", "whole machine",

@@ -2,6 +2,7 @@
 #include "chg_event.h"
 #include "chg_model.h"
 #include "chg_output.h"
+#include "chg_render.h"
 #include "chg_rules.h"
 #include "vg_avro.h"
 #include "vg_mem.h"
@@ -342,6 +343,133 @@ START_TEST(test_model_checkpoint)
 }
 END_TEST
 
+/* A scored change of some variety, for rendering. */
+static void make_score(chg_score_t *sc, const chg_event_t *ev, chg_ctx_t *ctx,
+                       int i)
+{
+        memset(ctx, 0, sizeof(*ctx));
+        ctx->team_changes = 10 + i % 7;
+        ctx->team_failed  = i % 4;
+        ctx->ci_failures  = i % 3;
+        ctx->degraded     = i % 11 == 0;
+        ctx->ncollisions  = i % 3;
+        for (int c = 0; c < ctx->ncollisions; c++)
+                snprintf(ctx->collisions[c], sizeof(ctx->collisions[0]),
+                         "CHG9%03d", c);
+        memset(sc, 0, sizeof(*sc));
+        sc->ev = ev;
+        sc->ctx = ctx;
+        sc->p = (double)(i % 100) / 100.0;
+        sc->band = i % 4;
+        sc->nfactors = 1 + i % 8;
+        for (int f = 0; f < sc->nfactors; f++) {
+                snprintf(sc->factors[f].name, sizeof(sc->factors[f].name),
+                         "w:word%d=x%d", f, i);
+                sc->factors[f].contrib = (f - 3) * 0.1 + i * 1e-4;
+        }
+        sc->sim.cluster_id = i % 5;
+        sc->sim.cluster_failure_rate = i % 2 ? 0.25 : -1;
+        sc->sim.n = i % 6;
+        for (int k = 0; k < sc->sim.n; k++) {
+                snprintf(sc->sim.items[k].number,
+                         sizeof(sc->sim.items[0].number), "CHG8%03d", k);
+                snprintf(sc->sim.items[k].close_code,
+                         sizeof(sc->sim.items[0].close_code), "%s",
+                         k % 2 ? "Unsuccessful" : "Successful");
+                sc->sim.items[k].distance = k * 0.1;
+        }
+        sc->model_version = i % 2 ? "change-ftrl/1 n=1" : "change-ftrl/1 n=2";
+        sc->scored_at = 1735689600000LL + i;
+}
+
+/* The records rendered on the helper thread are those built in line, in
+ * the order added, over batches of different sizes. */
+START_TEST(test_render_threaded_same_bytes)
+{
+        enum { N = 300 };
+        static chg_event_t evs[N];
+        static chg_ctx_t ctxs[N];
+        char json[1024];
+        chg_rules_t *rules   = chg_rules_new(NULL, errstr, sizeof(errstr));
+        vg_avro_schema_t *rs = vg_avro_registry_by_name(reg, "ChangeRisk");
+        vg_avro_schema_t *as = vg_avro_registry_by_name(reg, "Alert");
+        chg_render_t *thr    = chg_render_new(rs, as, rules, "itsm.changes", 1);
+        chg_render_t *inl    = chg_render_new(rs, as, rules, "itsm.changes", 0);
+        avro_value_t rv, av;
+
+        ck_assert(chg_render_threaded(thr));
+        ck_assert(!chg_render_threaded(inl));
+        vg_avro_schema_value_new(rs, &rv);
+        vg_avro_schema_value_new(as, &av);
+        for (int i = 0; i < N; i++) {
+                snprintf(json, sizeof(json),
+                         "{\"number\":\"CHG%05d\",\"state\":\"Scheduled\","
+                         "\"type\":\"Normal\",\"assignment_group\":\"DBA\","
+                         "\"cmdb_ci\":\"db-%d\",\"opened_at\":"
+                         "\"2025-01-01 08:00:00\",\"start_date\":"
+                         "\"2025-01-02 23:00:00\",\"end_date\":"
+                         "\"2025-01-03 01:00:00\",\"sys_updated_on\":"
+                         "\"2025-01-01 08:05:00\"}", i, i % 9);
+                ck_assert_int_eq(read_json(&evs[i], json), 0);
+        }
+        int sizes[] = {N, 7, 1, 0, N / 2};
+        for (size_t b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+                int n = sizes[b];
+                chg_render_begin(thr, n);
+                chg_render_begin(inl, n);
+                for (int i = 0; i < n; i++) {
+                        chg_score_t sc;
+                        make_score(&sc, &evs[i], &ctxs[i], i + (int)b);
+                        chg_render_add(thr, &sc, i, i % 3 == 0);
+                        chg_render_add(inl, &sc, i, i % 3 == 0);
+                }
+                ck_assert_int_eq(chg_render_end(thr), n);
+                ck_assert_int_eq(chg_render_end(inl), n);
+                for (int k = 0; k < n; k++) {
+                        const chg_rendered_t *t = chg_render_get(thr, k);
+                        const chg_rendered_t *l = chg_render_get(inl, k);
+                        chg_score_t sc;
+                        void *want;
+                        size_t wlen;
+                        ck_assert_int_eq(t->err, VG_OK);
+                        ck_assert_int_eq(t->idx, k);
+                        ck_assert_int_eq(t->band, (k + (int)b) % 4);
+                        ck_assert_uint_eq(t->risk_len, l->risk_len);
+                        ck_assert_int_eq(memcmp(t->risk, l->risk,
+                                                t->risk_len), 0);
+                        /* and what the processor built before, in line */
+                        make_score(&sc, &evs[k], &ctxs[k], k + (int)b);
+                        chg_output_risk(&rv, &sc, rules);
+                        ck_assert_int_eq(vg_avro_encode(rs, &rv, &want, &wlen,
+                                                        errstr,
+                                                        sizeof(errstr)),
+                                         VG_OK);
+                        ck_assert_uint_eq(t->risk_len, wlen);
+                        ck_assert_int_eq(memcmp(t->risk, want, wlen), 0);
+                        vg_free(want);
+                        ck_assert_int_eq(t->alert, k % 3 == 0);
+                        if (!t->alert)
+                                continue;
+                        chg_output_alert(&av, &sc, "itsm.changes");
+                        ck_assert_int_eq(vg_avro_encode(as, &av, &want, &wlen,
+                                                        errstr,
+                                                        sizeof(errstr)),
+                                         VG_OK);
+                        ck_assert_uint_eq(t->alert_len, wlen);
+                        ck_assert_int_eq(memcmp(t->alert_buf, want, wlen), 0);
+                        vg_free(want);
+                }
+                ck_assert_ptr_null(chg_render_get(thr, n));
+        }
+        avro_value_decref(&rv);
+        avro_value_decref(&av);
+        chg_render_destroy(thr);
+        chg_render_destroy(inl);
+        chg_render_destroy(NULL);
+        chg_rules_destroy(rules);
+}
+END_TEST
+
 static Suite *chg_suite(void)
 {
         Suite *s  = suite_create("change");
@@ -360,6 +488,10 @@ static Suite *chg_suite(void)
         tcase_add_test(tc, test_model_learns_and_explains);
         tcase_add_test(tc, test_features_blob_roundtrip);
         tcase_add_test(tc, test_model_checkpoint);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("Render");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_render_threaded_same_bytes);
         suite_add_tcase(s, tc);
         return s;
 }
