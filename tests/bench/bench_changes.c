@@ -1426,14 +1426,14 @@ static void bench_print_cpu(const bench_wait_t *w, double secs,
         for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
                 if (p[i].s <= 0)
                         continue;
-                printf("     %-30s %.2f cores  %6.1f us/event\n",
+                printf("     %-32s %.2f cores  %6.1f us/event\n",
                        p[i].name, p[i].s / secs, 1e6 * p[i].s / ev);
                 for (size_t j = 0; i == 0 && j < sizeof(t) / sizeof(t[0]);
                      j++)
                         printf("       %-30s %.2f cores  %6.1f us/event\n",
                                t[j].name, t[j].s / secs, 1e6 * t[j].s / ev);
         }
-        printf("     %-30s %.2f cores  %6.1f us/event\n", "whole machine",
+        printf("     %-32s %.2f cores  %6.1f us/event\n", "whole machine",
                (b->busy - a->busy) / secs, 1e6 * (b->busy - a->busy) / ev);
         printf("     at 50,000 events/s the same work would need %.2f cores "
                "(%.2f for redis-server alone)\n",
