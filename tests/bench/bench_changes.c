@@ -1421,7 +1421,7 @@ static void bench_print_cpu(const bench_wait_t *w, double secs,
         struct { const char *name; double s; } t[] = {
                 {"main thread, user", mu},
                 {"main thread, system (syscalls)", ms},
-                {"other threads (librdkafka, render)", p[0].s - mu - ms},
+                {"other threads (rdkafka, render)", p[0].s - mu - ms},
         };
         for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
                 if (p[i].s <= 0)

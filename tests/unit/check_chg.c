@@ -382,6 +382,19 @@ static void make_score(chg_score_t *sc, const chg_event_t *ev, chg_ctx_t *ctx,
         sc->scored_at = 1735689600000LL + i;
 }
 
+/* \p v encodes to \p len bytes at \p got. */
+static void assert_encodes_to(vg_avro_schema_t *s, avro_value_t *v,
+                              const uint8_t *got, size_t len)
+{
+        void *want;
+        size_t wlen;
+        ck_assert_int_eq(vg_avro_encode(s, v, &want, &wlen, errstr,
+                                        sizeof(errstr)), VG_OK);
+        ck_assert_uint_eq(len, wlen);
+        ck_assert_int_eq(memcmp(got, want, wlen), 0);
+        vg_free(want);
+}
+
 /* The records rendered on the helper thread are those built in line, in
  * the order added, over batches of different sizes. */
 START_TEST(test_render_threaded_same_bytes)
@@ -429,8 +442,6 @@ START_TEST(test_render_threaded_same_bytes)
                         const chg_rendered_t *t = chg_render_get(thr, k);
                         const chg_rendered_t *l = chg_render_get(inl, k);
                         chg_score_t sc;
-                        void *want;
-                        size_t wlen;
                         ck_assert_int_eq(t->err, VG_OK);
                         ck_assert_int_eq(t->idx, k);
                         ck_assert_int_eq(t->band, (k + (int)b) % 4);
@@ -440,24 +451,13 @@ START_TEST(test_render_threaded_same_bytes)
                         /* and what the processor built before, in line */
                         make_score(&sc, &evs[k], &ctxs[k], k + (int)b);
                         chg_output_risk(&rv, &sc, rules);
-                        ck_assert_int_eq(vg_avro_encode(rs, &rv, &want, &wlen,
-                                                        errstr,
-                                                        sizeof(errstr)),
-                                         VG_OK);
-                        ck_assert_uint_eq(t->risk_len, wlen);
-                        ck_assert_int_eq(memcmp(t->risk, want, wlen), 0);
-                        vg_free(want);
+                        assert_encodes_to(rs, &rv, t->risk, t->risk_len);
                         ck_assert_int_eq(t->alert, k % 3 == 0);
                         if (!t->alert)
                                 continue;
                         chg_output_alert(&av, &sc, "itsm.changes");
-                        ck_assert_int_eq(vg_avro_encode(as, &av, &want, &wlen,
-                                                        errstr,
-                                                        sizeof(errstr)),
-                                         VG_OK);
-                        ck_assert_uint_eq(t->alert_len, wlen);
-                        ck_assert_int_eq(memcmp(t->alert_buf, want, wlen), 0);
-                        vg_free(want);
+                        assert_encodes_to(as, &av, t->alert_buf,
+                                          t->alert_len);
                 }
                 ck_assert_ptr_null(chg_render_get(thr, n));
         }
