@@ -138,6 +138,18 @@ static const vg_avro_rcache_t *vg_avro_rcache_get(avro_schema_t schema)
         return e;
 }
 
+void vg_avro_thread_done(void)
+{
+        for (unsigned i = 0; i < VG_AVRO_RMETA_CACHE; i++) {
+                vg_avro_rcache_t *e = &vg_avro_rmeta_cache[i];
+                if (e->schema)
+                        avro_schema_decref(e->schema);
+                vg_free(e->plan);
+                memset(e, 0, sizeof(*e));
+        }
+        vg_avro_rmeta_next = 0;
+}
+
 /** vg_avro_rmeta_search() through the thread's cache. */
 static const vg_avro_rmeta_t *vg_avro_rmeta_find(avro_schema_t schema)
 {

@@ -164,6 +164,13 @@ vg_err_t vg_avro_encode(const vg_avro_schema_t *sch, avro_value_t *val,
                         size_t errstr_size);
 
 /**
+ * @brief Frees the calling thread's cache of record metadata (kept per
+ *        thread by the accessors and vg_avro_value_reset()): a thread that
+ *        used them calls it before it exits. Harmless if it did not.
+ */
+void vg_avro_thread_done(void);
+
+/**
  * @brief vg_avro_encode() into the caller's reusable buffer \p *bufp of
  *        \p *sizep bytes (both 0/NULL at first), grown with vg_realloc()
  *        when the record does not fit: no allocation once the buffer is

@@ -50,7 +50,10 @@ void chg_store_destroy(chg_store_t *s);
 
 /**
  * @brief Sends the context reads of \p n events in one batch (after the
- *        writes of the previous batch) and zeroes every ctx;
+ *        writes of the previous batch, and after any backlog of writes
+ *        kept while Redis was down: if it cannot be written, the reads
+ *        could not see it and every ctx is flagged degraded) and zeroes
+ *        every ctx;
  *        chg_store_ctx() then fills them one by one, in order, as their
  *        replies arrive, so the first events are processed while Redis
  *        still answers for the last.

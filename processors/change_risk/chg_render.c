@@ -83,6 +83,7 @@ static void *chg_render_main(void *arg)
                 pthread_cond_signal(&r->done);
         }
         pthread_mutex_unlock(&r->mu);
+        vg_avro_thread_done();
         return NULL;
 }
 
