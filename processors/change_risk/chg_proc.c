@@ -45,6 +45,7 @@ typedef struct chg_state_s {
         int nbatch;   /**< events in the batch being processed */
         /* counters */
         uint64_t scored, outcomes, learned, unlearned, alerts, degraded;
+        int failed; /**< a batch failed: its learning is not checkpointed */
 } chg_state_t;
 
 static int chg_band_of(const chg_state_t *st, double p)
@@ -168,6 +169,14 @@ static void chg_mark_alerted(chg_state_t *st, int i, int band)
                         st->ctxs[j].alerted |= 1 << band;
 }
 
+/* The alert of \p ev's change for \p band is out: record it, so that
+ * later scores of the change do not alert for that band again. */
+static void chg_alerted(chg_state_t *st, const chg_event_t *ev, int band)
+{
+        chg_store_put_alerted(st->store, ev, band);
+        st->alerts++;
+}
+
 /* Scores change \p i and queues its records for rendering; they are
  * produced, in order, once the batch is scored (chg_emit_batch). */
 static void chg_score(chg_state_t *st, int i)
@@ -196,6 +205,8 @@ static void chg_score(chg_state_t *st, int i)
                 chg_mark_alerted(st, i, sc.band);
         if (!vg_proc_bootstrapping(st->p))
                 chg_render_add(st->render, &sc, i, alert);
+        else if (alert) /* not produced while warming up, but marked */
+                chg_alerted(st, ev, sc.band);
         /* the cluster the change joined when first scored */
         int64_t joined = ctx->features   ? chg_features_cluster(
                                                    ctx->features,
@@ -214,30 +225,34 @@ static void chg_score(chg_state_t *st, int i)
 static int chg_emit_batch(chg_state_t *st)
 {
         const char *out = vg_proc_output_topic(st->p);
-        int n           = chg_render_end(st->render);
+        int n           = chg_render_end(st->render), rc = 0;
 
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < n && rc == 0; k++) {
                 const chg_rendered_t *r = chg_render_get(st->render, k);
                 chg_event_t *ev         = &st->evs[r->idx];
                 vg_proc_rec_t *rec      = st->recs[r->idx];
                 if (r->err) {
                         vg_err("change", "cannot encode the records of %s: "
                                "%s", ev->number, r->errstr);
-                        return -1;
+                        rc = -1;
+                } else if (vg_proc_emit_encoded(st->p, rec, out, r->risk,
+                                                r->risk_len, ev->number, 0)) {
+                        rc = -1;
+                } else if (r->alert) {
+                        if (vg_proc_emit_encoded(st->p, rec, st->alert_topic,
+                                                 r->alert_buf, r->alert_len,
+                                                 ev->number, 0))
+                                rc = -1;
+                        else
+                                chg_alerted(st, ev, r->band);
                 }
-                if (vg_proc_emit_encoded(st->p, rec, out, r->risk,
-                                         r->risk_len, ev->number, 0))
-                        return -1;
-                if (!r->alert)
-                        continue;
-                if (vg_proc_emit_encoded(st->p, rec, st->alert_topic,
-                                         r->alert_buf, r->alert_len,
-                                         ev->number, 0))
-                        return -1;
-                chg_store_put_alerted(st->store, ev, r->band);
-                st->alerts++;
+                if (rc)
+                        vg_err("change", "the records of %s could not be "
+                               "produced: the batch fails, to be consumed "
+                               "again", ev->number);
         }
-        return 0;
+        chg_render_get(st->render, n - 1); /* the helper is done with evs */
+        return rc;
 }
 
 /* The features of \p ev as scored: from this batch, else from Redis. */
@@ -336,6 +351,8 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
                 chg_store_pump(st->store);
         }
         rc = chg_emit_batch(st); /* the records, rendered meanwhile */
+        if (rc)
+                st->failed = 1; /* consumed again: learned again */
         for (int i = 0; i < m; i++) {
                 vg_proc_hold_t *h = rc ? NULL : vg_proc_hold(p, st->recs[i]);
                 if (h)
@@ -370,6 +387,12 @@ static int chg_checkpoint(void *opaque, vg_proc_t *p)
         chg_state_t *st = opaque;
         size_t len;
 
+        if (st->failed) {
+                vg_warn("change", "model not checkpointed: a batch failed "
+                        "after the model learned from it, and will be "
+                        "consumed again");
+                return -1;
+        }
         if (vg_proc_stopping(p))
                 chg_store_drain(st->store, p);
         int64_t t0 = vg_time_now_ms();

@@ -100,6 +100,26 @@ static pid_t spawn_change(const char *log)
         return itest_spawn(argv, log);
 }
 
+/* Number of keys matching \p pattern in the test Redis. */
+static long long redis_keys(const char *pattern)
+{
+        char errstr[256];
+        vg_redis_conf_t *rc = vg_redis_conf_new();
+        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
+                          sizeof(errstr));
+        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        vg_redis_batch_cmd(b, "KEYS", pattern, NULL);
+        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
+                         VG_OK);
+        long long n = (long long)vg_redis_reply_nelem(
+                vg_redis_batch_reply(b, 0));
+        vg_redis_batch_destroy(b);
+        vg_redis_destroy(r);
+        return n;
+}
+
 /* Sum of ZCARD over vigie:team:*:changes: closed changes counted. */
 static long long team_changes_counted(void)
 {
@@ -296,6 +316,45 @@ START_TEST(test_bad_records)
 }
 END_TEST
 
+/* A record that cannot be produced (larger than kafka.message.max.bytes,
+ * through a long configured recommendation) fails the batch: vigie-change
+ * stops with an error, before the batch's offsets are committed and
+ * without checkpointing a model that learned from it. */
+START_TEST(test_produce_fails)
+{
+        const char *in = itest_path("big.jsonl"), *log = itest_path("c.log");
+        char port[64], rule[3][600];
+        FILE *fp = fopen(in, "w");
+        fprintf(fp, "{\"number\":\"CHG-BIG\",\"state\":\"New\","
+                    "\"type\":\"Normal\",\"sys_updated_on\":"
+                    "\"2025-01-01 10:00:00\"}\n");
+        fclose(fp);
+        for (int i = 0; i < 3; i++) { /* 3 x 400 bytes of advice */
+                int o = snprintf(rule[i], sizeof(rule[i]),
+                                 "change.rule.big%d=backout_plan=0 => ", i);
+                memset(rule[i] + o, 'x', 400);
+                rule[i][o + 400] = '\0';
+        }
+        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
+        char *argv[] = {(char *)itest_bin("vigie-change"), "-b",
+                        getenv("VG_BOOTSTRAP"), "-X", port, "-X", rule[0],
+                        "-X", rule[1], "-X", rule[2], "-X",
+                        "kafka.message.max.bytes=1000", NULL};
+        pid_t p = itest_spawn(argv, log);
+        ck_assert_int_eq(produce(in), 0);
+        int status = -1;
+        for (int i = 0; i < 300 && !itest_file_contains(log, "stopping:");
+             i++)
+                usleep(100 * 1000);
+        status = itest_stop(p, SIGTERM);
+        ck_assert_msg(status != 0, "exit status %d", status);
+        ck_assert(itest_file_contains(log, "CHG-BIG"));
+        ck_assert(itest_file_contains(log, "model not checkpointed"));
+        ck_assert_int_eq(redis_keys("vigie:model:*"), 0);
+        ck_assert_int_eq(itest_end_offsets("itsm.changes.scored"), 0);
+}
+END_TEST
+
 START_TEST(test_redis_down)
 {
         const char *a = itest_path("a.jsonl"), *b = itest_path("b.jsonl");
@@ -395,6 +454,10 @@ START_TEST(test_bootstrap_warmup)
         ck_assert_msg(itest_file_contains(log, learned), "no %s", learned);
         ck_assert_int_eq(itest_end_offsets("itsm.changes.scored"), 0);
         ck_assert_int_eq(team_changes_counted(), inp.outcomes);
+        /* risky changes are marked as alerted (going live, a re-score of
+         * one does not alert again), though no alert is produced */
+        ck_assert_int_eq(itest_end_offsets("itsm.alerts"), 0);
+        ck_assert_int_gt(redis_keys("vigie:chg:*:alerts"), 0);
 }
 END_TEST
 
@@ -403,6 +466,7 @@ int main(void)
         const itest_case_t cases[] = {
                 {"e2e", test_end_to_end},
                 {"bad_records", test_bad_records},
+                {"produce_fails", test_produce_fails},
                 {"redis_down", test_redis_down},
                 {"sigkill", test_sigkill_restart},
                 {"bootstrap", test_bootstrap_warmup},
