@@ -197,8 +197,13 @@ static void chg_fill_ctx(const chg_store_t *s, const chg_event_t *ev,
         for (size_t i = 0; i + 1 < vg_redis_reply_nelem(rep); i += 2) {
                 const char *band = vg_redis_reply_str(
                         vg_redis_reply_elem(rep, i), NULL);
+                const char *at = vg_redis_reply_str(
+                        vg_redis_reply_elem(rep, i + 1), NULL);
                 int b = band ? chg_band_index(band) : -1;
-                if (b >= 0)
+                /* The alert of this very record, consumed again (its offset
+                 * was not committed): it may never have reached Kafka, so
+                 * it is produced again, with the same alert_id. */
+                if (b >= 0 && !(at && strtoll(at, NULL, 10) == ev->event_time))
                         ctx->alerted |= 1 << b;
         }
 }
@@ -336,10 +341,12 @@ void chg_store_put_outcome(chg_store_t *s, const chg_event_t *ev)
         }
 }
 
-void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band)
+void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band,
+                           int produced)
 {
         char k[512], v[32];
-        snprintf(v, sizeof(v), "%lld", (long long)ev->event_time);
+        snprintf(v, sizeof(v), "%lld",
+                 produced ? (long long)ev->event_time : 0LL);
         chg_key(s, k, sizeof(k), "chg", ev->number, "alerts");
         vg_redis_batch_hset(s->wr, k, chg_band_name(band), v, strlen(v));
         vg_redis_batch_expire(s->wr, k, s->features_ttl_s);

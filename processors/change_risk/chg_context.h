@@ -79,8 +79,11 @@ void chg_store_put_features(chg_store_t *s, const chg_event_t *ev,
 void chg_store_put_open(chg_store_t *s, const chg_event_t *ev);
 void chg_store_put_outcome(chg_store_t *s, const chg_event_t *ev);
 void chg_store_put_cancel(chg_store_t *s, const chg_event_t *ev);
-/** Records that \p band (0..3) was alerted for \p ev's change. */
-void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band);
+/** Records that \p band (0..3) was alerted for \p ev's change: by \p ev
+ *  if \p produced (the same event consumed again alerts again, in case
+ *  its alert was lost), else only marked (warming up: never again). */
+void chg_store_put_alerted(chg_store_t *s, const chg_event_t *ev, int band,
+                           int produced);
 /** @} */
 
 /**

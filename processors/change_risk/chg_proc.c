@@ -173,7 +173,8 @@ static void chg_mark_alerted(chg_state_t *st, int i, int band)
  * later scores of the change do not alert for that band again. */
 static void chg_alerted(chg_state_t *st, const chg_event_t *ev, int band)
 {
-        chg_store_put_alerted(st->store, ev, band);
+        chg_store_put_alerted(st->store, ev, band,
+                              !vg_proc_bootstrapping(st->p));
         st->alerts++;
 }
 

@@ -4,4 +4,4 @@ target_link_libraries(check_change PRIVATE vg_itest PkgConfig::CHECK)
 add_dependencies(check_change vigie-change vigie-ctl vigie-broker)
 
 vg_service_tests(change check_change
-                 e2e bad_records produce_fails redis_down sigkill bootstrap)
+                 e2e bad_records produce_fails alert_replay redis_down sigkill bootstrap)

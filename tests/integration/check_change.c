@@ -355,6 +355,49 @@ START_TEST(test_produce_fails)
 }
 END_TEST
 
+/* Runs vigie-change in consumer group \p group, with bands that make
+ * every change HIGH, until the scored topic holds \p scored records. */
+static void run_all_high(const char *group, long scored)
+{
+        char port[64], gid[64];
+        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
+        snprintf(gid, sizeof(gid), "group.id=%s", group);
+        char *argv[] = {(char *)itest_bin("vigie-change"), "-b",
+                        getenv("VG_BOOTSTRAP"), "-X", port, "-X", gid, "-X",
+                        "change.band.medium=0", "-X", "change.band.high=0",
+                        "-X", "change.band.critical=1", "-X",
+                        "change.alert.min.learned=0", NULL};
+        pid_t p = itest_spawn(argv, itest_path(group));
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", scored, 60),
+                         scored);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+}
+
+/* An alert per change and band: an update does not alert again, but the
+ * alerting record consumed again (a new group here; after a crash, the
+ * records whose offsets were not committed) does, with the same alert_id,
+ * as its first alert may never have reached Kafka. */
+START_TEST(test_alert_again_on_replay)
+{
+        const char *in = itest_path("two.jsonl"), *out = itest_path("a.jsonl");
+        FILE *fp = fopen(in, "w");
+        fprintf(fp, "{\"number\":\"CHG-A\",\"state\":\"New\","
+                    "\"type\":\"Normal\",\"sys_updated_on\":"
+                    "\"2025-01-01 10:00:00\"}\n"
+                    "{\"number\":\"CHG-A\",\"state\":\"Scheduled\","
+                    "\"type\":\"Normal\",\"sys_updated_on\":"
+                    "\"2025-01-02 10:00:00\"}\n");
+        fclose(fp);
+        ck_assert_int_eq(produce(in), 0);
+        run_all_high("first", 2);
+        ck_assert_int_eq(itest_end_offsets("itsm.alerts"), 1);
+        run_all_high("replay", 4);
+        ck_assert_int_eq(itest_wait_idle("itsm.alerts", 2, 10), 2);
+        ck_assert_int_eq(itest_consume("itsm.alerts", out), 2);
+        ck_assert(itest_file_contains(out, "RISKY_CHANGE:CHG-A:HIGH"));
+}
+END_TEST
+
 START_TEST(test_redis_down)
 {
         const char *a = itest_path("a.jsonl"), *b = itest_path("b.jsonl");
@@ -467,6 +510,7 @@ int main(void)
                 {"e2e", test_end_to_end},
                 {"bad_records", test_bad_records},
                 {"produce_fails", test_produce_fails},
+                {"alert_replay", test_alert_again_on_replay},
                 {"redis_down", test_redis_down},
                 {"sigkill", test_sigkill_restart},
                 {"bootstrap", test_bootstrap_warmup},
