@@ -100,8 +100,8 @@ static pid_t spawn_change(const char *log)
         return itest_spawn(argv, log);
 }
 
-/* Number of keys matching \p pattern in the test Redis. */
-static long long redis_keys(const char *pattern)
+/* The test Redis, and in \p b the reply of KEYS \p pattern. */
+static vg_redis_t *redis_keys_of(const char *pattern, vg_redis_batch_t *b)
 {
         char errstr[256];
         vg_redis_conf_t *rc = vg_redis_conf_new();
@@ -109,10 +109,17 @@ static long long redis_keys(const char *pattern)
                           sizeof(errstr));
         vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
         ck_assert_msg(r != NULL, "%s", errstr);
-        vg_redis_batch_t *b = vg_redis_batch_new();
         vg_redis_batch_cmd(b, "KEYS", pattern, NULL);
         ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
                          VG_OK);
+        return r;
+}
+
+/* Number of keys matching \p pattern in the test Redis. */
+static long long redis_keys(const char *pattern)
+{
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        vg_redis_t *r       = redis_keys_of(pattern, b);
         long long n = (long long)vg_redis_reply_nelem(
                 vg_redis_batch_reply(b, 0));
         vg_redis_batch_destroy(b);
@@ -125,15 +132,8 @@ static long long team_changes_counted(void)
 {
         char errstr[256];
         long long sum = 0;
-        vg_redis_conf_t *rc = vg_redis_conf_new();
-        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
-                          sizeof(errstr));
-        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
-        ck_assert_msg(r != NULL, "%s", errstr);
         vg_redis_batch_t *b = vg_redis_batch_new();
-        vg_redis_batch_cmd(b, "KEYS", "vigie:team:*:changes", NULL);
-        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
-                         VG_OK);
+        vg_redis_t *r       = redis_keys_of("vigie:team:*:changes", b);
         const vg_redis_reply_t *keys = vg_redis_batch_reply(b, 0);
         vg_redis_batch_t *z = vg_redis_batch_new();
         for (size_t i = 0; i < vg_redis_reply_nelem(keys); i++)
