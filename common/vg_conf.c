@@ -1,6 +1,7 @@
 /**
  * @file vg_conf.c
- * @brief The property table and its parser (see vg_conf.h).
+ * @brief The common property table, and the parser of every table
+ *        (see vg_conf.h).
  */
 #include "vg_conf.h"
 #include "vg_mem.h"
@@ -12,150 +13,102 @@
 #include <string.h>
 #include <strings.h>
 
-typedef enum {
-        VG_C_STR,
-        VG_C_INT,
-        VG_C_DBL,
-        VG_C_BOOL,
-        VG_C_ENUM, /**< string, one of vdef->enums */
-        VG_C_LIST, /**< name ends in '*': any number of sub-keys */
-} vg_conf_type_t;
-
-typedef struct vg_conf_prop_s {
-        int scope;
-        const char *name;
-        vg_conf_type_t type;
-        const char *defval;
-        double vmin, vmax;
-        const char *enums; /**< comma-separated, for VG_C_ENUM */
-        const char *desc;
-} vg_conf_prop_t;
-
-#define ALL VG_CONF_F_ALL
-#define CHG VG_CONF_F_CHANGE
-#define INC VG_CONF_F_INCIDENT
-#define SUR VG_CONF_F_SURVEY
 #define CTL VG_CONF_F_CTL
+#define SECRET VG_CONF_F_SECRET
+#define URL VG_CONF_F_URL
 
-/* The one table. Keep it sorted by subsystem, then name. */
-static const vg_conf_prop_t vg_conf_props[] = {
+/* The kafka.* pass-through keys masked in dumps and logs: librdkafka's
+ * properties that hold a secret (its _RK_SENSITIVE ones, minus file
+ * locations and public certificates, plus the OIDC client secret), or a
+ * URL that may carry user-info. sasl.jaas.config is Java's (librdkafka
+ * rejects it) but often pasted with a password in it. */
+static const struct {
+        const char *name; /**< without "kafka." */
+        int flags;        /**< VG_CONF_F_SECRET or VG_CONF_F_URL */
+} vg_conf_kafka_masked[] = {
+        {"sasl.password", SECRET},
+        {"sasl.jaas.config", SECRET},
+        {"sasl.oauthbearer.config", SECRET},
+        {"sasl.oauthbearer.client.secret", SECRET},
+        {"ssl.key.password", SECRET},
+        {"ssl.key.pem", SECRET},
+        {"ssl_key", SECRET},
+        {"ssl.keystore.password", SECRET},
+        {"sasl.oauthbearer.token.endpoint.url", URL},
+};
+
+/* The runtime's own properties; each processor has its group in its
+ * folder. Keep it sorted by subsystem, then name. */
+static const vg_conf_prop_t vg_conf_common_props[] = {
         /* Kafka */
-        {ALL | CTL, "bootstrap.servers", VG_C_STR, "127.0.0.1:9092", 0, 0, NULL,
+        {CTL, "bootstrap.servers", VG_CONF_STR, "127.0.0.1:9092", 0, 0, NULL,
          "Kafka bootstrap servers (host:port,...). For the embedded broker, "
          "the address vigie-broker prints."},
-        {ALL, "group.id", VG_C_STR, "", 0, 0, NULL,
+        {0, "group.id", VG_CONF_STR, "", 0, 0, NULL,
          "Consumer group id. Empty: the processor's own name "
          "(vigie-change, ...). Instances with one group id split the "
          "partitions."},
-        {ALL, "input.topic", VG_C_STR, "", 0, 0, NULL,
+        {0, "input.topic", VG_CONF_STR, "", 0, 0, NULL,
          "Input topic. Empty: the processor's default (itsm.changes, ...)."},
-        {ALL, "output.topic", VG_C_STR, "", 0, 0, NULL,
+        {0, "output.topic", VG_CONF_STR, "", 0, 0, NULL,
          "Output topic for enriched records. Empty: the processor's "
          "default."},
-        {ALL, "alert.topic", VG_C_STR, "itsm.alerts", 0, 0, NULL,
+        {0, "alert.topic", VG_CONF_STR, "itsm.alerts", 0, 0, NULL,
          "Topic for alerts."},
-        {ALL | CTL, "deadletter.topic", VG_C_STR, "itsm.deadletter", 0, 0, NULL,
+        {CTL, "deadletter.topic", VG_CONF_STR, "itsm.deadletter", 0, 0, NULL,
          "Topic for records that cannot be decoded or validated."},
-        {ALL, "auto.offset.reset", VG_C_ENUM, "earliest", 0, 0,
+        {0, "auto.offset.reset", VG_CONF_ENUM, "earliest", 0, 0,
          "earliest,latest",
          "Where a new consumer group starts: earliest replays history."},
-        {ALL, "batch.size", VG_C_INT, "500", 1, 100000, NULL,
+        {0, "batch.size", VG_CONF_INT, "500", 1, 100000, NULL,
          "Records consumed per poll batch (features are read from Redis "
          "once per batch)."},
-        {ALL, "batch.max.ms", VG_C_INT, "5", 0, 10000, NULL,
+        {0, "batch.max.ms", VG_CONF_INT, "5", 0, 10000, NULL,
          "A batch closes this long after its first record even if not full: "
          "bounds the latency that batching adds when records trickle in."},
-        {ALL, "poll.timeout.ms", VG_C_INT, "100", 1, 10000, NULL,
+        {0, "poll.timeout.ms", VG_CONF_INT, "100", 1, 10000, NULL,
          "How long one poll waits for the first record of a batch."},
-        {ALL | CTL, "flush.timeout.ms", VG_C_INT, "30000", 100, 600000, NULL,
+        {CTL, "flush.timeout.ms", VG_CONF_INT, "30000", 100, 600000, NULL,
          "On shutdown, how long to wait for outstanding deliveries."},
-        {ALL | CTL, "kafka.*", VG_C_LIST, NULL, 0, 0, NULL,
+        {CTL, "kafka.*", VG_CONF_LIST, NULL, 0, 0, NULL,
          "Any librdkafka property, prefix removed: kafka.linger.ms=5 sets "
          "linger.ms (see librdkafka's CONFIGURATION.md)."},
         /* Avro */
-        {ALL | CTL, "schema.dir", VG_C_STR, VG_SCHEMA_DIR, 0, 0, NULL,
+        {CTL, "schema.dir", VG_CONF_STR, VG_SCHEMA_DIR, 0, 0, NULL,
          "Directory of the Avro schemas (*.avsc) and of registry.json, the "
          "local registry used when schema.registry.url is empty."},
-        {ALL | CTL, "schema.registry.url", VG_C_STR, "", 0, 0, NULL,
-         "Confluent-compatible Schema Registry (http://host:8081). Empty: "
-         "schema ids come from schema.dir/registry.json."},
+        {CTL | URL, "schema.registry.url", VG_CONF_STR, "", 0, 0, NULL,
+         "Confluent-compatible Schema Registry (http://host:8081, or "
+         "http://user:password@host:8081). Empty: schema ids come from "
+         "schema.dir/registry.json."},
         /* Redis */
-        {ALL, "redis.host", VG_C_STR, "127.0.0.1", 0, 0, NULL,
+        {0, "redis.host", VG_CONF_STR, "127.0.0.1", 0, 0, NULL,
          "Redis host of the feature store."},
-        {ALL, "redis.port", VG_C_INT, "6379", 1, 65535, NULL,
+        {0, "redis.port", VG_CONF_INT, "6379", 1, 65535, NULL,
          "Redis port."},
-        {ALL, "redis.db", VG_C_INT, "0", 0, 15, NULL, "Redis database."},
-        {ALL, "redis.password", VG_C_STR, "", 0, 0, NULL,
+        {0, "redis.db", VG_CONF_INT, "0", 0, 15, NULL, "Redis database."},
+        {SECRET, "redis.password", VG_CONF_STR, "", 0, 0, NULL,
          "Redis password (AUTH). Empty: none."},
-        {ALL, "redis.prefix", VG_C_STR, "vigie:", 0, 0, NULL,
+        {0, "redis.prefix", VG_CONF_STR, "vigie:", 0, 0, NULL,
          "Prefix of every key vigie writes (see deploy/REDIS_KEYS.md)."},
-        {ALL, "redis.timeout.ms", VG_C_INT, "1000", 10, 60000, NULL,
+        {0, "redis.timeout.ms", VG_CONF_INT, "1000", 10, 60000, NULL,
          "Connect and command timeout."},
         /* Runtime */
-        {ALL | CTL, "log.level", VG_C_ENUM, "info", 0, 0,
+        {CTL, "log.level", VG_CONF_ENUM, "info", 0, 0,
          "error,warn,info,debug", "Log threshold (logfmt on stderr)."},
-        {ALL, "stats.interval.ms", VG_C_INT, "10000", 0, 3600000, NULL,
+        {0, "stats.interval.ms", VG_CONF_INT, "10000", 0, 3600000, NULL,
          "Progress line (records in/out, lag, latency) every N ms; 0: off."},
-        {ALL, "metrics.file", VG_C_STR, "", 0, 0, NULL,
+        {0, "metrics.file", VG_CONF_STR, "", 0, 0, NULL,
          "Write metrics in Prometheus text format to this file at every "
          "stats interval (for node_exporter's textfile collector)."},
-        {ALL, "checkpoint.interval.ms", VG_C_INT, "30000", 1000, 3600000,
+        {0, "checkpoint.interval.ms", VG_CONF_INT, "30000", 1000, 3600000,
          NULL, "How often model state is checkpointed to Redis."},
-        /* vigie-change */
-        {CHG, "change.band.medium", VG_C_DBL, "0.15", 0, 1, NULL,
-         "p_failure from which a change is MEDIUM risk (below: LOW)."},
-        {CHG, "change.band.high", VG_C_DBL, "0.30", 0, 1, NULL,
-         "p_failure from which a change is HIGH risk."},
-        {CHG, "change.band.critical", VG_C_DBL, "0.50", 0, 1, NULL,
-         "p_failure from which a change is CRITICAL risk."},
-        {CHG, "change.alert.band", VG_C_ENUM, "HIGH", 0, 0,
-         "MEDIUM,HIGH,CRITICAL",
-         "Alert (itsm.alerts, kind RISKY_CHANGE) from this band up, once "
-         "per change and band."},
-        {CHG, "change.alert.min.learned", VG_C_INT, "200", 0, 100000000,
-         NULL,
-         "No alert until the model has learned from this many outcomes "
-         "(a cold model scores everything near 50%); scores are published "
-         "all the same."},
-        {CHG, "change.team.window.days", VG_C_INT, "90", 1, 3650, NULL,
-         "Event-time window of a team's change record "
-         "(team_changes_90d, team_failure_rate_90d)."},
-        {CHG, "change.ci.window.days", VG_C_INT, "90", 1, 3650, NULL,
-         "Event-time window of a CI's failed changes (ci_failures_90d)."},
-        {CHG, "change.incident.window.days", VG_C_INT, "30", 1, 3650, NULL,
-         "Event-time window of incidents on a CI (ci_incidents_30d), as "
-         "written by the incident processor."},
-        {CHG, "change.hash.bits", VG_C_INT, "18", 10, 26, NULL,
-         "Feature hashing: 2^bits weights in the logistic model."},
-        {CHG, "change.ftrl.alpha", VG_C_DBL, "0.1", 1e-6, 10, NULL,
-         "FTRL-Proximal learning rate scale."},
-        {CHG, "change.ftrl.l1", VG_C_DBL, "0.5", 0, 100, NULL,
-         "FTRL-Proximal L1 strength (sparsity)."},
-        {CHG, "change.ftrl.l2", VG_C_DBL, "1.0", 0, 100, NULL,
-         "FTRL-Proximal L2 strength."},
-        {CHG, "change.cluster.radius", VG_C_DBL, "0.75", 0.01, 2, NULL,
-         "Cosine distance beyond which a change opens a new cluster of "
-         "similar changes."},
-        {CHG, "change.cluster.max", VG_C_INT, "64", 1, 1024, NULL,
-         "Maximum number of clusters of similar changes."},
-        {CHG, "change.features.ttl.days", VG_C_INT, "180", 1, 3650, NULL,
-         "How long the features of a scored change are kept in Redis for "
-         "learning when its outcome arrives."},
-        {CHG, "change.model.key", VG_C_STR, "change", 0, 0, NULL,
-         "Redis id of the model checkpoint (vigie:model:<id>:snapshot). "
-         "Give instances that must not share a checkpoint their own."},
-        {CHG, "change.rule.*", VG_C_LIST, NULL, 0, 0, NULL,
-         "Recommendation rules, applied in order: change.rule.N = "
-         "CONDITION => SENTENCE. CONDITION: terms joined by '&', each "
-         "FIELD OP VALUE (OP: = != < <= > >=) or a bare flag; SENTENCE "
-         "may use {field}. Fields: type, category, band, p_failure, "
-         "night, weekend, lead_hours, duration_hours, backout_plan, "
-         "test_plan, team_failure_rate_90d, team_changes_90d, "
-         "ci_failures_90d, ci_incidents_30d, collisions. Empty: the "
-         "built-in rules (see processors/change_risk/chg_rules.c)."},
 };
 
-#define VG_CONF_NPROPS (sizeof(vg_conf_props) / sizeof(vg_conf_props[0]))
+static const vg_conf_group_t vg_conf_common = {
+        "common", vg_conf_common_props,
+        (int)(sizeof(vg_conf_common_props) / sizeof(vg_conf_common_props[0])),
+};
 
 typedef struct vg_conf_kv_s {
         char *key, *value;
@@ -168,23 +121,28 @@ typedef struct vg_conf_val_s {
 } vg_conf_val_t;
 
 struct vg_conf_s {
-        vg_conf_val_t vals[VG_CONF_NPROPS];
+        const vg_conf_group_t **groups; /**< common first */
+        int ngroups;
+        const vg_conf_prop_t **props; /**< every group's, in order */
+        vg_conf_val_t *vals;          /**< one per props[] entry */
+        int nprops;
         vg_conf_kv_t *lists; /**< kafka.* and other list entries */
         int nlists;
 };
 
-static const vg_conf_prop_t *vg_conf_find(const char *name, int *idxp)
+static const vg_conf_prop_t *vg_conf_find(const vg_conf_t *conf,
+                                          const char *name, int *idxp)
 {
-        for (size_t i = 0; i < VG_CONF_NPROPS; i++) {
-                const vg_conf_prop_t *p = &vg_conf_props[i];
+        for (int i = 0; i < conf->nprops; i++) {
+                const vg_conf_prop_t *p = conf->props[i];
                 size_t n                = strlen(p->name);
-                if (p->type == VG_C_LIST) {
+                if (p->type == VG_CONF_LIST) {
                         if (!strncmp(name, p->name, n - 1) && name[n - 1]) {
-                                *idxp = (int)i;
+                                *idxp = i;
                                 return p;
                         }
                 } else if (!strcmp(name, p->name)) {
-                        *idxp = (int)i;
+                        *idxp = i;
                         return p;
                 }
         }
@@ -225,7 +183,7 @@ static const char *vg_conf_parse(const vg_conf_prop_t *p, const char *value,
         int b;
 
         switch (p->type) {
-        case VG_C_INT:
+        case VG_CONF_INT:
                 errno  = 0;
                 out->i = strtoll(value, &end, 10);
                 if (errno || end == value || *end)
@@ -237,7 +195,7 @@ static const char *vg_conf_parse(const vg_conf_prop_t *p, const char *value,
                 }
                 out->d = (double)out->i;
                 return NULL;
-        case VG_C_DBL:
+        case VG_CONF_DBL:
                 errno  = 0;
                 out->d = strtod(value, &end);
                 if (errno || end == value || *end || !isfinite(out->d))
@@ -248,12 +206,12 @@ static const char *vg_conf_parse(const vg_conf_prop_t *p, const char *value,
                         return buf;
                 }
                 return NULL;
-        case VG_C_BOOL:
+        case VG_CONF_BOOL:
                 if (vg_conf_parse_bool(value, &b) == -1)
                         return "expected true or false";
                 out->i = b;
                 return NULL;
-        case VG_C_ENUM:
+        case VG_CONF_ENUM:
                 if (!vg_conf_enum_ok(p->enums, value)) {
                         snprintf(buf, bufsz, "expected one of %s", p->enums);
                         return buf;
@@ -287,14 +245,14 @@ vg_conf_res_t vg_conf_set(vg_conf_t *conf, const char *name,
         char buf[256];
         vg_conf_val_t v = {0};
         int idx;
-        const vg_conf_prop_t *p = vg_conf_find(name, &idx);
+        const vg_conf_prop_t *p = vg_conf_find(conf, name, &idx);
 
         if (!p) {
                 snprintf(errstr, errstr_size,
                          "No such configuration property: \"%s\"", name);
                 return VG_CONF_UNKNOWN;
         }
-        if (p->type == VG_C_LIST) {
+        if (p->type == VG_CONF_LIST) {
                 vg_conf_list_set(conf, name, value);
                 return VG_CONF_OK;
         }
@@ -326,14 +284,38 @@ vg_conf_res_t vg_conf_set_kv(vg_conf_t *conf, const char *kv, char *errstr,
         return r;
 }
 
-vg_conf_t *vg_conf_new(void)
+static void vg_conf_add_group(vg_conf_t *conf, const vg_conf_group_t *g)
+{
+        conf->groups = vg_realloc(conf->groups,
+                                  sizeof(*conf->groups) * (conf->ngroups + 1));
+        conf->groups[conf->ngroups++] = g;
+        conf->props = vg_realloc(conf->props, sizeof(*conf->props) *
+                                                      (conf->nprops + g->nprops));
+        for (int i = 0; i < g->nprops; i++) {
+                for (int j = 0; j < conf->nprops; j++) {
+                        if (strcmp(conf->props[j]->name, g->props[i].name))
+                                continue;
+                        fprintf(stderr, "vigie: BUG: property \"%s\" of %s "
+                                "is already defined\n", g->props[i].name,
+                                g->name);
+                        abort();
+                }
+                conf->props[conf->nprops++] = &g->props[i];
+        }
+}
+
+vg_conf_t *vg_conf_new(const vg_conf_group_t *const *groups)
 {
         vg_conf_t *conf = vg_calloc(1, sizeof(*conf));
         char errstr[256];
 
-        for (size_t i = 0; i < VG_CONF_NPROPS; i++) {
-                const vg_conf_prop_t *p = &vg_conf_props[i];
-                if (p->type == VG_C_LIST)
+        vg_conf_add_group(conf, &vg_conf_common);
+        for (; groups && *groups; groups++)
+                vg_conf_add_group(conf, *groups);
+        conf->vals = vg_calloc((size_t)conf->nprops, sizeof(*conf->vals));
+        for (int i = 0; i < conf->nprops; i++) {
+                const vg_conf_prop_t *p = conf->props[i];
+                if (p->type == VG_CONF_LIST)
                         continue;
                 if (vg_conf_set(conf, p->name, p->defval, errstr,
                                 sizeof(errstr)) != VG_CONF_OK) {
@@ -348,13 +330,16 @@ void vg_conf_destroy(vg_conf_t *conf)
 {
         if (!conf)
                 return;
-        for (size_t i = 0; i < VG_CONF_NPROPS; i++)
+        for (int i = 0; i < conf->nprops; i++)
                 vg_free(conf->vals[i].str);
         for (int i = 0; i < conf->nlists; i++) {
                 vg_free(conf->lists[i].key);
                 vg_free(conf->lists[i].value);
         }
         vg_free(conf->lists);
+        vg_free(conf->vals);
+        vg_free(conf->props);
+        vg_free(conf->groups);
         vg_free(conf);
 }
 
@@ -444,8 +429,8 @@ static const vg_conf_val_t *vg_conf_val(const vg_conf_t *conf,
                                         const char *name)
 {
         int idx;
-        const vg_conf_prop_t *p = vg_conf_find(name, &idx);
-        if (!p || p->type == VG_C_LIST) {
+        const vg_conf_prop_t *p = vg_conf_find(conf, name, &idx);
+        if (!p || p->type == VG_CONF_LIST) {
                 fprintf(stderr, "vigie: BUG: no scalar property \"%s\"\n",
                         name);
                 abort();
@@ -519,90 +504,186 @@ static const char *vg_conf_type_name(const vg_conf_prop_t *p)
 
 static void vg_conf_range(const vg_conf_prop_t *p, char *buf, size_t sz)
 {
-        if (p->type == VG_C_INT)
+        if (p->type == VG_CONF_INT)
                 snprintf(buf, sz, "%.0f .. %.0f", p->vmin, p->vmax);
-        else if (p->type == VG_C_DBL)
+        else if (p->type == VG_CONF_DBL)
                 snprintf(buf, sz, "%g .. %g", p->vmin, p->vmax);
-        else if (p->type == VG_C_ENUM)
+        else if (p->type == VG_CONF_ENUM)
                 snprintf(buf, sz, "%s", p->enums);
-        else if (p->type == VG_C_BOOL)
+        else if (p->type == VG_CONF_BOOL)
                 snprintf(buf, sz, "true, false");
         else
                 buf[0] = '\0';
 }
 
-void vg_conf_print_help(FILE *fp, int scope_flags)
+#define VG_CONF_NKAFKA_MASKED                                                  \
+        (int)(sizeof(vg_conf_kafka_masked) / sizeof(vg_conf_kafka_masked[0]))
+
+/* Writes what is masked of \p p in dumps and logs, as a sentence. */
+static void vg_conf_mask_note(const vg_conf_prop_t *p, FILE *fp)
+{
+        if (p->flags & VG_CONF_F_SECRET)
+                fprintf(fp, " Masked in dumps and logs.");
+        if (p->flags & VG_CONF_F_URL)
+                fprintf(fp, " Its user-info is masked in dumps and logs.");
+        if (strcmp(p->name, "kafka.*"))
+                return;
+        fprintf(fp, " Masked in dumps and logs:");
+        for (int i = 0; i < VG_CONF_NKAFKA_MASKED; i++)
+                fprintf(fp, "%s kafka.%s%s", i ? "," : "",
+                        vg_conf_kafka_masked[i].name,
+                        vg_conf_kafka_masked[i].flags & VG_CONF_F_URL
+                                ? " (user-info)" : "");
+        fprintf(fp, ".");
+}
+
+void vg_conf_print_help(const vg_conf_t *conf, FILE *fp)
 {
         char range[256];
         fprintf(fp, "Configuration properties (-X key=value, or key=value "
                     "lines in a -c file):\n");
-        for (size_t i = 0; i < VG_CONF_NPROPS; i++) {
-                const vg_conf_prop_t *p = &vg_conf_props[i];
-                if (!(p->scope & scope_flags))
-                        continue;
-                vg_conf_range(p, range, sizeof(range));
-                fprintf(fp, "  %-28s %s", p->name, vg_conf_type_name(p));
-                if (range[0])
-                        fprintf(fp, " [%s]", range);
-                if (p->defval)
-                        fprintf(fp, " (default: %s)",
-                                *p->defval ? p->defval : "\"\"");
-                fprintf(fp, "\n      %s\n", p->desc);
+        for (int g = 0; g < conf->ngroups; g++) {
+                const vg_conf_group_t *grp = conf->groups[g];
+                fprintf(fp, "\n%s:\n", grp->name);
+                for (int i = 0; i < grp->nprops; i++) {
+                        const vg_conf_prop_t *p = &grp->props[i];
+                        vg_conf_range(p, range, sizeof(range));
+                        fprintf(fp, "  %-28s %s", p->name,
+                                vg_conf_type_name(p));
+                        if (range[0])
+                                fprintf(fp, " [%s]", range);
+                        if (p->defval)
+                                fprintf(fp, " (default: %s)",
+                                        *p->defval ? p->defval : "\"\"");
+                        fprintf(fp, "\n      %s", p->desc);
+                        vg_conf_mask_note(p, fp);
+                        fprintf(fp, "\n");
+                }
         }
 }
 
-void vg_conf_write_markdown(FILE *fp)
+void vg_conf_write_markdown(const vg_conf_t *conf, FILE *fp)
 {
         char range[256];
         fprintf(fp,
                 "# vigie configuration properties\n\n"
                 "Generated by `vigie-ctl config --markdown` from the "
-                "property table in\n`common/vg_conf.c`: do not edit by "
-                "hand.\n\n"
+                "property tables: the common\none in `common/vg_conf.c`, "
+                "each processor's in its folder (`processors/*/`).\n"
+                "Do not edit by hand.\n\n"
                 "Set them in a properties file (`-c FILE`: `key=value` lines, "
                 "`#` comments)\nor on the command line (`-X key=value`, "
-                "applied after the file).\n\n"
-                "| Property | Used by | Type | Range | Default | Description "
-                "|\n|---|---|---|---|---|---|\n");
-        for (size_t i = 0; i < VG_CONF_NPROPS; i++) {
-                const vg_conf_prop_t *p = &vg_conf_props[i];
-                char scope[96] = "";
-                if (p->scope & VG_CONF_F_ALL)
-                        strcat(scope, "all processors ");
-                if (p->scope & VG_CONF_F_CHANGE)
-                        strcat(scope, "vigie-change ");
-                if (p->scope & VG_CONF_F_INCIDENT)
-                        strcat(scope, "vigie-incident ");
-                if (p->scope & VG_CONF_F_SURVEY)
-                        strcat(scope, "vigie-survey ");
-                if (p->scope & VG_CONF_F_CTL)
-                        strcat(scope, "vigie-ctl ");
-                vg_conf_range(p, range, sizeof(range));
-                const char *def = p->defval ? (*p->defval ? p->defval
-                                                          : "\"\"")
-                                            : "";
-                if (p->defval && !strcmp(p->defval, VG_SCHEMA_DIR))
-                        def = "the source tree's schemas/"; /* build path */
-                fprintf(fp, "| `%s` | %s| %s | %s | %s | %s |\n", p->name,
-                        scope, vg_conf_type_name(p), range, def, p->desc);
+                "applied after the file). `--dump-config`\nand `vigie-ctl "
+                "config --dump` print secrets as `********` and URLs without "
+                "their\nuser-info (`http://***@host:8081`).\n");
+        for (int g = 0; g < conf->ngroups; g++) {
+                const vg_conf_group_t *grp = conf->groups[g];
+                int common                 = grp == &vg_conf_common;
+                fprintf(fp, "\n## %s\n\n", grp->name);
+                if (common)
+                        fprintf(fp, "Read by every processor, and by "
+                                    "vigie-ctl where it says so.\n\n"
+                                    "| Property | Used by | Type | Range | "
+                                    "Default | Description |\n"
+                                    "|---|---|---|---|---|---|\n");
+                else
+                        fprintf(fp, "| Property | Type | Range | Default | "
+                                    "Description |\n|---|---|---|---|---|\n");
+                for (int i = 0; i < grp->nprops; i++) {
+                        const vg_conf_prop_t *p = &grp->props[i];
+                        vg_conf_range(p, range, sizeof(range));
+                        const char *def = p->defval ? (*p->defval ? p->defval
+                                                                  : "\"\"")
+                                                    : "";
+                        if (p->defval && !strcmp(p->defval, VG_SCHEMA_DIR))
+                                def = "the source tree's schemas/"; /* build
+                                                                       path */
+                        fprintf(fp, "| `%s` | ", p->name);
+                        if (common)
+                                fprintf(fp, "%s | ",
+                                        p->flags & VG_CONF_F_CTL
+                                                ? "all processors, vigie-ctl"
+                                                : "all processors");
+                        fprintf(fp, "%s | %s | %s | %s", vg_conf_type_name(p),
+                                range, def, p->desc);
+                        vg_conf_mask_note(p, fp);
+                        fprintf(fp, " |\n");
+                }
         }
+}
+
+char *vg_conf_mask_url(const char *url, char *buf, size_t size)
+{
+        size_t o = 0;
+
+        if (!size)
+                return buf;
+        for (const char *s = url; *s;) {
+                const char *sep  = strstr(s, "://");
+                const char *auth = sep ? sep + 3 : s + strlen(s);
+                size_t alen      = sep ? strcspn(auth, "/?#, \t\r\n") : 0;
+                const char *at   = memchr(auth, '@', alen);
+                for (const char *c; at && (c = memchr(at + 1, '@',
+                                                     alen - (at + 1 - auth)));)
+                        at = c; /* the last '@' of the authority */
+                for (; s < auth + alen; s++) {
+                        if (s == auth && at) {
+                                for (int i = 0; i < 3; i++)
+                                        if (o + 1 < size)
+                                                buf[o++] = '*';
+                                s = at;
+                        }
+                        if (o + 1 < size)
+                                buf[o++] = *s;
+                }
+        }
+        buf[o] = '\0';
+        return buf;
+}
+
+/* \p value as it may be printed: masked if \p flags say so. May use
+ * \p *tmp (to free by the caller). */
+static const char *vg_conf_masked(int flags, const char *value, char **tmp)
+{
+        if ((flags & VG_CONF_F_SECRET) && *value)
+                return "********";
+        if (flags & VG_CONF_F_URL) {
+                size_t size = 2 * strlen(value) + 8; /* "@" -> "***@" */
+                *tmp        = vg_malloc(size);
+                return vg_conf_mask_url(value, *tmp, size);
+        }
+        return value;
+}
+
+/* The masking flags of list entry \p key. */
+static int vg_conf_list_flags(const char *key)
+{
+        if (strncmp(key, "kafka.", 6))
+                return 0;
+        for (int i = 0; i < VG_CONF_NKAFKA_MASKED; i++)
+                if (!strcmp(vg_conf_kafka_masked[i].name, key + 6))
+                        return vg_conf_kafka_masked[i].flags;
+        return 0;
 }
 
 void vg_conf_dump(const vg_conf_t *conf, FILE *fp)
 {
-        for (size_t i = 0; i < VG_CONF_NPROPS; i++) {
-                const vg_conf_prop_t *p = &vg_conf_props[i];
-                if (p->type == VG_C_LIST)
+        char *tmp;
+        for (int i = 0; i < conf->nprops; i++) {
+                const vg_conf_prop_t *p = conf->props[i];
+                if (p->type == VG_CONF_LIST)
                         continue;
-                int secret = strstr(p->name, "password") != NULL &&
-                             *conf->vals[i].str;
+                tmp = NULL;
                 fprintf(fp, "%s=%s\n", p->name,
-                        secret ? "********" : conf->vals[i].str);
+                        vg_conf_masked(p->flags, conf->vals[i].str, &tmp));
+                vg_free(tmp);
         }
         for (int i = 0; i < conf->nlists; i++) {
-                int secret = strstr(conf->lists[i].key, "password") ||
-                             strstr(conf->lists[i].key, "secret");
-                fprintf(fp, "%s=%s\n", conf->lists[i].key,
-                        secret ? "********" : conf->lists[i].value);
+                const vg_conf_kv_t *kv = &conf->lists[i];
+                tmp                    = NULL;
+                fprintf(fp, "%s=%s\n", kv->key,
+                        vg_conf_masked(vg_conf_list_flags(kv->key),
+                                       kv->value, &tmp));
+                vg_free(tmp);
         }
 }

@@ -1,14 +1,26 @@
 /**
  * @file vg_conf.h
- * @brief Configuration: one property table, librdkafka-style.
+ * @brief Configuration: property tables, librdkafka-style.
  *
  * Every property has a name, a type, a default, a range and a description
- * (vg_conf.c, vg_conf_props[]). Values come from, in order: defaults, a
- * properties file (`key=value`, `#` comments), then `-X key=value` overrides.
- * Keys under `kafka.` pass through to librdkafka unchanged (without the
- * prefix); keys ending in a `*` entry of the table (e.g. `change.rule.3`)
- * are kept as an ordered list. `--help` and deploy/CONFIGURATION.md are
- * generated from the same table.
+ * (a vg_conf_prop_t). The runtime's own properties (Kafka, Avro, Redis,
+ * logging: the "common" group) live in vg_conf.c; each processor declares
+ * its own in a vg_conf_group_t of its folder (e.g. chg_conf_group in
+ * processors/change_risk/chg_conf.c) and hands it to the runtime through
+ * its descriptor (vg_processor_def_t.conf_group). A configuration is built
+ * from the common group plus the groups given to vg_conf_new().
+ *
+ * Values come from, in order: defaults, a properties file (`key=value`,
+ * `#` comments), then `-X key=value` overrides. Keys under `kafka.` pass
+ * through to librdkafka unchanged (without the prefix); keys ending in a
+ * `*` entry of a table (e.g. `change.rule.3`) are kept as an ordered list.
+ * `--help` and deploy/CONFIGURATION.md are generated from the same tables.
+ *
+ * Secrets are masked by the tables, never guessed from names: a property
+ * flagged VG_CONF_F_SECRET is dumped as `********`, one flagged
+ * VG_CONF_F_URL has its user-info masked (vg_conf_mask_url()), and so are
+ * the `kafka.*` keys of an explicit list of librdkafka's secrets
+ * (vg_conf.c: kafka.sasl.password, kafka.ssl.key.pem, ...).
  */
 #ifndef VG_CONF_H
 #define VG_CONF_H
@@ -22,17 +34,54 @@ typedef enum {
         VG_CONF_UNKNOWN = -2, /**< no such property */
 } vg_conf_res_t;
 
-/** Which programs a property concerns (bit flags, for --help). */
-#define VG_CONF_F_ALL      0x1  /**< every processor */
-#define VG_CONF_F_CHANGE   0x2  /**< vigie-change */
-#define VG_CONF_F_INCIDENT 0x4  /**< vigie-incident */
-#define VG_CONF_F_SURVEY   0x8  /**< vigie-survey */
-#define VG_CONF_F_CTL      0x10 /**< vigie-ctl */
+typedef enum {
+        VG_CONF_STR,
+        VG_CONF_INT,  /**< vmin .. vmax */
+        VG_CONF_DBL,  /**< vmin .. vmax */
+        VG_CONF_BOOL, /**< true/false, yes/no, on/off, 1/0 */
+        VG_CONF_ENUM, /**< string, one of enums (case-insensitive) */
+        VG_CONF_LIST, /**< name ends in '*': any number of sub-keys */
+} vg_conf_type_t;
+
+/** @name Property flags (vg_conf_prop_t.flags). @{ */
+#define VG_CONF_F_CTL    0x1 /**< vigie-ctl reads it too (common group) */
+#define VG_CONF_F_SECRET 0x2 /**< a password, key or token: masked in
+                                  dumps and logs */
+#define VG_CONF_F_URL    0x4 /**< URL(s): user-info masked in dumps and
+                                  logs (vg_conf_mask_url()) */
+/** @} */
+
+/** One property. Tables are written positionally, e.g.
+ *  {0, "change.band.high", VG_CONF_DBL, "0.30", 0, 1, NULL, "p_failure
+ *  from which a change is HIGH risk."}. */
+typedef struct vg_conf_prop_s {
+        int flags;          /**< VG_CONF_F_* */
+        const char *name;   /**< "batch.size", or "change.rule.*" */
+        vg_conf_type_t type;
+        const char *defval; /**< as a string; NULL for VG_CONF_LIST */
+        double vmin, vmax;  /**< VG_CONF_INT, VG_CONF_DBL */
+        const char *enums;  /**< VG_CONF_ENUM: comma-separated */
+        const char *desc;   /**< one paragraph, for --help and the doc */
+} vg_conf_prop_t;
+
+/** The properties of one program part: "common" (vg_conf.c) or a
+ *  processor (its folder's *_conf.c). Names must not repeat across the
+ *  groups of one configuration. */
+typedef struct vg_conf_group_s {
+        const char *name;           /**< section title: "vigie-change" */
+        const vg_conf_prop_t *props;
+        int nprops;
+} vg_conf_group_t;
 
 typedef struct vg_conf_s vg_conf_t;
 
-/** @brief A new configuration holding every default. */
-vg_conf_t *vg_conf_new(void);
+/**
+ * @brief A new configuration of the common properties plus those of each
+ *        group of \p groups (NULL-terminated; NULL: the common ones only),
+ *        holding every default. Aborts on a property name that two groups
+ *        share (a programming error).
+ */
+vg_conf_t *vg_conf_new(const vg_conf_group_t *const *groups);
 
 /** @brief Frees \p conf. NULL is allowed. */
 void vg_conf_destroy(vg_conf_t *conf);
@@ -75,7 +124,7 @@ int vg_conf_apply_args(vg_conf_t *conf, const char *file,
  */
 const char *vg_conf_finalize(vg_conf_t *conf);
 
-/** @name Typed getters. \p name must be a property of the table (abort
+/** @name Typed getters. \p name must be a property of \p conf (abort
  *  otherwise: it is a programming error). Strings live as long as \p conf
  *  or until the property is set again. @{ */
 const char *vg_conf_get_str(const vg_conf_t *conf, const char *name);
@@ -102,14 +151,25 @@ int vg_conf_list_foreach(const vg_conf_t *conf, const char *prefix,
                                     void *opaque),
                          void *opaque);
 
-/** @brief Prints the properties for \p scope_flags as --help text. */
-void vg_conf_print_help(FILE *fp, int scope_flags);
+/** @brief Prints \p conf's properties, a section per group (common
+ *         first), as --help text. */
+void vg_conf_print_help(const vg_conf_t *conf, FILE *fp);
 
-/** @brief Writes the whole table as Markdown (deploy/CONFIGURATION.md). */
-void vg_conf_write_markdown(FILE *fp);
+/** @brief Writes \p conf's properties as Markdown, a section per group
+ *         (deploy/CONFIGURATION.md). */
+void vg_conf_write_markdown(const vg_conf_t *conf, FILE *fp);
 
-/** @brief Prints the effective configuration (`key=value`, passwords
- *         masked), as a properties file that loads back. */
+/** @brief Prints the effective configuration (`key=value`) as a properties
+ *         file that loads back, secrets masked (see the file comment). */
 void vg_conf_dump(const vg_conf_t *conf, FILE *fp);
+
+/**
+ * @brief Copies \p url to \p buf with the user-info of every URL in it
+ *        masked: in `http://user:pass@host:8081/x`, `user:pass@` becomes
+ *        `***@` (every URL of a comma-separated list too). Anything else is copied as is.
+ *        Use it wherever a URL property is logged.
+ * @returns \p buf, always NUL-terminated (truncated if \p size is short).
+ */
+char *vg_conf_mask_url(const char *url, char *buf, size_t size);
 
 #endif /* VG_CONF_H */

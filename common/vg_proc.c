@@ -8,6 +8,7 @@
 #include "vg_mem.h"
 #include "vg_metrics.h"
 #include "vg_snapshot.h"
+#include "vg_store.h"
 #include "vg_time.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct vg_proc_s {
         vg_conf_t *conf;
         vg_avro_registry_t *reg;
         vg_redis_t *redis;
+        vg_store_t *store;
         vg_kafka_t *k;
         void *st;
         const char *in_topic, *out_topic, *group;
@@ -35,6 +37,9 @@ struct vg_proc_s {
         int batch_size;
         vg_proc_rec_t *recs;
         vg_proc_slot_t *slots;
+        vg_proc_hold_t **holds; /**< a batch's, for vg_store_flush() */
+        const char *model_id;   /**< def->model_key_prop's value */
+        int failed; /**< a batch failed: its learning is not checkpointed */
         /* counters */
         uint64_t n_in, n_out, n_dead, n_boot_dropped;
         vg_metrics_t *metrics;
@@ -59,6 +64,7 @@ static void vg_proc_sig(int sig)
 const vg_conf_t *vg_proc_conf(const vg_proc_t *p) { return p->conf; }
 vg_avro_registry_t *vg_proc_registry(vg_proc_t *p) { return p->reg; }
 vg_redis_t *vg_proc_redis(vg_proc_t *p) { return p->redis; }
+vg_store_t *vg_proc_store(vg_proc_t *p) { return p->store; }
 const char *vg_proc_name(const vg_proc_t *p) { return p->def->name; }
 const char *vg_proc_output_topic(const vg_proc_t *p) { return p->out_topic; }
 int vg_proc_bootstrapping(const vg_proc_t *p) { return p->bootstrapping; }
@@ -231,6 +237,28 @@ static int vg_proc_decode(vg_proc_t *p, int i)
         return 1;
 }
 
+/* After a batch: its writes go to the store, and the offsets of its
+ * records are held until they are in. A failed batch is consumed again:
+ * its writes are forgotten, and the model that learned from it is not
+ * checkpointed. */
+static void vg_proc_batch_done(vg_proc_t *p, int live, int rc)
+{
+        int nholds = 0;
+        if (rc) {
+                p->failed = 1;
+                vg_store_discard(p->store);
+                return;
+        }
+        for (int i = 0; i < live; i++) {
+                vg_proc_hold_t *h = p->recs[i].dead
+                                            ? NULL
+                                            : vg_proc_hold(p, &p->recs[i]);
+                if (h)
+                        p->holds[nholds++] = h;
+        }
+        vg_store_flush(p->store, p, p->holds, nholds);
+}
+
 /* Runs def->process over the live records of recs[0..n). */
 static int vg_proc_run_batch(vg_proc_t *p, int n)
 {
@@ -256,6 +284,7 @@ static int vg_proc_run_batch(vg_proc_t *p, int n)
                 return 0;
         uint64_t t0 = vg_metrics_now_ns();
         int rc      = p->def->process(p->st, p, p->recs, live);
+        vg_proc_batch_done(p, live, rc);
         vg_histo_observe_ns(p->m_batch, vg_metrics_now_ns() - t0);
         if (!p->bootstrapping) {
                 int64_t now = vg_time_now_ms();
@@ -329,15 +358,70 @@ static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
         vg_proc_metrics_file(p);
 }
 
+/* Saves the model checkpoint (on stop, after draining the store's
+ * writes). @returns 0, or -1 if none was saved. */
+static int vg_proc_checkpoint(vg_proc_t *p)
+{
+        size_t len;
+        if (!p->def->save || !p->st)
+                return 0;
+        if (p->failed) {
+                vg_warn("proc", "model not checkpointed: a batch failed "
+                        "after the model learned from it, and will be "
+                        "consumed again");
+                return -1;
+        }
+        int64_t t0 = vg_time_now_ms();
+        void *buf  = p->def->save(p->st, &len);
+        int64_t t1 = vg_time_now_ms();
+        int rc     = vg_store_save_model(p->store, p->model_id, buf, len);
+        vg_free(buf);
+        if (rc == 0)
+                vg_info("proc", "checkpoint: %zu bytes, serialised in "
+                        "%lld ms, stored in %lld ms", len,
+                        (long long)(t1 - t0),
+                        (long long)(vg_time_now_ms() - t1));
+        return rc;
+}
+
+/* Restores the model from its checkpoint, if there is one. */
+static void vg_proc_restore(vg_proc_t *p)
+{
+        void *buf;
+        size_t len;
+        char errstr[256];
+        if (!p->def->restore)
+                return;
+        int err = vg_store_load_model(p->store, p->model_id, &buf, &len);
+        if (err == VG_ERR_NOENT) {
+                vg_info("proc", "no model checkpoint: starting to learn "
+                        "from scratch");
+                return;
+        }
+        if (err)
+                return;
+        if (p->def->restore(p->st, buf, len, errstr, sizeof(errstr)))
+                vg_err("proc", "model checkpoint refused, starting from "
+                       "scratch: %s", errstr);
+        else
+                vg_info("proc", "model restored from checkpoint (%zu "
+                        "bytes): %s", len,
+                        p->def->model_version
+                                ? p->def->model_version(p->st)
+                                : "");
+        vg_free(buf);
+}
+
 static void vg_proc_tick(vg_proc_t *p)
 {
         int64_t now = vg_time_now_ms();
+        vg_store_retry(p->store, p);
         if (p->def->tick)
                 p->def->tick(p->st, p);
         if (p->stats_every_ms > 0 && now - p->t_stats_ms >= p->stats_every_ms)
                 vg_proc_stats_line(p, now);
-        if (p->def->checkpoint && now - p->t_ckpt_ms >= p->ckpt_every_ms) {
-                p->def->checkpoint(p->st, p);
+        if (now - p->t_ckpt_ms >= p->ckpt_every_ms) {
+                vg_proc_checkpoint(p);
                 p->t_ckpt_ms = now;
         }
 }
@@ -440,7 +524,8 @@ static int vg_proc_loop(vg_proc_t *p)
 /* ---------------------------------------------------------------------- */
 /* Set-up                                                                 */
 
-static void vg_proc_usage(const vg_processor_def_t *def, FILE *fp)
+static void vg_proc_usage(const vg_processor_def_t *def,
+                          const vg_conf_t *conf, FILE *fp)
 {
         fprintf(fp,
                 "Usage: %s [options]\n\n%s\n\n"
@@ -461,7 +546,7 @@ static void vg_proc_usage(const vg_processor_def_t *def, FILE *fp)
                 "  -h, --help                this help\n\n",
                 def->name, def->summary, def->input_topic, def->name,
                 def->output_topic);
-        vg_conf_print_help(fp, def->conf_scope | VG_CONF_F_ALL);
+        vg_conf_print_help(conf, fp);
 }
 
 static int vg_proc_set(vg_conf_t *conf, const char *k, const char *v)
@@ -501,8 +586,8 @@ static int vg_proc_args(vg_proc_t *p, int argc, char **argv,
                 case 'B': *bootfile = optarg; break;
                 case 'D': dump = 1; break;
                 case 'v': vg_log_set_level_name("debug"); break;
-                case 'h': vg_proc_usage(p->def, stdout); return 1;
-                default: vg_proc_usage(p->def, stderr); return -1;
+                case 'h': vg_proc_usage(p->def, p->conf, stdout); return 1;
+                default: vg_proc_usage(p->def, p->conf, stderr); return -1;
                 }
         }
         if (optind < argc) {
@@ -569,6 +654,11 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
         p->ckpt_every_ms  = vg_conf_get_int(p->conf,
                                             "checkpoint.interval.ms");
         p->recs        = vg_calloc(p->batch_size, sizeof(*p->recs));
+        p->holds       = vg_calloc(p->batch_size, sizeof(*p->holds));
+        p->model_id    = p->def->model_key_prop
+                                 ? vg_conf_get_str(p->conf,
+                                                   p->def->model_key_prop)
+                                 : NULL;
         vg_proc_metrics_new(p);
         p->slots       = vg_calloc(p->batch_size, sizeof(*p->slots));
 
@@ -585,14 +675,19 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
         }
         if (!(p->redis = vg_proc_redis_new(p->conf, errstr, errstr_size)))
                 return -1;
+        p->store = vg_store_new(p->redis);
         if (p->def->init && !(p->st = p->def->init(p, errstr, errstr_size)))
                 return -1;
+        vg_proc_restore(p);
         return 0;
 }
 
 static void vg_proc_on_revoke(void *opaque)
 {
         vg_proc_t *p = opaque;
+        /* the last batch's writes, acknowledged now, let its offsets be
+         * committed instead of replayed by the next owner */
+        vg_store_settle(p->store, p);
         if (p->def->revoke && p->st)
                 p->def->revoke(p->st, p);
 }
@@ -606,7 +701,9 @@ static void vg_proc_teardown(vg_proc_t *p)
                         avro_value_decref(&p->slots[i].val);
         vg_free(p->slots);
         vg_free(p->recs);
+        vg_free(p->holds);
         vg_free(p->enc_buf);
+        vg_store_destroy(p->store);
         vg_redis_destroy(p->redis);
         vg_metrics_destroy(p->metrics);
         vg_avro_registry_destroy(p->reg);
@@ -615,7 +712,8 @@ static void vg_proc_teardown(vg_proc_t *p)
 
 int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
 {
-        vg_proc_t p         = {.def = def, .conf = vg_conf_new()};
+        const vg_conf_group_t *groups[] = {def->conf_group, NULL};
+        vg_proc_t p         = {.def = def, .conf = vg_conf_new(groups)};
         const char *boot    = NULL;
         char errstr[512];
         int rc;
@@ -653,9 +751,9 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
         rc = vg_proc_loop(&p);
 
         vg_info("proc", "draining: flushing outputs, committing offsets");
-        vg_proc_stop = 1; /* for def->checkpoint: this is the last one */
-        if (def->checkpoint)
-                def->checkpoint(p.st, &p);
+        vg_proc_stop = 1; /* no back-pressure wait from here on */
+        vg_store_drain(p.store, &p);
+        vg_proc_checkpoint(&p);
         if (vg_kafka_close(p.k, (int)vg_conf_get_int(p.conf,
                                                      "flush.timeout.ms")))
                 rc = -1;

@@ -24,6 +24,7 @@
 #include <stdarg.h>
 
 typedef struct vg_proc_s vg_proc_t;
+typedef struct vg_store_s vg_store_t; /* vg_store.h */
 
 /** One input record of a batch, as handed to def->process(). */
 typedef struct vg_proc_rec_s {
@@ -39,22 +40,37 @@ typedef struct vg_processor_def_s {
         const char *summary;      /**< one line for --help */
         const char *input_topic;  /**< default input.topic */
         const char *output_topic; /**< default output.topic */
-        int conf_scope;           /**< VG_CONF_F_* for --help */
+        /** Its configuration properties, besides the common ones (NULL:
+         *  none), e.g. &chg_conf_group (processors/change_risk/chg_conf.c).
+         *  --help and the configuration are built from them. */
+        const vg_conf_group_t *conf_group;
         /** Creates the processor state. @returns NULL + errstr on error. */
         void *(*init)(vg_proc_t *p, char *errstr, size_t errstr_size);
         /** Processes \p n decoded records (predict, emit, learn).
          *  @returns 0, or -1 on a failure that must stop the processor
          *  (the batch's offsets are then not stored). */
         int (*process)(void *st, vg_proc_t *p, vg_proc_rec_t *recs, int n);
-        /** Called on every loop turn, records or not (e.g. to retry
-         *  writes that failed while idle). */
+        /** Called on every loop turn, records or not (the batch store's
+         *  retries are the runtime's own). */
         void (*tick)(void *st, vg_proc_t *p);
-        /** Called before partitions are revoked (rebalance, shutdown):
-         *  finish the work that holds offsets (e.g. writes in flight),
-         *  so that they are committed. Optional. */
+        /** Called before partitions are revoked (rebalance, shutdown),
+         *  after the batch store settled its writes in flight. */
         void (*revoke)(void *st, vg_proc_t *p);
-        /** Saves durable state. @returns 0 or -1. */
-        int (*checkpoint)(void *st, vg_proc_t *p);
+        /** @name Model checkpoints (optional), taken by the runtime every
+         *  checkpoint.interval.ms and on stop, never after a failed batch
+         *  (it will be consumed again: the model must not have learned
+         *  it), and restored at start. @{ */
+        /** The property whose value names the model: its checkpoint is
+         *  model:{id}:snapshot in the store. */
+        const char *model_key_prop;
+        /** Serialises the model. @returns a buffer (vg_free()). */
+        void *(*save)(void *st, size_t *lenp);
+        /** Replaces the model. @returns 0, or -1 + errstr (unchanged). */
+        int (*restore)(void *st, const void *buf, size_t len, char *errstr,
+                       size_t errstr_size);
+        /** @returns the model's version line for the log. */
+        const char *(*model_version)(void *st);
+        /** @} */
         /** Writes a closing report (metrics, quality) to \p fp. */
         void (*report)(void *st, vg_proc_t *p, FILE *fp);
         void (*destroy)(void *st);
@@ -67,6 +83,10 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv);
 const vg_conf_t *vg_proc_conf(const vg_proc_t *p);
 vg_avro_registry_t *vg_proc_registry(vg_proc_t *p);
 vg_redis_t *vg_proc_redis(vg_proc_t *p);
+/** The batch store (vg_store.h) on vg_proc_redis(), driven by the
+ *  runtime: after each batch it flushes the writes the batch queued,
+ *  holding the batch's offsets until they are in. */
+vg_store_t *vg_proc_store(vg_proc_t *p);
 const char *vg_proc_name(const vg_proc_t *p);
 const char *vg_proc_output_topic(const vg_proc_t *p);
 /** 1 while warming up from --bootstrap FILE (outputs are not produced). */

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "vg_conf.h" /* vg_conf_mask_url(): no credentials in messages */
 #include "vg_log.h"
 #include "vg_mem.h"
 #include "vg_sr.h"
@@ -45,9 +46,11 @@ vg_sr_t *vg_sr_new(const char *url, int timeout_ms, char *errstr,
         size_t len = strlen(url);
 
         if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+                char masked[512];
                 snprintf(errstr, errstr_size,
                          "Invalid Schema Registry URL \"%s\": "
-                         "expected http:// or https://", url);
+                         "expected http:// or https://",
+                         vg_conf_mask_url(url, masked, sizeof(masked)));
                 return NULL;
         }
         pthread_once(&vg_sr_once, vg_sr_global_init);
@@ -109,7 +112,7 @@ static vg_err_t vg_sr_request(vg_sr_t *sr, const char *path,
                               const char *post_body, vg_sr_body_t *body,
                               char *errstr, size_t errstr_size)
 {
-        char url[1024];
+        char url[1024], masked[1024];
         char cerr[CURL_ERROR_SIZE] = "";
         CURLcode res;
         long status = 0;
@@ -128,7 +131,8 @@ static vg_err_t vg_sr_request(vg_sr_t *sr, const char *path,
 
         res = curl_easy_perform(sr->curl);
         if (res != CURLE_OK) {
-                snprintf(errstr, errstr_size, "Schema Registry %s: %s", url,
+                snprintf(errstr, errstr_size, "Schema Registry %s: %s",
+                         vg_conf_mask_url(url, masked, sizeof(masked)),
                          cerr[0] ? cerr : curl_easy_strerror(res));
                 return res == CURLE_OPERATION_TIMEDOUT ? VG_ERR_TIMEOUT
                                                        : VG_ERR_UNAVAIL;
@@ -138,8 +142,8 @@ static vg_err_t vg_sr_request(vg_sr_t *sr, const char *path,
                 char herr[512];
                 vg_err_t err = vg_sr_http_error(
                     status, body->data, body->len, herr, sizeof(herr));
-                snprintf(errstr, errstr_size, "Schema Registry %s: %s", url,
-                         herr);
+                snprintf(errstr, errstr_size, "Schema Registry %s: %s",
+                         vg_conf_mask_url(url, masked, sizeof(masked)), herr);
                 return err;
         }
         return VG_OK;

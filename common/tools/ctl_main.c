@@ -5,6 +5,7 @@
  */
 #include "ctl.h"
 #include "vg_log.h"
+#include "vigie_conf_groups.h" /* generated: every processor's properties */
 
 #include <getopt.h>
 #include <signal.h>
@@ -96,8 +97,9 @@ static void ctl_config_usage(FILE *fp)
 {
         fprintf(fp, "Usage: vigie-ctl [-c FILE] [-X k=v] config "
                     "[--markdown | --dump]\n\n"
-                    "  (none)      list every property with type, range, "
-                    "default, description\n"
+                    "  (none)      list every property (common, then each "
+                    "processor's) with type,\n"
+                    "              range, default, description\n"
                     "  --markdown  the same as Markdown "
                     "(deploy/CONFIGURATION.md)\n"
                     "  --dump      the effective configuration, as a "
@@ -107,11 +109,11 @@ static void ctl_config_usage(FILE *fp)
 static int ctl_config_run(vg_conf_t *conf, int argc, char **argv)
 {
         if (argc < 2) {
-                vg_conf_print_help(stdout, ~0);
+                vg_conf_print_help(conf, stdout);
                 return 0;
         }
         if (!strcmp(argv[1], "--markdown"))
-                vg_conf_write_markdown(stdout);
+                vg_conf_write_markdown(conf, stdout);
         else if (!strcmp(argv[1], "--dump"))
                 vg_conf_dump(conf, stdout);
         else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
@@ -132,7 +134,7 @@ static void ctl_sig(int sig)
 int main(int argc, char **argv)
 {
         vg_log_set_program("vigie-ctl");
-        vg_conf_t *conf = vg_conf_new();
+        vg_conf_t *conf = vg_conf_new(vigie_conf_groups);
         int first       = ctl_global_opts(conf, argc, argv);
         int rc          = 2;
 

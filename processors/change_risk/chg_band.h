@@ -9,13 +9,16 @@
 
 #define CHG_NBANDS 4
 
+/** The bands' names, lowest first. */
+static const char *const chg_band_names[CHG_NBANDS] = {"LOW", "MEDIUM",
+                                                       "HIGH", "CRITICAL"};
+
 /** @returns "LOW", "MEDIUM", "HIGH" or "CRITICAL" (clamped). */
 static inline const char *chg_band_name(int band)
 {
-        static const char *const names[CHG_NBANDS] = {"LOW", "MEDIUM",
-                                                      "HIGH", "CRITICAL"};
-        return names[band < 0 ? 0 : band >= CHG_NBANDS ? CHG_NBANDS - 1
-                                                       : band];
+        return chg_band_names[band < 0                ? 0
+                              : band >= CHG_NBANDS ? CHG_NBANDS - 1
+                                                   : band];
 }
 
 /** @returns the band named \p name (any case), or -1. */

@@ -3,6 +3,7 @@
  * @brief Reading and validating change events (see chg_event.h).
  */
 #include "chg_event.h"
+#include "vg_avro.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,10 +5,10 @@
 #ifndef CHG_EVENT_H
 #define CHG_EVENT_H
 
-#include "vg_avro.h"
-
 #include <stdint.h>
 #include <time.h>
+
+struct avro_value; /* avro_value_t (vg_avro.h) */
 
 /** What an event means for the processor. */
 typedef enum {
@@ -35,7 +35,7 @@ typedef struct chg_event_s {
  * @returns 0, or -1 with the reason in \p errstr (for the dead letter):
  *          missing number, unknown type or state, end before start, ...
  */
-int chg_event_read(chg_event_t *ev, const avro_value_t *val, char *errstr,
+int chg_event_read(chg_event_t *ev, const struct avro_value *val, char *errstr,
                    size_t errstr_size);
 
 /** @returns the time the outcome is dated at (closed_at, else the

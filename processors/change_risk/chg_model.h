@@ -7,7 +7,7 @@
 #ifndef CHG_MODEL_H
 #define CHG_MODEL_H
 
-#include "chg_context.h"
+#include "chg_ctx.h"
 #include "chg_event.h"
 #include "vg_conf.h"
 #include "vg_features.h"
@@ -85,20 +85,6 @@ void *chg_model_save(const chg_model_t *m, size_t *lenp);
 /** @brief Replaces the state of \p m. @returns 0, or -1 (m unchanged). */
 int chg_model_restore(chg_model_t *m, const void *buf, size_t len,
                       char *errstr, size_t errstr_size);
-/** @} */
-
-/** @name Features as scored, stored with the change until its outcome.
- *  @{ */
-/** @returns a binary blob: p, the cluster the change joined (-1 if
- *           none), then each named feature's value and name (free with
- *           vg_free()). */
-char *chg_features_encode(const vg_features_t *x, double p,
-                          int64_t cluster, size_t *lenp);
-/** @brief Rebuilds \p x. @returns 0, or -1 on a malformed blob. */
-int chg_features_decode(vg_features_t *x, const char *blob, size_t len,
-                        double *pp, int64_t *clusterp);
-/** @returns the cluster recorded in a blob, or -1. */
-int64_t chg_features_cluster(const char *blob, size_t len);
 /** @} */
 
 #endif /* CHG_MODEL_H */

@@ -3,6 +3,7 @@
  * @brief ChangeRisk and Alert records (see chg_output.h).
  */
 #include "chg_output.h"
+#include "vg_alerts.h"
 #include "vg_mem.h"
 
 #include <stdio.h>
@@ -119,8 +120,8 @@ vg_err_t chg_output_alert(avro_value_t *val, const chg_score_t *sc,
                         why = sc->factors[i].name;
 
         vg_avro_value_reset(val);
-        snprintf(id, sizeof(id), "RISKY_CHANGE:%s:%s", ev->number,
-                 chg_band_name(sc->band));
+        vg_alerts_id(id, sizeof(id), "RISKY_CHANGE", ev->number,
+                     chg_band_name(sc->band));
         snprintf(summary, sizeof(summary),
                  "%s %s change %s on %s by %s: %.0f%% failure risk%s%s",
                  chg_band_name(sc->band), *ev->type ? ev->type : "(no type)",

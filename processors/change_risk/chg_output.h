@@ -7,7 +7,7 @@
 #define CHG_OUTPUT_H
 
 #include "chg_band.h"
-#include "chg_context.h"
+#include "chg_ctx.h"
 #include "chg_model.h"
 #include "chg_rules.h"
 #include "vg_avro.h"

@@ -50,6 +50,7 @@
 #include "vg_log.h"
 #include "vg_mem.h"
 #include "vg_time.h"
+#include "vigie_conf_groups.h"
 
 #define BENCH_PARTITIONS 32
 #define BENCH_MAX_CHILD  16
@@ -591,7 +592,7 @@ static int64_t bench_end_offsets(rd_kafka_t *rk, const char *topic,
 static vg_conf_t *bench_conf(const bench_svc_t *svc, const char *const *kv)
 {
         char errstr[256];
-        vg_conf_t *conf = vg_conf_new();
+        vg_conf_t *conf = vg_conf_new(NULL);
         vg_conf_set(conf, "bootstrap.servers", svc->bootstrap, errstr,
                     sizeof(errstr));
         for (; kv && *kv; kv++)
@@ -2359,7 +2360,7 @@ int bench_quality_main(int argc, char **argv)
         double sum_p = 0, sum_pt = 0, fails = 0, tp = 0, fp_ = 0, fn = 0;
         double thr = 0.30;
         {
-                vg_conf_t *dc = vg_conf_new();
+                vg_conf_t *dc = vg_conf_new(vigie_conf_groups);
                 thr           = vg_conf_get_double(dc, "change.band.high");
                 for (int i = 0; i < o.nx; i++)
                         if (!strncmp(o.xs[i], "change.band.high=", 17))

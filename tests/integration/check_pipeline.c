@@ -358,7 +358,7 @@ START_TEST(test_bad_input_deadletters)
         ck_assert(itest_file_contains(plog, "produced 1 record(s)"));
 
         /* 2. bytes that are not a valid record of the topic */
-        vg_conf_t *conf = vg_conf_new();
+        vg_conf_t *conf = vg_conf_new(NULL);
         vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
                     sizeof(errstr));
         vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,

@@ -65,7 +65,6 @@ static const vg_processor_def_t echo_def = {
         .summary      = "Echoes records to the output topic (runtime tests).",
         .input_topic  = "itsm.changes",
         .output_topic = "itsm.changes.scored",
-        .conf_scope   = VG_CONF_F_ALL,
         .process      = echo_process,
 };
 

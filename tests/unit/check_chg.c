@@ -1,4 +1,5 @@
 /* Unit tests of processors/change_risk: events, rules, features, model. */
+#include "chg_conf.h"
 #include "chg_event.h"
 #include "chg_model.h"
 #include "chg_output.h"
@@ -148,7 +149,7 @@ END_TEST
 
 START_TEST(test_rules_from_conf)
 {
-        vg_conf_t *conf = vg_conf_new();
+        vg_conf_t *conf = chg_conf_new();
         chg_facts_t f   = {.type = "Normal", .band = "HIGH",
                            .ci_failures_90d = 3};
         ck_assert_int_eq(vg_conf_set(conf, "change.rule.2", "band>=HIGH => "
@@ -184,7 +185,7 @@ START_TEST(test_rules_errors)
                 {" => x", "change.rule.1: unknown field in \" => x\""},
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                vg_conf_t *conf = vg_conf_new();
+                vg_conf_t *conf = chg_conf_new();
                 vg_conf_set(conf, "change.rule.1", bad[i][0], errstr,
                             sizeof(errstr));
                 ck_assert_ptr_null(chg_rules_new(conf, errstr,
@@ -200,7 +201,7 @@ END_TEST
 
 static chg_model_t *model_new(vg_conf_t **confp)
 {
-        *confp = vg_conf_new();
+        *confp = chg_conf_new();
         chg_model_t *m = chg_model_new(*confp, errstr, sizeof(errstr));
         ck_assert_msg(m != NULL, "%s", errstr);
         return m;
@@ -289,20 +290,20 @@ START_TEST(test_features_blob_roundtrip)
 
         train(m, x, 500);
         double p0  = score(m, x, "Emergency");
-        char *blob = chg_features_encode(x, p0, 42, &len);
-        ck_assert_int_eq(chg_features_decode(y, blob, len, &p, &cluster), 0);
+        char *blob = vg_features_blob_encode(x, p0, 42, &len);
+        ck_assert_int_eq(vg_features_blob_decode(y, blob, len, &p, &cluster), 0);
         ck_assert(p == p0);
         ck_assert_int_eq(cluster, 42);
-        ck_assert_int_eq(chg_features_cluster(blob, len), 42);
-        ck_assert_int_eq(chg_features_cluster(blob, 10), -1);
+        ck_assert_int_eq(vg_features_blob_cluster(blob, len), 42);
+        ck_assert_int_eq(vg_features_blob_cluster(blob, 10), -1);
         ck_assert_int_eq(vg_features_nnz(y), vg_features_nnz(x));
         ck_assert_double_eq_tol(chg_model_predict(m, y), p0, 1e-12);
-        ck_assert_int_eq(chg_features_decode(y, blob, len - 1, &p, &cluster),
+        ck_assert_int_eq(vg_features_blob_decode(y, blob, len - 1, &p, &cluster),
                          -1);
-        ck_assert_int_eq(chg_features_decode(y, blob, len / 2, &p, &cluster),
+        ck_assert_int_eq(vg_features_blob_decode(y, blob, len / 2, &p, &cluster),
                          -1);
-        ck_assert_int_eq(chg_features_decode(y, "x\n", 2, &p, &cluster), -1);
-        ck_assert_int_eq(chg_features_decode(y, "0.5\nnot-a-line\n", 16, &p,
+        ck_assert_int_eq(vg_features_blob_decode(y, "x\n", 2, &p, &cluster), -1);
+        ck_assert_int_eq(vg_features_blob_decode(y, "0.5\nnot-a-line\n", 16, &p,
                                              &cluster), -1);
         vg_free(blob);
         chg_model_destroy(m);
@@ -406,12 +407,20 @@ START_TEST(test_render_threaded_same_bytes)
         chg_rules_t *rules   = chg_rules_new(NULL, errstr, sizeof(errstr));
         vg_avro_schema_t *rs = vg_avro_registry_by_name(reg, "ChangeRisk");
         vg_avro_schema_t *as = vg_avro_registry_by_name(reg, "Alert");
-        chg_render_t *thr    = chg_render_new(rs, as, rules, "itsm.changes", 1);
-        chg_render_t *inl    = chg_render_new(rs, as, rules, "itsm.changes", 0);
+        chg_render_t *rt     = chg_render_new(rs, as, rules, "itsm.changes",
+                                              "itsm.changes.scored",
+                                              "itsm.alerts");
+        chg_render_t *rl     = chg_render_new(rs, as, rules, "itsm.changes",
+                                              "itsm.changes.scored",
+                                              "itsm.alerts");
+        vg_render_t *thr = vg_render_new(sizeof(chg_job_t), chg_render_one,
+                                         rt, 1);
+        vg_render_t *inl = vg_render_new(sizeof(chg_job_t), chg_render_one,
+                                         rl, 0);
         avro_value_t rv, av;
 
-        ck_assert(chg_render_threaded(thr));
-        ck_assert(!chg_render_threaded(inl));
+        ck_assert(vg_render_threaded(thr));
+        ck_assert(!vg_render_threaded(inl));
         vg_avro_schema_value_new(rs, &rv);
         vg_avro_schema_value_new(as, &av);
         for (int i = 0; i < N; i++) {
@@ -428,44 +437,51 @@ START_TEST(test_render_threaded_same_bytes)
         int sizes[] = {N, 7, 1, 0, N / 2};
         for (size_t b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
                 int n = sizes[b];
-                chg_render_begin(thr, n);
-                chg_render_begin(inl, n);
+                vg_render_begin(thr, n);
+                vg_render_begin(inl, n);
                 for (int i = 0; i < n; i++) {
                         chg_score_t sc;
                         make_score(&sc, &evs[i], &ctxs[i], i + (int)b);
-                        chg_render_add(thr, &sc, i, i % 3 == 0);
-                        chg_render_add(inl, &sc, i, i % 3 == 0);
+                        chg_job_set(vg_render_job(thr), &sc, i % 3 == 0);
+                        vg_render_push(thr, i, evs[i].number);
+                        chg_job_set(vg_render_job(inl), &sc, i % 3 == 0);
+                        vg_render_push(inl, i, evs[i].number);
                 }
-                ck_assert_int_eq(chg_render_end(thr), n);
-                ck_assert_int_eq(chg_render_end(inl), n);
+                ck_assert_int_eq(vg_render_count(thr), n);
+                ck_assert_int_eq(vg_render_count(inl), n);
                 for (int k = 0; k < n; k++) {
-                        const chg_rendered_t *t = chg_render_get(thr, k);
-                        const chg_rendered_t *l = chg_render_get(inl, k);
+                        const vg_render_rec_t *t, *l;
+                        int nt = vg_render_get(thr, k, &t, NULL);
+                        int nl = vg_render_get(inl, k, &l, NULL);
                         chg_score_t sc;
-                        ck_assert_int_eq(t->err, VG_OK);
-                        ck_assert_int_eq(t->idx, k);
-                        ck_assert_int_eq(t->band, (k + (int)b) % 4);
-                        ck_assert_uint_eq(t->risk_len, l->risk_len);
-                        ck_assert_int_eq(memcmp(t->risk, l->risk,
-                                                t->risk_len), 0);
+                        ck_assert_int_eq(nt, k % 3 == 0 ? 2 : 1);
+                        ck_assert_int_eq(nl, nt);
+                        ck_assert_int_eq(vg_render_idx(thr, k), k);
+                        ck_assert_str_eq(t[0].topic, "itsm.changes.scored");
+                        ck_assert_str_eq(t[0].key, evs[k].number);
+                        ck_assert_uint_eq(t[0].len, l[0].len);
+                        ck_assert_int_eq(memcmp(t[0].buf, l[0].buf,
+                                                t[0].len), 0);
                         /* and what the processor built before, in line */
                         make_score(&sc, &evs[k], &ctxs[k], k + (int)b);
+                        ck_assert_int_eq(sc.band, (k + (int)b) % 4);
                         chg_output_risk(&rv, &sc, rules);
-                        assert_encodes_to(rs, &rv, t->risk, t->risk_len);
-                        ck_assert_int_eq(t->alert, k % 3 == 0);
-                        if (!t->alert)
+                        assert_encodes_to(rs, &rv, t[0].buf, t[0].len);
+                        if (nt < 2)
                                 continue;
+                        ck_assert_str_eq(t[1].topic, "itsm.alerts");
                         chg_output_alert(&av, &sc, "itsm.changes");
-                        assert_encodes_to(as, &av, t->alert_buf,
-                                          t->alert_len);
+                        assert_encodes_to(as, &av, t[1].buf, t[1].len);
                 }
-                ck_assert_ptr_null(chg_render_get(thr, n));
+                ck_assert_int_eq(vg_render_get(thr, n, NULL, NULL), -1);
         }
         avro_value_decref(&rv);
         avro_value_decref(&av);
-        chg_render_destroy(thr);
-        chg_render_destroy(inl);
-        chg_render_destroy(NULL);
+        vg_render_destroy(thr);
+        vg_render_destroy(inl);
+        vg_render_destroy(NULL);
+        chg_render_destroy(rt);
+        chg_render_destroy(rl);
         chg_rules_destroy(rules);
 }
 END_TEST

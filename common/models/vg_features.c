@@ -412,3 +412,97 @@ void vg_features_describe(const vg_features_t *x, int i,
         else
                 snprintf(out, size, "slot:%u", x->slots[i]);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Features as scored                                                     */
+
+/* Blob layout: "VGF2", f64 p, i64 cluster id (-1: unknown), u32 count,
+ * then per feature: f64 value, u16 name length, name bytes. Native byte
+ * order: the blob lives in this deployment's Redis only, for the
+ * days a processor keeps it. */
+#define VG_FEATURES_BLOB_MAGIC "VGF2"
+
+static void vg_features_put(char **w, const void *src, size_t n)
+{
+        memcpy(*w, src, n);
+        *w += n;
+}
+
+static int vg_features_get(const char **r, const char *end, void *dst, size_t n)
+{
+        if ((size_t)(end - *r) < n)
+                return -1;
+        memcpy(dst, *r, n);
+        *r += n;
+        return 0;
+}
+
+char *vg_features_blob_encode(const vg_features_t *x, double p,
+                              int64_t cluster, size_t *lenp)
+{
+        const double *v = vg_features_values(x);
+        int nnz         = vg_features_nnz(x);
+        size_t cap      = 24 + (size_t)nnz * (10 + VG_FEATURES_NAME_MAX);
+        char *buf       = vg_malloc(cap), *w = buf;
+        uint32_t n      = 0;
+
+        vg_features_put(&w, VG_FEATURES_BLOB_MAGIC, 4);
+        vg_features_put(&w, &p, sizeof(p));
+        vg_features_put(&w, &cluster, sizeof(cluster));
+        char *count = w;
+        w += sizeof(n);
+        for (int i = 0; i < nnz; i++) {
+                const char *name = vg_features_name(x, i);
+                if (!name)
+                        continue;
+                uint16_t len = (uint16_t)strlen(name);
+                /* values are stored signed by the hash: undo the sign */
+                double val = v[i] * vg_features_hash_sign(
+                                            vg_hash64(name, len, 0));
+                vg_features_put(&w, &val, sizeof(val));
+                vg_features_put(&w, &len, sizeof(len));
+                vg_features_put(&w, name, len);
+                n++;
+        }
+        memcpy(count, &n, sizeof(n));
+        *lenp = (size_t)(w - buf);
+        return buf;
+}
+
+int64_t vg_features_blob_cluster(const char *blob, size_t len)
+{
+        int64_t cluster;
+        if (!blob || len < 20 || memcmp(blob, VG_FEATURES_BLOB_MAGIC, 4))
+                return -1;
+        memcpy(&cluster, blob + 12, sizeof(cluster));
+        return cluster;
+}
+
+int vg_features_blob_decode(vg_features_t *x, const char *blob, size_t len,
+                            double *pp, int64_t *clusterp)
+{
+        const char *r = blob, *end = blob + len;
+        char name[VG_FEATURES_NAME_MAX + 1];
+        uint32_t n;
+
+        vg_features_clear(x);
+        if (len < 4 || memcmp(blob, VG_FEATURES_BLOB_MAGIC, 4))
+                return -1;
+        r += 4;
+        if (vg_features_get(&r, end, pp, sizeof(*pp)) ||
+            vg_features_get(&r, end, clusterp, sizeof(*clusterp)) ||
+            vg_features_get(&r, end, &n, sizeof(n)))
+                return -1;
+        for (uint32_t i = 0; i < n; i++) {
+                double val;
+                uint16_t nl;
+                if (vg_features_get(&r, end, &val, sizeof(val)) ||
+                    vg_features_get(&r, end, &nl, sizeof(nl)) ||
+                    nl > VG_FEATURES_NAME_MAX ||
+                    vg_features_get(&r, end, name, nl))
+                        return -1;
+                name[nl] = '\0';
+                vg_features_add(x, name, val);
+        }
+        return r == end ? 0 : -1;
+}

@@ -143,4 +143,19 @@ vg_featdict_t *vg_featdict_read(vg_snap_reader_t *sr);
 void vg_features_describe(const vg_features_t *x, int i,
                           const vg_featdict_t *d, char *out, size_t size);
 
+/** @name Features as scored, stored with a record until its outcome
+ *  (so that the model learns from what it predicted with).
+ *  @{ */
+/** @returns a binary blob: p, the cluster the record joined (-1 if
+ *           none), then each named feature's value and name (free with
+ *           vg_free()). */
+char *vg_features_blob_encode(const vg_features_t *x, double p,
+                              int64_t cluster, size_t *lenp);
+/** @brief Rebuilds \p x. @returns 0, or -1 on a malformed blob. */
+int vg_features_blob_decode(vg_features_t *x, const char *blob, size_t len,
+                            double *pp, int64_t *clusterp);
+/** @returns the cluster recorded in a blob, or -1. */
+int64_t vg_features_blob_cluster(const char *blob, size_t len);
+/** @} */
+
 #endif /* VG_FEATURES_H */

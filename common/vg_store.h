@@ -1,0 +1,147 @@
+/**
+ * @file vg_store.h
+ * @brief The batch store: a processor's reads and writes of the feature
+ *        store (Redis), pipelined per batch, with one failure policy for
+ *        every processor.
+ *
+ * The runtime (vg_proc) owns one store and drives it: after a batch is
+ * processed it flushes the batch's writes with the offset holds of its
+ * records, on every loop turn it retries what failed, before partitions
+ * are revoked it settles the writes in flight, and on stop it drains. A
+ * processor only declares, per record, the reads it needs and the writes
+ * it makes:
+ *
+ *   rd = vg_store_read_begin(s, p, n);     reads of record 0 into rd,
+ *   vg_store_read_next(s);                 then of record 1, ...
+ *   vg_store_read_send(s, p);
+ *   for each record i, in order:
+ *           if (vg_store_read_wait(s, i) == 0)  use vg_store_reply()
+ *           else                                context degraded
+ *           writes into vg_store_writes(s); vg_store_pump(s);
+ *
+ * Ordering: a batch's reads are sent after the previous batch's writes on
+ * the same connection (and after any backlog), so they see them; Redis
+ * executes commands in the order sent. Writes are sent in parts while the
+ * batch is processed (vg_store_pump) and their replies read with the next
+ * batch's reads. While Redis is down, write batches are kept in order with
+ * their holds (the offsets are not committed meanwhile) and retried; the
+ * reads that could not see them are flagged degraded. Every write must be
+ * idempotent: a batch is sent again whole after a failure.
+ *
+ * Model checkpoints are blobs under model:{id}:snapshot.
+ */
+#ifndef VG_STORE_H
+#define VG_STORE_H
+
+#include "vg_proc.h"
+#include "vg_redis.h"
+
+typedef struct vg_store_s vg_store_t;
+
+/** Write batches kept while Redis is down before a flush blocks. */
+#define VG_STORE_BACKLOG_MAX 2000
+
+/** A reply index for a read that was not queued. */
+#define VG_STORE_NO_READ ((size_t)-1)
+
+/** @brief A store on \p r (borrowed). */
+vg_store_t *vg_store_new(vg_redis_t *r);
+
+/** @brief Frees \p s; writes not written are dropped (their offsets were
+ *         held, so their records will be consumed again). NULL-safe. */
+void vg_store_destroy(vg_store_t *s);
+
+/** @brief Builds the key `{prefix}{kind}:{id}:{what}` into \p buf
+ *         (parts escaped). @returns buf. */
+const char *vg_store_key(const vg_store_t *s, char *buf, size_t size,
+                         const char *kind, const char *id, const char *what);
+
+/** @name Reads of a batch, declared record by record. @{ */
+/**
+ * @brief Starts the reads of a batch of \p n records; writes any backlog
+ *        first if Redis is back. @returns the batch to queue record 0's
+ *        reads into (valid until the next vg_store_read_begin()).
+ */
+vg_redis_batch_t *vg_store_read_begin(vg_store_t *s, vg_proc_t *p, int n);
+
+/** @brief Closes the reads of the current record: the next ones queued
+ *         belong to the next record. Call once per record, in order. */
+void vg_store_read_next(vg_store_t *s);
+
+/**
+ * @brief Sends the batch's reads (behind the writes in flight, whose
+ *        replies are read meanwhile: their holds are released).
+ * @returns 0, or -1 if the reads failed or cannot see earlier writes (a
+ *          backlog remains): every record of the batch is degraded.
+ */
+int vg_store_read_send(vg_store_t *s, vg_proc_t *p);
+
+/**
+ * @brief Waits for the replies of record \p i (in order of i), so the
+ *        first records are processed while Redis answers for the last.
+ * @returns 0, or -1: the reads failed, the record's context is degraded.
+ */
+int vg_store_read_wait(vg_store_t *s, int i);
+
+/** @returns reply \p idx of the reads (NULL for VG_STORE_NO_READ). */
+const vg_redis_reply_t *vg_store_reply(const vg_store_t *s, size_t idx);
+
+/** @returns the integer reply \p idx, 0 if none or not an integer. */
+long long vg_store_reply_int(const vg_store_t *s, size_t idx);
+/** @} */
+
+/** @name Writes of a batch. @{ */
+/** @returns the batch collecting this batch's writes. */
+vg_redis_batch_t *vg_store_writes(vg_store_t *s);
+
+/**
+ * @brief Sends the writes queued so far once there are enough of them, so
+ *        that Redis executes them while the batch is processed (call after
+ *        each record). Never while a backlog waits or Redis failed in this
+ *        batch: the flush sends the rest, or all of it again.
+ */
+void vg_store_pump(vg_store_t *s);
+
+/**
+ * @brief Sends the batch's writes; their replies are read (and \p holds
+ *        released) by the next read, flush, drain, or a retry once they
+ *        have been in flight for 1 ms. If Redis is down they are kept, in
+ *        order, with their holds, and retried at the next flush. Past
+ *        VG_STORE_BACKLOG_MAX batches the flush blocks until Redis is back
+ *        (or the processor stops).
+ * @param holds holds to release once the writes are in (copied).
+ * @returns 0 if sent, -1 if a backlog remains.
+ */
+int vg_store_flush(vg_store_t *s, vg_proc_t *p, vg_proc_hold_t **holds,
+                   int nholds);
+
+/** @brief Forgets the writes queued for a batch that failed (it will be
+ *         consumed again). */
+void vg_store_discard(vg_store_t *s);
+/** @} */
+
+/** @name Driven by the runtime. @{ */
+/** @brief Reads the replies of the writes in flight (before a
+ *         revocation: their offsets can then be committed). */
+void vg_store_settle(vg_store_t *s, vg_proc_t *p);
+/** @brief Collects writes in flight for over 1 ms and retries the
+ *         backlog (cheap when empty, and while Redis is in back-off). */
+void vg_store_retry(vg_store_t *s, vg_proc_t *p);
+/** @returns the number of write batches waiting for Redis. */
+int vg_store_backlog(const vg_store_t *s);
+/** @brief Tries once more to write everything; what still fails is
+ *         dropped with its holds unreleased. For shutdown. */
+void vg_store_drain(vg_store_t *s, vg_proc_t *p);
+/** @} */
+
+/** @name Model checkpoints. @{ */
+/** @brief Saves \p buf as model \p id's snapshot. @returns 0 or -1. */
+int vg_store_save_model(vg_store_t *s, const char *id, const void *buf,
+                        size_t len);
+/** @brief Loads model \p id's snapshot into \p *bufp (vg_free()).
+ *  @returns 0, VG_ERR_NOENT (none yet) or another vg_err_t. */
+int vg_store_load_model(vg_store_t *s, const char *id, void **bufp,
+                        size_t *lenp);
+/** @} */
+
+#endif /* VG_STORE_H */
