@@ -83,10 +83,12 @@ unsigned vg_alerts_stored(const vg_alerts_t *a, size_t idx,
                 const char *at = vg_redis_reply_str(
                         vg_redis_reply_elem(rep, i + 1), NULL);
                 int l = level ? vg_alerts_level(a, level) : -1;
+                long long t = at ? strtoll(at, NULL, 10) : 0;
                 /* The alert of this very record, consumed again (its offset
                  * was not committed): it may never have reached Kafka, so
-                 * it is produced again, with the same alert id. */
-                if (l >= 0 && !(at && strtoll(at, NULL, 10) == event_time))
+                 * it is produced again, with the same alert id. A mark
+                 * made while warming up (0) always suppresses. */
+                if (l >= 0 && !(t != 0 && t == event_time))
                         mask |= 1u << l;
         }
         return mask;

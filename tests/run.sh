@@ -8,7 +8,7 @@
 # own vigie-broker and private redis-server on loopback, started by
 # tests/run_with_services.sh), then the unit tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and the test of
-# vigie-change's two-thread rendering under ThreadSanitizer.
+# the two-thread rendering stage under ThreadSanitizer.
 #
 # Environment: VG_TEST_ASAN=0 skips the sanitizer pass; VG_TEST_LABEL=unit
 # runs one label only; CTEST_PARALLEL_LEVEL as usual.
@@ -38,11 +38,12 @@ if [ "${VG_TEST_ASAN:-1}" = 1 ] && [ -z "${VG_TEST_LABEL:-}" ]; then
         echo "== ctest -L unit (Asan)"
         ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -L unit \
                 --output-on-failure
-        echo "== check_chg (Tsan: vigie-change's rendering thread)"
+        echo "== check_render, check_chg (Tsan: the rendering thread)"
         cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Tsan -DVG_WERROR=ON \
                 >/dev/null
-        cmake --build build-tsan -j"$(nproc)" --target check_chg -- \
-                --no-print-directory -s
+        cmake --build build-tsan -j"$(nproc)" --target check_render \
+                check_chg -- --no-print-directory -s
+        TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/check_render
         TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/check_chg
 fi
 echo "== all tests passed in $(( $(date +%s) - t0 )) s"

@@ -16,7 +16,7 @@ void ctl_gen_usage(FILE *fp)
                 "Usage: vigie-ctl gen changes|incidents|surveys [options]\n\n"
                 "Writes a ServiceNow-shaped JSON Lines stream in event-time "
                 "order (with a few\nlate records), from the documented "
-                "generative model of common/vg_gen.h.\nThe same seed gives "
+                "generative model of common/tools/vg_gen.h.\nThe same seed gives "
                 "the same bytes.\n\n"
                 "Options:\n"
                 "  -n, --count N        records: changes, incidents or "

@@ -3,8 +3,10 @@
  * tests/run_with_services.sh --redis (VG_REDIS_HOST, VG_REDIS_PORT,
  * VG_REDIS_PIDFILE). Uses DB 9 and refuses to run if it is not empty.
  */
+#include "vg_alerts.h"
 #include "vg_mem.h"
 #include "vg_redis.h"
+#include "vg_store.h"
 
 #include <check.h>
 
@@ -867,6 +869,73 @@ START_TEST(test_oom_is_transient)
 }
 END_TEST
 
+/* The batch store's ordering (a batch's reads see the previous batch's
+ * writes) and alert deduplication: once per (subject, level), in Redis and
+ * within a batch; the alerting record itself, read again, is not
+ * suppressed (the replay rule); a mark made while warming up (0) always
+ * suppresses. */
+START_TEST(test_store_alerts)
+{
+        static const char *const levels[] = {"LOW", "HIGH"};
+        vg_redis_t *r    = test_connect();
+        vg_store_t *s    = vg_store_new(r);
+        vg_alerts_t *a   = vg_alerts_new(s, "tchg", levels, 2, 60);
+        char id[64];
+        size_t ix[3];
+
+        /* batch 1: two records of C1, nothing stored yet */
+        vg_redis_batch_t *rd = vg_store_read_begin(s, NULL, 2);
+        vg_alerts_begin(a);
+        for (int i = 0; i < 2; i++) {
+                ix[i] = vg_alerts_read(a, rd, "C1");
+                vg_store_read_next(s);
+        }
+        ck_assert_int_eq(vg_store_read_send(s, NULL), 0);
+        ck_assert_int_eq(vg_store_read_wait(s, 0), 0);
+        ck_assert_uint_eq(vg_alerts_stored(a, ix[0], 1000), 0);
+        ck_assert_int_eq(vg_alerts_take(a, "C1", 1, 0), 1);
+        ck_assert_int_eq(vg_store_read_wait(s, 1), 0);
+        ck_assert_uint_eq(vg_alerts_stored(a, ix[1], 1500), 0);
+        ck_assert_int_eq(vg_alerts_take(a, "C1", 1, 0), 0); /* same batch */
+        ck_assert_int_eq(vg_alerts_take(a, "C2", 1, 0), 1); /* other one */
+        vg_alerts_mark(a, vg_store_writes(s), "C1", 1, 1000);
+        vg_alerts_mark(a, vg_store_writes(s), "C3", 0, 0); /* warming up */
+        ck_assert_int_eq(vg_store_flush(s, NULL, NULL, 0), 0);
+
+        /* batch 2, sent behind batch 1's writes: it sees them */
+        rd = vg_store_read_begin(s, NULL, 3);
+        vg_alerts_begin(a);
+        ix[0] = vg_alerts_read(a, rd, "C1");
+        vg_store_read_next(s);
+        ix[1] = vg_alerts_read(a, rd, "C1");
+        vg_store_read_next(s);
+        ix[2] = vg_alerts_read(a, rd, "C3");
+        vg_store_read_next(s);
+        ck_assert_int_eq(vg_store_read_send(s, NULL), 0);
+        ck_assert_int_eq(vg_store_read_wait(s, 2), 0);
+        /* the alerting record, consumed again: alerts again */
+        ck_assert_uint_eq(vg_alerts_stored(a, ix[0], 1000), 0);
+        ck_assert_int_eq(vg_alerts_take(a, "C1", 1, 0), 1);
+        /* another record of C1: suppressed, the lower level is not */
+        unsigned st = vg_alerts_stored(a, ix[1], 2000);
+        ck_assert_uint_eq(st, 1u << 1);
+        ck_assert_int_eq(vg_alerts_take(a, "C1", 0, st), 1);
+        ck_assert_int_eq(vg_alerts_take(a, "C1", 1, st), 0);
+        /* marked while warming up: suppressed whatever the record */
+        ck_assert_uint_eq(vg_alerts_stored(a, ix[2], 0), 1u << 0);
+        ck_assert_uint_eq(vg_alerts_stored(a, VG_STORE_NO_READ, 0), 0);
+        ck_assert_str_eq(vg_alerts_id(id, sizeof(id), "RISKY", "C1", "HIGH"),
+                         "RISKY:C1:HIGH");
+        ck_assert_int_eq(vg_store_backlog(s), 0);
+        vg_store_drain(s, NULL);
+        vg_alerts_destroy(a);
+        vg_alerts_destroy(NULL);
+        vg_store_destroy(s);
+        vg_store_destroy(NULL);
+        vg_redis_destroy(r);
+}
+END_TEST
+
 static Suite *redis_suite(void)
 {
         Suite *s = suite_create("redis");
@@ -885,6 +954,7 @@ static Suite *redis_suite(void)
         tcase_add_test(tc, test_send_wait);
         tcase_add_test(tc, test_send_more);
         tcase_add_test(tc, test_oom_is_transient);
+        tcase_add_test(tc, test_store_alerts);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("Failures");

@@ -1,6 +1,6 @@
 /**
  * @file check_gen.c
- * @brief Unit tests of the ITSM event generator (common/vg_gen.[ch]): the
+ * @brief Unit tests of the ITSM event generator (common/tools/vg_gen.[ch]): the
  *        output is parsed back and the documented model is checked on it.
  */
 #include <check.h>
