@@ -195,7 +195,11 @@ vg_err_t vg_avro_encode_into(const vg_avro_schema_t *sch, avro_value_t *val,
  *             with \p reg, or vg_avro_registry_destroy().
  * @returns VG_OK, or:
  *   - VG_ERR_DECODE: empty or short message, wrong magic byte, truncated
- *     or corrupt body, trailing bytes after the record;
+ *     or corrupt body, trailing bytes after the record, a string (or map
+ *     key) that is not valid UTF-8 (strict: see vg_utf8.h), e.g.
+ *     `field "number": invalid UTF-8 at byte 3 (0xff) of 10` (0-based
+ *     byte of the string; nested fields as "top_factors[2].name");
+ *     the other body errors name the field too when there is one;
  *   - VG_ERR_SCHEMA: unknown schema id (with a Schema Registry: also not
  *     found there); VG_ERR_UNAVAIL: the Schema Registry is unreachable.
  */

@@ -18,6 +18,7 @@
 #include "vg_log.h"
 #include "vg_mem.h"
 #include "vg_sr.h"
+#include "vg_utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* 1. Binary validation of untrusted bodies                           */
@@ -27,12 +28,21 @@
  * is an allocation attempt). Every body is walked here first, with
  * bounds checks, so avro-c only ever reads a well-formed body. */
 
+/* A failure is described where it happens (what, where, why) and the
+ * path of the field holding it ("top_factors[2].name") is built while
+ * the walk unwinds, right to left at the end of path[]: nothing is
+ * spent on names while the body is fine. */
 typedef struct {
         const uint8_t *start;
         const uint8_t *p;
         const uint8_t *end;
-        char *errstr;
-        size_t errstr_size;
+        const char *what;   /**< "truncated", "corrupt", or NULL when the
+                             *   reason says it all (invalid UTF-8) */
+        size_t at;          /**< body offset of the failure */
+        char reason[160];
+        char path[192];     /**< the field, in path[pstart..] */
+        size_t pstart;
+        int elided;         /**< path too long: starts with "..." */
 } vg_bin_t;
 
 static int vg_bin_fail(vg_bin_t *b, const char *what, const char *fmt, ...)
@@ -40,17 +50,87 @@ static int vg_bin_fail(vg_bin_t *b, const char *what, const char *fmt, ...)
 
 static int vg_bin_fail(vg_bin_t *b, const char *what, const char *fmt, ...)
 {
-        char reason[256];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(reason, sizeof(reason), fmt, ap);
+        vsnprintf(b->reason, sizeof(b->reason), fmt, ap);
         va_end(ap);
-        snprintf(b->errstr, b->errstr_size,
-                 "%s Avro body at offset %zu of %zu: %s", what,
-                 (size_t)(b->p - b->start), (size_t)(b->end - b->start),
-                 reason);
+        b->what = what;
+        b->at   = (size_t)(b->p - b->start);
         return -1;
+}
+
+/** Prepends \p s (\p n bytes) to the failing field's path; "..." when it
+ *  no longer fits. */
+static void vg_bin_prepend(vg_bin_t *b, const char *s, size_t n)
+{
+        if (b->elided)
+                return;
+        if (n + 3 > b->pstart) { /* 3 bytes are always left for "..." */
+                b->pstart -= 3;
+                memcpy(b->path + b->pstart, "...", 3);
+                b->elided = 1;
+                return;
+        }
+        b->pstart -= n;
+        memcpy(b->path + b->pstart, s, n);
+}
+
+/** Prepends a component of the path: a field name or an index, with a
+ *  "." before what follows unless it is an index ("a[2].b"). */
+static void vg_bin_prepend_part(vg_bin_t *b, const char *s, size_t n)
+{
+        if (b->path[b->pstart] && b->path[b->pstart] != '[')
+                vg_bin_prepend(b, ".", 1);
+        vg_bin_prepend(b, s, n);
+}
+
+/** The failure was in field \p name of a record. */
+static void vg_bin_in_field(vg_bin_t *b, const char *name)
+{
+        vg_bin_prepend_part(b, name, strlen(name));
+}
+
+/** The failure was in item \p i of an array, or in the value of map key
+ *  \p key (\p klen bytes; NULL for an array), named by the key when it is
+ *  short, printable text, else by its index. */
+static void vg_bin_in_item(vg_bin_t *b, int64_t i, const uint8_t *key,
+                           size_t klen)
+{
+        char idx[48];
+        size_t k;
+        int n;
+
+        for (k = 0; key && k < klen && klen <= 32; k++)
+                if (key[k] < 0x20 || key[k] == '"' || key[k] == '\\')
+                        break;
+        if (key && k == klen && klen <= 32 && vg_utf8_valid(key, klen))
+                n = snprintf(idx, sizeof(idx), "[\"%.*s\"]", (int)klen,
+                             (const char *)key);
+        else
+                n = snprintf(idx, sizeof(idx), "[%" PRId64 "]", i);
+        vg_bin_prepend_part(b, idx, (size_t)n);
+}
+
+/** Writes the failure into \p errstr. */
+static void vg_bin_report(const vg_bin_t *b, char *errstr, size_t errstr_size)
+{
+        const char *path = b->path + b->pstart;
+
+        if (!b->what && *path)
+                snprintf(errstr, errstr_size, "field \"%s\": %s", path,
+                         b->reason);
+        else if (!b->what)
+                snprintf(errstr, errstr_size, "%s", b->reason);
+        else if (*path)
+                snprintf(errstr, errstr_size,
+                         "%s Avro body at offset %zu of %zu: %s "
+                         "(field \"%s\")", b->what, b->at,
+                         (size_t)(b->end - b->start), b->reason, path);
+        else
+                snprintf(errstr, errstr_size,
+                         "%s Avro body at offset %zu of %zu: %s", b->what,
+                         b->at, (size_t)(b->end - b->start), b->reason);
 }
 
 static size_t vg_bin_left(const vg_bin_t *b)
@@ -89,7 +169,9 @@ static int vg_bin_skip(vg_bin_t *b, size_t n, const char *what)
         return 0;
 }
 
-static int vg_bin_lenbytes(vg_bin_t *b, const char *what)
+/** A length-prefixed value: sets \p *sp and \p *lenp to its bytes. */
+static int vg_bin_lenbytes(vg_bin_t *b, const char *what, const uint8_t **sp,
+                           size_t *lenp)
 {
         int64_t len;
 
@@ -98,7 +180,33 @@ static int vg_bin_lenbytes(vg_bin_t *b, const char *what)
         if (len < 0)
                 return vg_bin_fail(b, "corrupt", "negative %s length %" PRId64,
                                    what, len);
-        return vg_bin_skip(b, (size_t)len, what);
+        *sp = b->p;
+        if (vg_bin_skip(b, (size_t)len, what))
+                return -1;
+        *lenp = (size_t)len;
+        return 0;
+}
+
+/** A string, or a map key if \p is_key: Avro strings are UTF-8, which
+ *  avro-c does not check. The reason names the offending byte of the
+ *  string (0-based), the callers the field. */
+static int vg_bin_string(vg_bin_t *b, int is_key, const uint8_t **sp,
+                         size_t *lenp)
+{
+        const uint8_t *s;
+        size_t len, ok;
+
+        if (vg_bin_lenbytes(b, is_key ? "map key" : "string", sp, lenp))
+                return -1;
+        s   = *sp;
+        len = *lenp;
+        if ((ok = vg_utf8_valid_prefix(s, len)) == len)
+                return 0;
+        vg_bin_fail(b, NULL, "invalid UTF-8%s at byte %zu (0x%02x) of %zu",
+                    is_key ? " in a map key" : "", ok, s[ok],
+                    len);
+        b->at = (size_t)(s + ok - b->start);
+        return -1;
 }
 
 /** @returns the fewest bytes a value of \p schema can take. */
@@ -140,7 +248,7 @@ static int vg_bin_blocks(vg_bin_t *b, avro_schema_t schema, int is_map,
                                      : avro_schema_array_items(schema);
         size_t minsz = vg_bin_minsize(items, depth + 1) + (is_map ? 1 : 0);
         uint64_t total = 0;
-        int64_t count, bsize, i;
+        int64_t count, bsize, i, index = 0;
 
         for (;;) {
                 if (vg_bin_long(b, &count))
@@ -166,19 +274,25 @@ static int vg_bin_blocks(vg_bin_t *b, avro_schema_t schema, int is_map,
                                            "block of %" PRId64 " items cannot "
                                            "fit in %zu bytes", count,
                                            vg_bin_left(b));
-                for (i = 0; i < count; i++) {
-                        if (is_map && vg_bin_lenbytes(b, "map key"))
+                for (i = 0; i < count; i++, index++) {
+                        const uint8_t *key = NULL;
+                        size_t klen        = 0;
+                        if (is_map &&
+                            vg_bin_string(b, 1, &key, &klen))
                                 return -1;
-                        if (vg_bin_walk(b, items, depth + 1))
+                        if (vg_bin_walk(b, items, depth + 1)) {
+                                vg_bin_in_item(b, index, key, klen);
                                 return -1;
+                        }
                 }
         }
 }
 
 static int vg_bin_walk(vg_bin_t *b, avro_schema_t schema, int depth)
 {
+        const uint8_t *s;
+        size_t i, len;
         int64_t v;
-        size_t i;
 
         if (depth > VG_AVRO_MAX_DEPTH)
                 return vg_bin_fail(b, "corrupt", "nested too deep");
@@ -186,9 +300,9 @@ static int vg_bin_walk(vg_bin_t *b, avro_schema_t schema, int depth)
         case AVRO_NULL:
                 return 0;
         case AVRO_STRING:
-                return vg_bin_lenbytes(b, "string");
+                return vg_bin_string(b, 0, &s, &len);
         case AVRO_BYTES:
-                return vg_bin_lenbytes(b, "bytes");
+                return vg_bin_lenbytes(b, "bytes", &s, &len);
         case AVRO_INT32:
                 if (vg_bin_long(b, &v))
                         return -1;
@@ -229,12 +343,17 @@ static int vg_bin_walk(vg_bin_t *b, avro_schema_t schema, int depth)
                 return vg_bin_walk(b, avro_schema_union_branch(schema, (int)v),
                                    depth + 1);
         case AVRO_RECORD:
-                for (i = 0; i < avro_schema_record_size(schema); i++)
+                for (i = 0; i < avro_schema_record_size(schema); i++) {
                         if (vg_bin_walk(b,
                                         avro_schema_record_field_get_by_index(
                                             schema, (int)i),
-                                        depth + 1))
+                                        depth + 1)) {
+                                vg_bin_in_field(
+                                    b, avro_schema_record_field_name(schema,
+                                                                     (int)i));
                                 return -1;
+                        }
+                }
                 return 0;
         case AVRO_ARRAY:
                 return vg_bin_blocks(b, schema, 0, depth);
@@ -393,10 +512,13 @@ vg_err_t vg_avro_decode_to(vg_avro_registry_t *reg, const void *buf,
                 return err;
         b.start = b.p = p + VG_AVRO_HEADER_LEN;
         b.end         = p + len;
-        b.errstr      = errstr;
-        b.errstr_size = errstr_size;
-        if (vg_bin_walk(&b, sch->schema, 0))
+        b.pstart      = sizeof(b.path) - 1;
+        b.elided      = 0;
+        b.path[b.pstart] = '\0';
+        if (vg_bin_walk(&b, sch->schema, 0)) {
+                vg_bin_report(&b, errstr, errstr_size);
                 return VG_ERR_DECODE;
+        }
         if (b.p != b.end) {
                 snprintf(errstr, errstr_size,
                          "trailing garbage: %zu bytes after the %s record "

@@ -48,6 +48,16 @@ static const vg_conf_prop_t vg_conf_common_props[] = {
          "Consumer group id. Empty: the processor's own name "
          "(vigie-change, ...). Instances with one group id split the "
          "partitions."},
+        {0, "instance.id", VG_CONF_STR, "", 0, 0, NULL,
+         "Static group membership (librdkafka's group.instance.id): an id "
+         "unique to this instance and stable across its restarts, e.g. a "
+         "StatefulSet's pod name (-X instance.id=$(POD_NAME)). A restart "
+         "within the session timeout then gets its partitions back without "
+         "a rebalance; but a static member does not leave the group on "
+         "SIGTERM, so its partitions wait for it up to the session timeout. "
+         "Two running instances with one id fence each other: never share "
+         "one. Empty: dynamic membership. Needs Apache Kafka >= 2.3; "
+         "vigie-broker ignores it."},
         {0, "input.topic", VG_CONF_STR, "", 0, 0, NULL,
          "Input topic. Empty: the processor's default (itsm.changes, ...)."},
         {0, "output.topic", VG_CONF_STR, "", 0, 0, NULL,
@@ -102,7 +112,19 @@ static const vg_conf_prop_t vg_conf_common_props[] = {
          "Write metrics in Prometheus text format to this file at every "
          "stats interval (for node_exporter's textfile collector)."},
         {0, "checkpoint.interval.ms", VG_CONF_INT, "30000", 1000, 3600000,
-         NULL, "How often model state is checkpointed to Redis."},
+         NULL, "How often model state is checkpointed to Redis, with the "
+         "input offsets it has learned up to (a restart resumes learning "
+         "there: nothing learned twice, nothing skipped)."},
+        /* Event time */
+        {0, "event.time.max.ahead.ms", VG_CONF_INT, "172800000", 0,
+         31622400000, NULL,
+         "A record whose event time is further ahead than this of the "
+         "later of the wall clock and the stream's watermark (the latest "
+         "event time accepted) goes to the dead letters (default 2 days)."},
+        {0, "event.time.min.ms", VG_CONF_INT, "631152000000", 0,
+         4102444800000, NULL,
+         "A record whose event time is before this (epoch ms; default "
+         "1990-01-01) goes to the dead letters."},
 };
 
 static const vg_conf_group_t vg_conf_common = {

@@ -18,6 +18,9 @@
 #define VG_DLQ_VALIDATION "VALIDATION" /**< decodes, but a field is bad */
 #define VG_DLQ_JSON       "JSON"       /**< a JSON line that won't convert */
 
+/** Longest error_message kept, in bytes (cut at a character boundary). */
+#define VG_DLQ_MESSAGE_MAX 4096
+
 /** Where the bad record came from. */
 typedef struct vg_dlq_src_s {
         const void *value;
@@ -31,6 +34,15 @@ typedef struct vg_dlq_src_s {
 
 /**
  * @brief Encodes a DeadLetter for \p src (wire format, ready to produce).
+ *
+ * Its texts are Avro strings, so they are made valid UTF-8 (a dead letter
+ * that vg_avro_decode() refused would be lost to its readers): the last
+ * character of a text is dropped if it is incomplete (a message cut by
+ * the caller's fixed-size buffer), any other ill-formed byte becomes
+ * U+FFFD, and \p message is cut at a character boundary to
+ * VG_DLQ_MESSAGE_MAX bytes. The original value and key are bytes, kept
+ * as they are.
+ *
  * @param now_ms the failed_at timestamp.
  * @returns VG_OK with \p *bufp (free with vg_free()) and \p *lenp.
  */

@@ -15,6 +15,10 @@ typedef enum {
         VG_ERR_TIMEOUT  = -6, /**< timed out */
         VG_ERR_CORRUPT  = -7, /**< checksum or format mismatch */
         VG_ERR_UNAVAIL  = -8, /**< server unavailable (retriable) */
+        VG_ERR_AUTH     = -9, /**< server refuses us: wrong or missing
+                               *   credentials, or no permission (a
+                               *   misconfiguration; retried with backoff
+                               *   in case it is fixed server-side) */
 } vg_err_t;
 
 /** @returns a static, readable name of \p err ("VG_ERR_DECODE"...). */

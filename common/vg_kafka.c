@@ -8,6 +8,7 @@
 #include "vg_time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,6 +343,115 @@ static rd_kafka_t *vg_kafka_producer_new(vg_kafka_t *k, const vg_conf_t *conf,
         return rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, errstr_size);
 }
 
+/*
+ * Group membership defaults.
+ *
+ * A member that dies without leaving (kill -9, a lost node) is noticed by
+ * the group coordinator after session.timeout.ms; the survivors learn of
+ * the rebalance at their next heartbeat (heartbeat.interval.ms) and take
+ * its partitions over. librdkafka's defaults (45 s, 3 s) stalled those
+ * partitions for 45 s + the rebalance. 6 s is the least Apache Kafka
+ * accepts by default (broker group.min.session.timeout.ms): a failover
+ * there takes 6 s + at most a heartbeat (1.5 s) + the rebalance.
+ *
+ * vigie-broker (the mock cluster of librdkafka 2.0.2) also waits
+ * session.timeout.ms - 1 s for the members to rejoin before it reassigns,
+ * and checks sessions once a second: 6 s there takes ~12 s, so it gets 3 s
+ * (~6 s). It is recognised by its cluster id, "mockCluster<hex>". It
+ * ignores group.instance.id (it reads it from JoinGroup v5 and drops it:
+ * every join is a new dynamic member).
+ *
+ * A kafka.session.timeout.ms or kafka.heartbeat.interval.ms of the user
+ * wins; the heartbeat then defaults to a quarter of the session timeout,
+ * at most 3 s.
+ */
+#define VG_KAFKA_SESSION_MS          6000
+#define VG_KAFKA_SESSION_EMBEDDED_MS 3000
+#define VG_KAFKA_HEARTBEAT_MAX_MS    3000
+#define VG_KAFKA_PROBE_MS            2000 /**< cluster id query at start */
+
+/* The kafka.* properties of the user that the defaults defer to. */
+typedef struct vg_kafka_user_s {
+        const char *session;   /**< kafka.session.timeout.ms, or NULL */
+        const char *heartbeat; /**< kafka.heartbeat.interval.ms */
+} vg_kafka_user_t;
+
+static void vg_kafka_user_one(const char *name, const char *value,
+                              void *opaque)
+{
+        vg_kafka_user_t *u = opaque;
+        if (!strcmp(name, "session.timeout.ms"))
+                u->session = value;
+        else if (!strcmp(name, "heartbeat.interval.ms"))
+                u->heartbeat = value;
+}
+
+/* 1 if the cluster behind \p rk is vigie-broker. Asks for metadata: up
+ * to VG_KAFKA_PROBE_MS when Kafka is not reachable yet (then 0). */
+static int vg_kafka_is_embedded(rd_kafka_t *rk)
+{
+        const struct rd_kafka_metadata *md;
+        char *id;
+        int embedded;
+
+        if (rd_kafka_metadata(rk, 0, NULL, &md, VG_KAFKA_PROBE_MS))
+                return 0;
+        rd_kafka_metadata_destroy(md);
+        id       = rd_kafka_clusterid(rk, 0);
+        embedded = id && !strncmp(id, "mockCluster", 11);
+        if (id)
+                rd_kafka_mem_free(rk, id);
+        return embedded;
+}
+
+/* Sets the group membership defaults and instance.id on \p kc (before
+ * the kafka.* of the user, which override them). @returns 0 or -1. */
+static int vg_kafka_group_conf(vg_kafka_t *k, const vg_conf_t *conf,
+                               rd_kafka_conf_t *kc, char *errstr,
+                               size_t errstr_size)
+{
+        vg_kafka_user_t u = {NULL, NULL};
+        const char *iid   = vg_conf_get_str(conf, "instance.id");
+        int embedded      = 0;
+        long session_ms   = VG_KAFKA_SESSION_MS, hb_ms;
+        char sv[32], hv[32];
+
+        vg_conf_kafka_foreach(conf, vg_kafka_user_one, &u);
+        if (k->producer && (!u.session || *iid))
+                embedded = vg_kafka_is_embedded(k->producer);
+        if (u.session)
+                session_ms = strtol(u.session, NULL, 10);
+        else if (embedded)
+                session_ms = VG_KAFKA_SESSION_EMBEDDED_MS;
+        hb_ms = session_ms / 4 < VG_KAFKA_HEARTBEAT_MAX_MS
+                        ? session_ms / 4
+                        : VG_KAFKA_HEARTBEAT_MAX_MS;
+        snprintf(sv, sizeof(sv), "%ld", session_ms);
+        snprintf(hv, sizeof(hv), "%ld", hb_ms);
+        if (!u.session && rd_kafka_conf_set(kc, "session.timeout.ms", sv,
+                                            errstr, errstr_size))
+                return -1;
+        if (!u.heartbeat && hb_ms > 0 &&
+            rd_kafka_conf_set(kc, "heartbeat.interval.ms", hv, errstr,
+                              errstr_size))
+                return -1;
+        if (*iid && rd_kafka_conf_set(kc, "group.instance.id", iid, errstr,
+                                      errstr_size))
+                return -1;
+        vg_info("kafka", "group membership: %s%s, session.timeout.ms=%s, "
+                "heartbeat.interval.ms=%s%s",
+                *iid ? "static, group.instance.id=" : "dynamic", iid,
+                u.session ? u.session : sv,
+                u.heartbeat ? u.heartbeat : hv,
+                embedded ? " (vigie-broker)" : "");
+        if (embedded && *iid)
+                vg_warn("kafka", "vigie-broker ignores group.instance.id: "
+                        "membership stays dynamic, and a stopped instance "
+                        "(a static member does not leave) holds its "
+                        "partitions until session.timeout.ms");
+        return 0;
+}
+
 static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
                                          const char *group_id,
                                          char *errstr, size_t errstr_size)
@@ -371,6 +481,10 @@ static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
                  * less to replay */
                 VG_KSET(kc, "auto.commit.interval.ms", "200");
                 rd_kafka_conf_set_rebalance_cb(kc, vg_kafka_rebalance_cb);
+                if (vg_kafka_group_conf(k, conf, kc, errstr, errstr_size)) {
+                        rd_kafka_conf_destroy(kc);
+                        return NULL;
+                }
         }
         if (vg_kafka_conf_apply(conf, kc, errstr, errstr_size) == -1) {
                 rd_kafka_conf_destroy(kc);

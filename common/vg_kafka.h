@@ -66,6 +66,12 @@ typedef struct vg_kafka_stats_s {
  * @param topics     topics to subscribe to or read (NULL with producer only).
  * @param flags      VG_KAFKA_F_* bits.
  * @returns the client, or NULL with \p errstr filled.
+ * @remark In a group (VG_KAFKA_F_CONSUMER), unless kafka.* sets them:
+ *         session.timeout.ms 6 s (3 s on vigie-broker, found by asking
+ *         the cluster id with the producer, at most 2 s when Kafka is not
+ *         reachable yet), heartbeat.interval.ms a quarter of it (at most
+ *         3 s), and group.instance.id from the instance.id property
+ *         (static membership; empty: dynamic). See vg_kafka.c.
  */
 vg_kafka_t *vg_kafka_new(const vg_conf_t *conf, const char *group_id,
                          const char *const *topics, int ntopics, int flags,

@@ -6,9 +6,18 @@
  * One entry point, vg_log(level, fac, fmt, ...), printf-checked; the level is
  * tested before anything is formatted. Thread-safe (one write(2) per line),
  * so librdkafka's log callback may route into it from its own threads.
+ *
+ * In msg, '"' and '\' are escaped and newlines become spaces; a line is
+ * valid UTF-8 whatever the message holds (an ill-formed byte is written
+ * \xNN). A line is at most VG_LOG_LINE_MAX bytes: a longer message is cut
+ * at a character boundary and ends with "...", the line still ends with
+ * the closing quote and a newline.
  */
 #ifndef VG_LOG_H
 #define VG_LOG_H
+
+/** Longest line written, newline included. */
+#define VG_LOG_LINE_MAX 2048
 
 typedef enum {
         VG_LOG_FATAL = 0,

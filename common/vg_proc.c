@@ -3,6 +3,7 @@
  * @brief The processor runtime (see vg_proc.h).
  */
 #include "vg_proc.h"
+#include "vg_proc_int.h"
 #include "vg_dlq.h"
 #include "vg_log.h"
 #include "vg_mem.h"
@@ -16,42 +17,6 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-
-/** A batch slot: the record and a value of its own to decode into. */
-typedef struct vg_proc_slot_s {
-        vg_avro_schema_t *sch;
-        avro_value_t val;
-        int has_val;
-} vg_proc_slot_t;
-
-struct vg_proc_s {
-        const vg_processor_def_t *def;
-        vg_conf_t *conf;
-        vg_avro_registry_t *reg;
-        vg_redis_t *redis;
-        vg_store_t *store;
-        vg_kafka_t *k;
-        void *st;
-        const char *in_topic, *out_topic, *group;
-        int bootstrapping;
-        int batch_size;
-        vg_proc_rec_t *recs;
-        vg_proc_slot_t *slots;
-        vg_proc_hold_t **holds; /**< a batch's, for vg_store_flush() */
-        const char *model_id;   /**< def->model_key_prop's value */
-        int failed; /**< a batch failed: its learning is not checkpointed */
-        /* counters */
-        uint64_t n_in, n_out, n_dead, n_boot_dropped;
-        vg_metrics_t *metrics;
-        vg_counter_t *m_in, *m_out, *m_dead;
-        vg_histo_t *m_lag;   /**< record timestamp -> processed */
-        vg_histo_t *m_batch; /**< process() time of a batch */
-        int64_t t_start_ms, t_stats_ms, t_ckpt_ms;
-        int64_t stats_every_ms, ckpt_every_ms; /**< from the conf */
-        uint64_t stats_in_prev;
-        uint8_t *enc_buf; /**< vg_proc_emit()'s encoding, reused */
-        size_t enc_size;
-};
 
 static volatile sig_atomic_t vg_proc_stop;
 
@@ -263,6 +228,8 @@ static void vg_proc_batch_done(vg_proc_t *p, int live, int rc)
 static int vg_proc_run_batch(vg_proc_t *p, int n)
 {
         int live = 0;
+        vg_proc_learn_catch_up(p, n);
+        vg_proc_learn_mark(p, n);
         for (int i = 0; i < n; i++) {
                 if (p->recs[i].dead)
                         continue;
@@ -284,6 +251,7 @@ static int vg_proc_run_batch(vg_proc_t *p, int n)
                 return 0;
         uint64_t t0 = vg_metrics_now_ns();
         int rc      = p->def->process(p->st, p, p->recs, live);
+        vg_proc_learn_apply(p);
         vg_proc_batch_done(p, live, rc);
         vg_histo_observe_ns(p->m_batch, vg_metrics_now_ns() - t0);
         if (!p->bootstrapping) {
@@ -340,8 +308,13 @@ static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
         double rate = secs > 0 ? (double)(p->n_in - p->stats_in_prev) / secs
                                : 0.0;
         vg_kafka_stats_t ks = {0};
+        const char *redis   = "down";
         if (p->k)
                 vg_kafka_stats(p->k, &ks);
+        if (p->redis && vg_redis_err(p->redis) == VG_ERR_AUTH)
+                redis = "auth-failed"; /* refused: see the error logged */
+        else if (p->redis && vg_redis_connected(p->redis))
+                redis = "up";
         vg_info("stats", "in=%llu out=%llu dead=%llu rate=%.0f/s "
                 "delivered=%llu inflight=%d rebalances=%llu redis=%s "
                 "lag_p50=%.1fms lag_p99=%.1fms",
@@ -350,7 +323,7 @@ static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
                 (unsigned long long)ks.delivered,
                 p->k ? vg_kafka_outq_len(p->k) : 0,
                 (unsigned long long)ks.rebalances,
-                p->redis && vg_redis_connected(p->redis) ? "up" : "down",
+                redis,
                 1000.0 * vg_histo_quantile(p->m_lag, 0.5),
                 1000.0 * vg_histo_quantile(p->m_lag, 0.99));
         p->stats_in_prev = p->n_in;
@@ -358,64 +331,12 @@ static void vg_proc_stats_line(vg_proc_t *p, int64_t now)
         vg_proc_metrics_file(p);
 }
 
-/* Saves the model checkpoint (on stop, after draining the store's
- * writes). @returns 0, or -1 if none was saved. */
-static int vg_proc_checkpoint(vg_proc_t *p)
-{
-        size_t len;
-        if (!p->def->save || !p->st)
-                return 0;
-        if (p->failed) {
-                vg_warn("proc", "model not checkpointed: a batch failed "
-                        "after the model learned from it, and will be "
-                        "consumed again");
-                return -1;
-        }
-        int64_t t0 = vg_time_now_ms();
-        void *buf  = p->def->save(p->st, &len);
-        int64_t t1 = vg_time_now_ms();
-        int rc     = vg_store_save_model(p->store, p->model_id, buf, len);
-        vg_free(buf);
-        if (rc == 0)
-                vg_info("proc", "checkpoint: %zu bytes, serialised in "
-                        "%lld ms, stored in %lld ms", len,
-                        (long long)(t1 - t0),
-                        (long long)(vg_time_now_ms() - t1));
-        return rc;
-}
-
-/* Restores the model from its checkpoint, if there is one. */
-static void vg_proc_restore(vg_proc_t *p)
-{
-        void *buf;
-        size_t len;
-        char errstr[256];
-        if (!p->def->restore)
-                return;
-        int err = vg_store_load_model(p->store, p->model_id, &buf, &len);
-        if (err == VG_ERR_NOENT) {
-                vg_info("proc", "no model checkpoint: starting to learn "
-                        "from scratch");
-                return;
-        }
-        if (err)
-                return;
-        if (p->def->restore(p->st, buf, len, errstr, sizeof(errstr)))
-                vg_err("proc", "model checkpoint refused, starting from "
-                       "scratch: %s", errstr);
-        else
-                vg_info("proc", "model restored from checkpoint (%zu "
-                        "bytes): %s", len,
-                        p->def->model_version
-                                ? p->def->model_version(p->st)
-                                : "");
-        vg_free(buf);
-}
-
 static void vg_proc_tick(vg_proc_t *p)
 {
         int64_t now = vg_time_now_ms();
         vg_store_retry(p->store, p);
+        if (p->learn)
+                vg_learn_step(p->learn, 0);
         if (p->def->tick)
                 p->def->tick(p->st, p);
         if (p->stats_every_ms > 0 && now - p->t_stats_ms >= p->stats_every_ms)
@@ -508,6 +429,8 @@ static int vg_proc_loop(vg_proc_t *p)
                                 vg_kafka_rec_done(p->k, &p->recs[i].kr);
                         else /* not done: its offset must not move */
                                 rd_kafka_message_destroy(p->recs[i].kr.rkm);
+                if (rc == 0 && n > 0)
+                        vg_proc_learn_after(p, n);
                 if (rc == -1 || vg_kafka_fatal(p->k)) {
                         vg_err("proc", "stopping: %s",
                                rc ? "processing failed"
@@ -639,8 +562,21 @@ static vg_redis_t *vg_proc_redis_new(const vg_conf_t *conf, char *errstr,
                 }
         }
         vg_redis_t *r = vg_redis_new(rc, errstr, errstr_size);
-        if (!r)
+        if (!r) {
                 vg_redis_conf_destroy(rc);
+                return NULL;
+        }
+        /* A connection is not enough: a Redis with requirepass accepts
+         * it without a password, then refuses every command. Refused:
+         * exit with what to set rather than run without features. Down
+         * or still loading: run, as through any Redis outage. */
+        vg_err_t err = vg_redis_check(r, errstr, errstr_size);
+        if (err == VG_ERR_UNAVAIL) {
+                vg_warn("proc", "%s", errstr);
+        } else if (err) {
+                vg_redis_destroy(r);
+                return NULL;
+        }
         return r;
 }
 
@@ -676,6 +612,7 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
         if (!(p->redis = vg_proc_redis_new(p->conf, errstr, errstr_size)))
                 return -1;
         p->store = vg_store_new(p->redis);
+        vg_proc_event_time_init(p);
         if (p->def->init && !(p->st = p->def->init(p, errstr, errstr_size)))
                 return -1;
         vg_proc_restore(p);
@@ -702,6 +639,11 @@ static void vg_proc_teardown(vg_proc_t *p)
         vg_free(p->slots);
         vg_free(p->recs);
         vg_free(p->holds);
+        vg_learn_destroy(p->learn);
+        vg_free(p->scored_next);
+        vg_free(p->committed);
+        vg_free(p->deferred);
+        vg_free(p->ckpt_next);
         vg_free(p->enc_buf);
         vg_store_destroy(p->store);
         vg_redis_destroy(p->redis);
@@ -742,6 +684,13 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
                 vg_proc_teardown(&p);
                 return 1;
         }
+        if (vg_proc_learn_start(&p, errstr, sizeof(errstr))) {
+                vg_err("proc", "%s", errstr);
+                vg_kafka_close(p.k, 0);
+                p.k = NULL;
+                vg_proc_teardown(&p);
+                return 1;
+        }
         vg_kafka_on_revoke(p.k, vg_proc_on_revoke, &p);
         p.t_start_ms = p.t_stats_ms = p.t_ckpt_ms = vg_time_now_ms();
         vg_info("proc", "%s started: %s -> %s, group %s, brokers %s",
@@ -753,7 +702,10 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
         vg_info("proc", "draining: flushing outputs, committing offsets");
         vg_proc_stop = 1; /* no back-pressure wait from here on */
         vg_store_drain(p.store, &p);
+        vg_proc_learn_stop(&p);
         vg_proc_checkpoint(&p);
+        vg_learn_destroy(p.learn);
+        p.learn = NULL;
         if (vg_kafka_close(p.k, (int)vg_conf_get_int(p.conf,
                                                      "flush.timeout.ms")))
                 rc = -1;

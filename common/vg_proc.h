@@ -32,6 +32,8 @@ typedef struct vg_proc_rec_s {
         avro_value_t *val;     /**< decoded value, valid during process() */
         vg_avro_schema_t *sch; /**< its writer schema */
         int dead;              /**< set by vg_proc_deadletter() */
+        int learn;             /**< process(): learn it in line (see
+                                *   vg_proc_learn_claim()) */
 } vg_proc_rec_t;
 
 /** A processor. Every callback but process may be NULL. */
@@ -50,6 +52,17 @@ typedef struct vg_processor_def_s {
          *  @returns 0, or -1 on a failure that must stop the processor
          *  (the batch's offsets are then not stored). */
         int (*process)(void *st, vg_proc_t *p, vg_proc_rec_t *recs, int n);
+        /** Learns from \p n records of the input topic (optional). Every
+         *  instance learns from every partition (vg_learn.h), in order per
+         *  partition; process() learns those of its own partitions in
+         *  line (vg_proc_learn_claim()), this the others; a record that
+         *  could not be decoded, or was learned in line, comes with
+         *  rec->dead set (skip it). Reads go through the batch store like
+         *  process()'s. Learn a record only once vg_proc_scored_past()
+         *  says the scoring side has processed it (its writes are in).
+         *  @returns how many of the first records it is done with; the
+         *  others come again at the next step (e.g. Redis is down). */
+        int (*learn)(void *st, vg_proc_t *p, vg_proc_rec_t *recs, int n);
         /** Called on every loop turn, records or not (the batch store's
          *  retries are the runtime's own). */
         void (*tick)(void *st, vg_proc_t *p);
@@ -120,6 +133,53 @@ typedef struct vg_kafka_input_s vg_proc_hold_t;
  *        retried after process() returned. NULL in bootstrap mode.
  */
 vg_proc_hold_t *vg_proc_hold(vg_proc_t *p, vg_proc_rec_t *rec);
+
+/**
+ * @brief From def->process, for a record to learn from: 1 if it is the
+ *        next one to learn of its partition (learn it now, in line: the
+ *        learner will skip it), 0 if it was learned already or earlier ones
+ *        of its partition are not yet (the learner will learn it, through
+ *        def->learn). Always 1 without a learner (warming up). The runtime
+ *        decides it for the whole batch before process(): every record the
+ *        scoring side passes in order is one the learner need not learn.
+ */
+int vg_proc_learn_claim(vg_proc_t *p, const vg_proc_rec_t *rec);
+
+/**
+ * @brief From def->process: \p rec was claimed (vg_proc_learn_claim()) but
+ *        cannot be learned now (e.g. the features it was scored with could
+ *        not be read: Redis is down). It, and what follows it in its
+ *        partition, go back to the learner, which learns them once it can:
+ *        an outage delays learning, never drops it.
+ */
+void vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec);
+
+/**
+ * @brief For def->learn: 1 if the scoring side has processed \p rec (this
+ *        instance, if the partition is or was its own, else the group's
+ *        committed offset), so that its writes are in the store; 0 if not
+ *        yet. Always 1 while warming up.
+ */
+int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec);
+
+/** @name Event time. @{ */
+/**
+ * @brief Checks an event time of \p rec (\p what names it, e.g.
+ *        "closed_at"): one more than event.time.max.ahead.ms ahead of the
+ *        later of the wall clock and the watermark, or before
+ *        event.time.min, sends \p rec to the dead letters with the reason.
+ *        Else the watermark moves up to it.
+ * @returns 0, or -1 (dead-lettered).
+ */
+int vg_proc_event_time(vg_proc_t *p, vg_proc_rec_t *rec, const char *what,
+                       int64_t t_ms);
+/** @returns 1 if vg_proc_event_time() would accept \p t_ms (no change). */
+int vg_proc_event_time_ok(const vg_proc_t *p, int64_t t_ms);
+/** @returns the watermark: the latest event time accepted, ms (0 before
+ *           any). Trims of event-time windows use it, never one record's
+ *           time. */
+int64_t vg_proc_watermark(const vg_proc_t *p);
+/** @} */
 
 /** @brief Releases a hold from vg_proc_hold(). NULL is allowed. */
 void vg_proc_release(vg_proc_t *p, vg_proc_hold_t *h);

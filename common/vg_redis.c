@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -517,12 +518,49 @@ struct vg_redis_s {
         int64_t next_try_us;  /* no connection attempt before this */
         int backoff_ms;       /* delay after the next failure */
         int nfail;            /* consecutive failures */
+        int quiet;            /* in vg_redis_check(): its caller logs */
         uint64_t reconnects, errors, fastfails;
         vg_redis_batch_t *sync; /* for the synchronous wrappers */
         /* Batches sent, replies not all read, in the order of sending:
          * the replies on the connection are the head's first. */
         vg_redis_batch_t *head, *tail;
 };
+
+/* Error replies that refuse the connection, not the command: a missing
+ * or wrong password, or a user without permission (ACL). Every command
+ * would get one: the batch fails as if Redis were down. */
+static int vg_redis_auth_reply(const char *s)
+{
+        static const char *const pfx[] = {"NOAUTH", "WRONGPASS", "NOPERM"};
+
+        for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
+                size_t n = strlen(pfx[i]);
+                if (!strncmp(s, pfx[i], n) && (s[n] == ' ' || !s[n]))
+                        return 1;
+        }
+        return 0;
+}
+
+/* The fix for auth error reply \p s (or any error reply to AUTH). */
+static const char *vg_redis_auth_fix(const char *s)
+{
+        if (!strncmp(s, "NOAUTH", 6))
+                return "Redis requires a password: set redis.password";
+        if (!strncmp(s, "NOPERM", 6))
+                return "the Redis user may not run vigie's commands: "
+                       "grant them (ACL)";
+        if (strstr(s, "no password is set") ||
+            strstr(s, "without any password configured"))
+                return "Redis has no password: leave redis.password empty";
+        return "wrong password: set redis.password to Redis' requirepass";
+}
+
+/* "authentication failed (<reply>): <fix>" into \p buf. */
+static void vg_redis_auth_msg(char *buf, size_t size, const char *reply)
+{
+        snprintf(buf, size, "authentication failed (%s): %s", reply,
+                 vg_redis_auth_fix(reply));
+}
 
 static struct timeval vg_redis_tv(int ms)
 {
@@ -543,7 +581,14 @@ static vg_err_t vg_redis_handshake1(redisContext *c, int argc,
                                 c->errstr);
                 return VG_ERR_UNAVAIL;
         }
-        if (rep->type == REDIS_REPLY_ERROR) {
+        if (rep->type == REDIS_REPLY_ERROR &&
+            (!strcasecmp(argv[0], "AUTH") ||
+             vg_redis_auth_reply(rep->str))) {
+                char msg[200];
+                vg_redis_auth_msg(msg, sizeof(msg), rep->str);
+                vg_redis_seterr(errstr, errstr_size, "%s: %s", argv[0], msg);
+                err = VG_ERR_AUTH;
+        } else if (rep->type == REDIS_REPLY_ERROR) {
                 vg_redis_seterr(errstr, errstr_size, "%s: %s", argv[0],
                                 rep->str);
                 err = VG_ERR_INVALID;
@@ -654,8 +699,9 @@ static void vg_redis_failed(vg_redis_t *r, vg_err_t err, const char *msg)
                 r->c = NULL;
         }
         /* A first failure may be an idle connection the server dropped:
-         * retry at once; then back off exponentially. */
-        if (r->nfail++ > 0) {
+         * retry at once; then back off exponentially. A refusal (auth)
+         * backs off at once: a retry gets the same answer. */
+        if (r->nfail++ > 0 || err == VG_ERR_AUTH) {
                 delay_ms      = r->backoff_ms;
                 r->backoff_ms = r->backoff_ms > r->conf->backoff_max_ms / 2
                                         ? r->conf->backoff_max_ms
@@ -663,7 +709,13 @@ static void vg_redis_failed(vg_redis_t *r, vg_err_t err, const char *msg)
         }
         r->next_try_us = vg_time_mono_us() + (int64_t)delay_ms * 1000;
         r->errors++;
-        if (r->err == VG_OK)
+        if (r->quiet)
+                vg_dbg("redis", "%s", msg);
+        else if (err == VG_ERR_AUTH && r->err != VG_ERR_AUTH)
+                vg_err("redis", "%s (every command is refused until this "
+                       "is fixed; retrying with backoff up to %d ms)", msg,
+                       r->conf->backoff_max_ms);
+        else if (r->err == VG_OK)
                 vg_warn("redis", "%s (reconnecting)", msg);
         else
                 vg_dbg("redis", "%s (next attempt in %d ms)", msg, delay_ms);
@@ -675,6 +727,12 @@ static void vg_redis_succeeded(vg_redis_t *r)
 {
         r->nfail      = 0;
         r->backoff_ms = r->conf->backoff_ms;
+        if (r->err == VG_ERR_AUTH) { /* fixed server-side */
+                vg_info("redis", "%s:%d accepts our commands again",
+                        r->conf->host, r->conf->port);
+                r->err       = VG_OK;
+                r->errstr[0] = '\0';
+        }
 }
 
 /* Makes sure r->c is connected, or fails fast during the backoff. */
@@ -683,24 +741,37 @@ static vg_err_t vg_redis_ensure(vg_redis_t *r, char *errstr,
 {
         int64_t now = vg_time_mono_us();
         char emsg[256];
+        vg_err_t err;
 
         if (r->c)
                 return VG_OK;
         if (now < r->next_try_us) {
+                err = r->err == VG_ERR_AUTH ? VG_ERR_AUTH : VG_ERR_UNAVAIL;
                 r->fastfails++;
                 vg_redis_seterr(errstr, errstr_size,
-                                "redis unavailable (next attempt in %" PRId64
+                                "redis %s (next attempt in %" PRId64
                                 " ms): %s",
+                                err == VG_ERR_AUTH ? "refuses us"
+                                                   : "unavailable",
                                 (r->next_try_us - now + 999) / 1000,
                                 r->errstr);
-                return VG_ERR_UNAVAIL;
+                return err;
         }
-        if (vg_redis_connect(r, emsg, sizeof(emsg)) != VG_OK) {
-                vg_redis_failed(r, VG_ERR_UNAVAIL, emsg);
+        if ((err = vg_redis_connect(r, emsg, sizeof(emsg))) != VG_OK) {
+                err = err == VG_ERR_AUTH ? VG_ERR_AUTH : VG_ERR_UNAVAIL;
+                vg_redis_failed(r, err, emsg);
                 vg_redis_seterr(errstr, errstr_size, "%s", emsg);
-                return VG_ERR_UNAVAIL;
+                return err;
         }
         r->reconnects++;
+        if (r->err == VG_ERR_AUTH) {
+                /* sticky until a command succeeds (vg_redis_succeeded):
+                 * without a password, the connection itself is fine */
+                vg_dbg("redis", "reconnected to %s:%d, still to prove "
+                       "it accepts our commands", r->conf->host,
+                       r->conf->port);
+                return VG_OK;
+        }
         r->err        = VG_OK;
         r->errstr[0]  = '\0';
         vg_info("redis", "reconnected to %s:%d after %d failure(s)",
@@ -774,6 +845,22 @@ const char *vg_redis_prefix(const vg_redis_t *r)
         return r->conf->prefix;
 }
 
+static vg_err_t vg_redis_sync(vg_redis_t *r, const redisReply **repp,
+                              char *errstr, size_t errstr_size);
+
+vg_err_t vg_redis_check(vg_redis_t *r, char *errstr, size_t errstr_size)
+{
+        const redisReply *rep;
+        vg_err_t err;
+
+        vg_redis_batch_reset(r->sync);
+        vg_redis_batch_cmd(r->sync, "PING", NULL);
+        r->quiet = 1;
+        err      = vg_redis_sync(r, &rep, errstr, errstr_size);
+        r->quiet = 0;
+        return err;
+}
+
 /*
  * Execution
  */
@@ -805,11 +892,15 @@ static vg_err_t vg_redis_exec_fail(vg_redis_t *r, vg_redis_batch_t *b,
         char emsg[256];
 
         vg_redis_batch_free_replies(b);
-        snprintf(emsg, sizeof(emsg),
-                 "redis %s:%d: batch of %zu command(s) failed after %zu "
-                 "repl%s: %s",
-                 r->conf->host, r->conf->port, b->cnt, got,
-                 got == 1 ? "y" : "ies", what);
+        if (err == VG_ERR_AUTH) /* any command would fail the same */
+                snprintf(emsg, sizeof(emsg), "redis %s:%d: %s",
+                         r->conf->host, r->conf->port, what);
+        else
+                snprintf(emsg, sizeof(emsg),
+                         "redis %s:%d: batch of %zu command(s) failed after "
+                         "%zu repl%s: %s",
+                         r->conf->host, r->conf->port, b->cnt, got,
+                         got == 1 ? "y" : "ies", what);
         vg_redis_failed(r, err, emsg);
         vg_redis_seterr(errstr, errstr_size, "%s", emsg);
         return err;
@@ -829,7 +920,8 @@ static vg_err_t vg_redis_ctx_err(const redisContext *c, char *buf,
 }
 
 /* Reads replies of \p b until \p n of them are in. A transient error
- * reply (LOADING...) fails the batch as a lost connection does. */
+ * reply (LOADING...) fails the batch as a lost connection does, and so
+ * does a refusal (NOAUTH...), with VG_ERR_AUTH. */
 static vg_err_t vg_redis_read_upto(vg_redis_t *r, vg_redis_batch_t *b,
                                    size_t n, char *errstr,
                                    size_t errstr_size)
@@ -845,6 +937,14 @@ static vg_err_t vg_redis_read_upto(vg_redis_t *r, vg_redis_batch_t *b,
                                                   errstr, errstr_size);
                 }
                 b->replies[b->nread++] = rep;
+                if (((redisReply *)rep)->type == REDIS_REPLY_ERROR &&
+                    vg_redis_auth_reply(((redisReply *)rep)->str)) {
+                        vg_redis_auth_msg(what, sizeof(what),
+                                          ((redisReply *)rep)->str);
+                        return vg_redis_exec_fail(r, b, b->nread,
+                                                  VG_ERR_AUTH, what, errstr,
+                                                  errstr_size);
+                }
                 if (vg_redis_transient(rep)) {
                         snprintf(what, sizeof(what), "%s",
                                  ((redisReply *)rep)->str);

@@ -48,14 +48,27 @@
  *
  * A failed vg_redis_batch_exec() returns VG_ERR_UNAVAIL (server down,
  * connection lost, timeout, or a transient -LOADING/-BUSY/-MASTERDOWN/
- * -TRYAGAIN/-READONLY reply) or VG_ERR_IO (protocol error); both are
- * retriable and the batch keeps its commands, so the caller re-executes the
- * same batch later. Some of the commands may have been applied before the
- * failure: the helpers here are all idempotent (ZADD of a fixed score, SET,
+ * -TRYAGAIN/-READONLY/-OOM reply), VG_ERR_AUTH (refused, see @ref auth)
+ * or VG_ERR_IO (protocol error); all are retriable and the batch keeps its
+ * commands, so the caller re-executes the same batch later. Some of the
+ * commands may have been applied before the failure: the helpers here are all idempotent (ZADD of a fixed score, SET,
  * ZREMRANGEBYSCORE, HSET, and mark_once, whose token is stable across
  * re-executions of the same batch), so a retry never applies an update twice.
  * Commands added with vg_redis_batch_argv() (INCR...) must be made
  * idempotent by the caller, e.g. behind a mark_once on the event id.
+ *
+ * @section auth Refusals: VG_ERR_AUTH
+ *
+ * An error reply -NOAUTH, -WRONGPASS or -NOPERM to any command (Redis
+ * requires a password and none or a wrong one is set, or the user may not
+ * run the command), or an error reply to the AUTH of the handshake, is a
+ * failure of the connection, not of one command: the batch fails as if
+ * Redis were down (no reply kept, connection closed, commands kept for a
+ * retry) with VG_ERR_AUTH, and the message says what to fix ("set
+ * redis.password"). It is logged once, as an error; the sticky error
+ * (vg_redis_err()) stays VG_ERR_AUTH until a command succeeds again (the
+ * server may be fixed meanwhile), and retries back off as from a down
+ * server, from the first failure on. vg_redis_check() finds it at start.
  *
  * @locality A vg_redis_t and a vg_redis_batch_t are used by one thread at a
  *           time (as a redisContext); use one vg_redis_t per thread.
@@ -131,7 +144,11 @@ vg_err_t vg_redis_conf_set(vg_redis_conf_t *conf, const char *name,
 /**
  * @brief Connects (and AUTHs and SELECTs), failing fast.
  * @returns the store, or NULL with a message in \p errstr, e.g.
- *          "redis 127.0.0.1:6379: Connection refused".
+ *          "redis 127.0.0.1:6379: Connection refused", or "redis
+ *          127.0.0.1:6379: AUTH: authentication failed (WRONGPASS ...):
+ *          wrong password: set redis.password to Redis' requirepass".
+ * @remark Without a password nothing is sent: a Redis that requires one
+ *         is found by the first command, vg_redis_check().
  * @remark On success the store owns \p conf (the caller NULLs its copy); on
  *         failure the caller still owns it.
  * @remark Sets SIGPIPE to SIG_IGN if it was SIG_DFL (hiredis 0.14 writes
@@ -145,9 +162,26 @@ void vg_redis_destroy(vg_redis_t *r);
 
 /**
  * @brief The sticky error: VG_OK while connected, else the error of the last
- *        connection failure, until a reconnect succeeds.
+ *        connection failure, until a reconnect succeeds; VG_ERR_AUTH (see
+ *        @ref auth) stays until a command succeeds, reconnects or not.
  */
 vg_err_t vg_redis_err(const vg_redis_t *r);
+
+/**
+ * @brief Runs PING: proves that Redis accepts our commands, not only our
+ *        connection (a Redis with requirepass accepts the connection of a
+ *        client without a password, then refuses every command). Call it
+ *        once after vg_redis_new(), and fail the start on VG_ERR_AUTH.
+ * @returns VG_OK, VG_ERR_AUTH (refused: \p errstr says what to set, e.g.
+ *          "redis 127.0.0.1:6379: authentication failed (NOAUTH
+ *          Authentication required.): Redis requires a password: set
+ *          redis.password"), VG_ERR_UNAVAIL (down, or a transient reply
+ *          such as -LOADING), VG_ERR_IO, or VG_ERR_INVALID (another error
+ *          reply).
+ * @remark Logs nothing (the caller says it); a refusal it finds is not
+ *         logged again by later batches (see @ref auth).
+ */
+vg_err_t vg_redis_check(vg_redis_t *r, char *errstr, size_t errstr_size);
 
 /** @returns the sticky error's message ("" if none); lifetime of \p r. */
 const char *vg_redis_errstr(const vg_redis_t *r);
@@ -303,7 +337,9 @@ size_t vg_redis_batch_hgetall(vg_redis_batch_t *b, const char *key);
  * @returns VG_OK: every command has a reply (some replies may be Redis
  *          errors, VG_REDIS_R_ERROR); VG_ERR_UNAVAIL: server down, in
  *          backoff (no I/O at all), connection lost or timed out, or a
- *          transient error reply; VG_ERR_IO: protocol error. On failure no
+ *          transient error reply; VG_ERR_AUTH: Redis refuses us (see
+ *          @ref auth; also during the backoff that follows);
+ *          VG_ERR_IO: protocol error. On failure no
  *          reply is kept, the connection is closed and a reconnect is
  *          scheduled; \p b keeps its commands for a retry (see @ref retry).
  * @remark Replies are valid until the next send, exec, reset or destroy of

@@ -4,6 +4,7 @@
  *        (see vg_store.h).
  */
 #include "vg_store.h"
+#include "vg_hash.h"
 #include "vg_log.h"
 #include "vg_mem.h"
 #include "vg_time.h"
@@ -13,6 +14,22 @@
 #include <unistd.h>
 
 #define VG_STORE_WR_PART 256 /**< writes sent once this many are queued */
+
+#define VG_STORE_BUCKETS 4096 /**< window overlay hash buckets */
+
+/** A window count queued for a batch. */
+typedef struct vg_store_count_s {
+        size_t idx;       /**< reply index */
+        uint64_t keyh;
+        int64_t from, to;
+} vg_store_count_t;
+
+/** A member the batch added to a window (last time wins). */
+typedef struct vg_store_add_s {
+        uint64_t keyh, memh;
+        int64_t t;
+        int next; /**< next entry of its bucket, -1 */
+} vg_store_add_t;
 
 /* One batch of writes waiting for Redis, with the holds it releases. */
 typedef struct vg_store_pending_s {
@@ -37,6 +54,12 @@ struct vg_store_s {
         int rd_failed; /**< the batch's reads failed: the rest degraded */
         int wr_failed; /**< sending the batch's first writes failed */
         vg_redis_batch_t *spare; /**< a written batch, for the next writes */
+        /* window counts and the batch's own adds (vg_store_read_count) */
+        vg_store_count_t *cnt;
+        int ncnt, cnt_cap;
+        vg_store_add_t *adds;
+        int nadds, adds_cap;
+        int *bucket; /**< VG_STORE_BUCKETS heads, -1 */
 };
 
 static void vg_store_pending_free(vg_store_pending_t *pe)
@@ -70,6 +93,9 @@ void vg_store_destroy(vg_store_t *s)
         vg_redis_batch_destroy(s->wr);
         vg_redis_batch_destroy(s->spare);
         vg_free(s->end);
+        vg_free(s->cnt);
+        vg_free(s->adds);
+        vg_free(s->bucket);
         vg_free(s);
 }
 
@@ -275,7 +301,68 @@ vg_redis_batch_t *vg_store_read_begin(vg_store_t *s, vg_proc_t *p, int n)
         }
         s->nend = 0;
         vg_redis_batch_reset(s->rd);
+        s->ncnt = 0;
+        if (s->nadds > 0 || !s->bucket) { /* a new batch: no adds yet */
+                if (!s->bucket)
+                        s->bucket = vg_malloc(sizeof(int) * VG_STORE_BUCKETS);
+                memset(s->bucket, 0xff, sizeof(int) * VG_STORE_BUCKETS);
+                s->nadds = 0;
+        }
         return s->rd;
+}
+
+size_t vg_store_read_count(vg_store_t *s, vg_redis_batch_t *rd,
+                           const char *key, int64_t from, int64_t to)
+{
+        if (s->ncnt == s->cnt_cap) {
+                s->cnt_cap = s->cnt_cap ? 2 * s->cnt_cap : 256;
+                s->cnt = vg_realloc(s->cnt, sizeof(*s->cnt) * s->cnt_cap);
+        }
+        s->cnt[s->ncnt] = (vg_store_count_t){
+                vg_redis_batch_window_count(rd, key, from, to),
+                vg_hash64(key, strlen(key), 0), from, to};
+        return (size_t)s->ncnt++;
+}
+
+long long vg_store_count(const vg_store_t *s, size_t h)
+{
+        if (h == VG_STORE_NO_READ || h >= (size_t)s->ncnt)
+                return 0;
+        const vg_store_count_t *c = &s->cnt[h];
+        long long n = vg_store_reply_int(s, c->idx);
+        for (int e = s->bucket[c->keyh & (VG_STORE_BUCKETS - 1)]; e >= 0;
+             e = s->adds[e].next) {
+                const vg_store_add_t *a = &s->adds[e];
+                if (a->keyh == c->keyh && a->t >= c->from && a->t <= c->to)
+                        n++;
+        }
+        return n;
+}
+
+void vg_store_window_add(vg_store_t *s, const char *key, int64_t t,
+                         const char *member)
+{
+        uint64_t keyh = vg_hash64(key, strlen(key), 0);
+        uint64_t memh = vg_hash64(member, strlen(member), keyh);
+        if (!s->bucket) { /* writes before any read */
+                s->bucket = vg_malloc(sizeof(int) * VG_STORE_BUCKETS);
+                memset(s->bucket, 0xff, sizeof(int) * VG_STORE_BUCKETS);
+        }
+        int *head = &s->bucket[keyh & (VG_STORE_BUCKETS - 1)];
+
+        vg_redis_batch_window_add(s->wr, key, t, member);
+        for (int e = *head; e >= 0; e = s->adds[e].next) {
+                if (s->adds[e].keyh == keyh && s->adds[e].memh == memh) {
+                        s->adds[e].t = t; /* it moves: last write wins */
+                        return;
+                }
+        }
+        if (s->nadds == s->adds_cap) {
+                s->adds_cap = s->adds_cap ? 2 * s->adds_cap : 256;
+                s->adds = vg_realloc(s->adds, sizeof(*s->adds) * s->adds_cap);
+        }
+        s->adds[s->nadds] = (vg_store_add_t){keyh, memh, t, *head};
+        *head             = s->nadds++;
 }
 
 void vg_store_read_next(vg_store_t *s)
@@ -333,27 +420,67 @@ long long vg_store_reply_int(const vg_store_t *s, size_t idx)
 /* ---------------------------------------------------------------------- */
 /* Model checkpoints                                                      */
 
-int vg_store_save_model(vg_store_t *s, const char *id, const void *buf,
-                        size_t len)
+/* Saves only if no checkpoint of more progress is there, in one step. */
+static const char *vg_store_ckpt_lua =
+        "local c = tonumber(redis.call('HGET', KEYS[1], 'progress') or '-1') "
+        "if c > tonumber(ARGV[1]) then return 0 end "
+        "redis.call('HSET', KEYS[1], 'progress', ARGV[1], 'blob', ARGV[2]) "
+        "return 1";
+
+int vg_store_save_checkpoint(vg_store_t *s, const char *id, int64_t progress,
+                             const void *buf, size_t len)
 {
-        char k[512], errstr[256];
-        vg_store_key(s, k, sizeof(k), "model", id, "snapshot");
-        if (vg_redis_blob_set(s->r, k, buf, len, 0, errstr,
-                              sizeof(errstr)) != VG_OK) {
+        char k[512], prog[32], errstr[256];
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        int rc              = -1;
+
+        vg_store_key(s, k, sizeof(k), "model", id, "checkpoint");
+        snprintf(prog, sizeof(prog), "%lld", (long long)progress);
+        const char *argv[] = {"EVAL", vg_store_ckpt_lua, "1", k, prog, buf};
+        size_t argvlen[]   = {4, strlen(vg_store_ckpt_lua), 1, strlen(k),
+                              strlen(prog), len};
+        vg_redis_batch_argv(b, 6, argv, argvlen);
+        if (vg_redis_batch_exec(s->r, b, errstr, sizeof(errstr)) != VG_OK) {
                 vg_warn("store", "model checkpoint not saved: %s", errstr);
-                return -1;
+        } else {
+                const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
+                if (vg_redis_reply_type(rep) != VG_REDIS_R_INT)
+                        vg_warn("store", "model checkpoint not saved: %s",
+                                vg_redis_reply_str(rep, NULL));
+                else if ((rc = vg_redis_reply_int(rep) ? 0 : 1) == 1)
+                        vg_info("store", "model checkpoint not saved: the "
+                                "one in Redis has learned more");
         }
-        return 0;
+        vg_redis_batch_destroy(b);
+        return rc;
 }
 
-int vg_store_load_model(vg_store_t *s, const char *id, void **bufp,
-                        size_t *lenp)
+int vg_store_load_checkpoint(vg_store_t *s, const char *id, void **bufp,
+                             size_t *lenp)
 {
         char k[512], errstr[256];
-        vg_store_key(s, k, sizeof(k), "model", id, "snapshot");
-        vg_err_t err = vg_redis_blob_get(s->r, k, bufp, lenp, errstr,
-                                         sizeof(errstr));
-        if (err && err != VG_ERR_NOENT)
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        int rc              = VG_ERR_NOENT;
+        size_t len;
+
+        vg_store_key(s, k, sizeof(k), "model", id, "checkpoint");
+        vg_redis_batch_cmd(b, "HGET", k, "blob", NULL);
+        if (vg_redis_batch_exec(s->r, b, errstr, sizeof(errstr)) != VG_OK) {
                 vg_warn("store", "model checkpoint not read: %s", errstr);
-        return err;
+                rc = VG_ERR_UNAVAIL;
+        } else {
+                const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
+                const char *str             = vg_redis_reply_str(rep, &len);
+                if (vg_redis_reply_type(rep) == VG_REDIS_R_STRING && str) {
+                        *bufp = vg_strndup(str, len);
+                        *lenp = len;
+                        rc    = VG_OK;
+                } else if (vg_redis_reply_type(rep) == VG_REDIS_R_ERROR) {
+                        vg_warn("store", "model checkpoint not read: %s",
+                                str ? str : "error");
+                        rc = VG_ERR_IO;
+                }
+        }
+        vg_redis_batch_destroy(b);
+        return rc;
 }

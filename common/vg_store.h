@@ -28,7 +28,7 @@
  * reads that could not see them are flagged degraded. Every write must be
  * idempotent: a batch is sent again whole after a failure.
  *
- * Model checkpoints are blobs under model:{id}:snapshot.
+ * Model checkpoints are hashes model:{id}:checkpoint (progress, blob).
  */
 #ifndef VG_STORE_H
 #define VG_STORE_H
@@ -90,6 +90,30 @@ const vg_redis_reply_t *vg_store_reply(const vg_store_t *s, size_t idx);
 long long vg_store_reply_int(const vg_store_t *s, size_t idx);
 /** @} */
 
+/** @name Event-time windows whose counts include the batch's own writes.
+ *
+ * A batch's reads are sent before it is processed, so Redis answers them
+ * as of the batch's start; a window count queued with
+ * vg_store_read_count() is answered by vg_store_count() with that, plus
+ * the members that the batch's earlier records added with
+ * vg_store_window_add(): a record's context includes every write before
+ * it, whatever the batch size, so a full-speed replay gives the answers of
+ * a paced run. (A member already in Redis before the batch and added again
+ * by it, e.g. a redelivered record, counts twice for the rest of that
+ * batch.) @{ */
+/** @brief Queues ZCOUNT \p key \p from \p to into \p rd (the batch of
+ *         vg_store_read_begin()). @returns a handle for vg_store_count(). */
+size_t vg_store_read_count(vg_store_t *s, vg_redis_batch_t *rd,
+                           const char *key, int64_t from, int64_t to);
+/** @returns the count of \p h (VG_STORE_NO_READ: 0), after the record's
+ *           vg_store_read_wait(). */
+long long vg_store_count(const vg_store_t *s, size_t h);
+/** @brief Adds \p member at \p t to the window \p key (ZADD, queued with
+ *         the batch's writes), and for the batch's later counts. */
+void vg_store_window_add(vg_store_t *s, const char *key, int64_t t,
+                         const char *member);
+/** @} */
+
 /** @name Writes of a batch. @{ */
 /** @returns the batch collecting this batch's writes. */
 vg_redis_batch_t *vg_store_writes(vg_store_t *s);
@@ -134,14 +158,20 @@ int vg_store_backlog(const vg_store_t *s);
 void vg_store_drain(vg_store_t *s, vg_proc_t *p);
 /** @} */
 
-/** @name Model checkpoints. @{ */
-/** @brief Saves \p buf as model \p id's snapshot. @returns 0 or -1. */
-int vg_store_save_model(vg_store_t *s, const char *id, const void *buf,
-                        size_t len);
-/** @brief Loads model \p id's snapshot into \p *bufp (vg_free()).
+/** @name Model checkpoints: a hash model:{id}:checkpoint (progress,
+ *  blob), shared by a processor's instances. @{ */
+/**
+ * @brief Saves \p buf as model \p id's checkpoint unless the one there
+ *        has more \p progress (e.g. the offsets it has learned up to,
+ *        summed): a checkpoint is never overwritten by a lesser one.
+ * @returns 0 saved, 1 not saved (a better one is there), -1 error.
+ */
+int vg_store_save_checkpoint(vg_store_t *s, const char *id, int64_t progress,
+                             const void *buf, size_t len);
+/** @brief Loads model \p id's checkpoint into \p *bufp (vg_free()).
  *  @returns 0, VG_ERR_NOENT (none yet) or another vg_err_t. */
-int vg_store_load_model(vg_store_t *s, const char *id, void **bufp,
-                        size_t *lenp);
+int vg_store_load_checkpoint(vg_store_t *s, const char *id, void **bufp,
+                             size_t *lenp);
 /** @} */
 
 #endif /* VG_STORE_H */

@@ -100,8 +100,9 @@ static int32_t store_name(vg_features_t *x, const char *name, size_t len)
         return off;
 }
 
-static void push(vg_features_t *x, uint64_t h, double v, const char *name,
-                 size_t name_len)
+/* Appends a signed value at a slot (both already derived from a hash). */
+static void push_slot(vg_features_t *x, uint32_t slot, double signed_v,
+                      const char *name, size_t name_len)
 {
         int i;
 
@@ -113,10 +114,17 @@ static void push(vg_features_t *x, uint64_t h, double v, const char *name,
                                          x->cap * sizeof(*x->name_off));
         }
         i              = x->nnz++;
-        x->slots[i]    = vg_features_hash_slot(h, x->bits);
-        x->vals[i]     = vg_features_hash_sign(h) * v;
+        x->slots[i]    = slot;
+        x->vals[i]     = signed_v;
         x->name_off[i] = name ? store_name(x, name, name_len) : -1;
         x->gen++;
+}
+
+static void push(vg_features_t *x, uint64_t h, double v, const char *name,
+                 size_t name_len)
+{
+        push_slot(x, vg_features_hash_slot(h, x->bits),
+                  vg_features_hash_sign(h) * v, name, name_len);
 }
 
 void vg_features_add(vg_features_t *x, const char *name, double value)
@@ -416,11 +424,24 @@ void vg_features_describe(const vg_features_t *x, int i,
 /* ---------------------------------------------------------------------- */
 /* Features as scored                                                     */
 
-/* Blob layout: "VGF2", f64 p, i64 cluster id (-1: unknown), u32 count,
- * then per feature: f64 value, u16 name length, name bytes. Native byte
- * order: the blob lives in this deployment's Redis only, for the
- * days a processor keeps it. */
-#define VG_FEATURES_BLOB_MAGIC "VGF2"
+/* Blob layouts, in native byte order (a blob lives in this deployment's
+ * Redis only, for the days a processor keeps it):
+ *
+ * VGF3 (written): "VGF3", f64 p, i64 cluster id (-1: unknown), u32 hash
+ * bits, u32 sparse count, u32 dense count, then per sparse feature u32
+ * slot and f64 value (signed by its hash, as in the vector), then the
+ * dense values. No names: a stored blob holds no word of the record, only
+ * slots (each shared by every name that hashes there) and values, all
+ * that learning uses; explanations are made when scoring, from the
+ * vector's own names.
+ *
+ * VGF2 (read only: blobs written before VGF3, until their TTL): "VGF2",
+ * f64 p, i64 cluster id, u32 count, then per named feature f64 value (not
+ * signed), u16 name length, name bytes. Decoded into slots; the names are
+ * not kept. */
+#define VG_FEATURES_BLOB_MAGIC    "VGF3"
+#define VG_FEATURES_BLOB_MAGIC_V2 "VGF2"
+#define VG_FEATURES_BLOB_HEAD     20 /* magic, p, cluster */
 
 static void vg_features_put(char **w, const void *src, size_t n)
 {
@@ -440,58 +461,87 @@ static int vg_features_get(const char **r, const char *end, void *dst, size_t n)
 char *vg_features_blob_encode(const vg_features_t *x, double p,
                               int64_t cluster, size_t *lenp)
 {
-        const double *v = vg_features_values(x);
-        int nnz         = vg_features_nnz(x);
-        size_t cap      = 24 + (size_t)nnz * (10 + VG_FEATURES_NAME_MAX);
-        char *buf       = vg_malloc(cap), *w = buf;
-        uint32_t n      = 0;
+        uint32_t bits = (uint32_t)x->bits, nnz = (uint32_t)x->nnz;
+        uint32_t nd   = (uint32_t)x->n_dense;
+        size_t cap    = VG_FEATURES_BLOB_HEAD + 12 + (size_t)nnz * 12 +
+                     (size_t)nd * sizeof(double);
+        char *buf = vg_malloc(cap), *w = buf;
 
         vg_features_put(&w, VG_FEATURES_BLOB_MAGIC, 4);
         vg_features_put(&w, &p, sizeof(p));
         vg_features_put(&w, &cluster, sizeof(cluster));
-        char *count = w;
-        w += sizeof(n);
-        for (int i = 0; i < nnz; i++) {
-                const char *name = vg_features_name(x, i);
-                if (!name)
-                        continue;
-                uint16_t len = (uint16_t)strlen(name);
-                /* values are stored signed by the hash: undo the sign */
-                double val = v[i] * vg_features_hash_sign(
-                                            vg_hash64(name, len, 0));
-                vg_features_put(&w, &val, sizeof(val));
-                vg_features_put(&w, &len, sizeof(len));
-                vg_features_put(&w, name, len);
-                n++;
+        vg_features_put(&w, &bits, sizeof(bits));
+        vg_features_put(&w, &nnz, sizeof(nnz));
+        vg_features_put(&w, &nd, sizeof(nd));
+        for (uint32_t i = 0; i < nnz; i++) {
+                vg_features_put(&w, &x->slots[i], sizeof(x->slots[i]));
+                vg_features_put(&w, &x->vals[i], sizeof(x->vals[i]));
         }
-        memcpy(count, &n, sizeof(n));
+        if (nd)
+                vg_features_put(&w, x->dense, nd * sizeof(double));
         *lenp = (size_t)(w - buf);
         return buf;
+}
+
+static int blob_known(const char *blob, size_t len)
+{
+        return blob && len >= VG_FEATURES_BLOB_HEAD &&
+               (!memcmp(blob, VG_FEATURES_BLOB_MAGIC, 4) ||
+                !memcmp(blob, VG_FEATURES_BLOB_MAGIC_V2, 4));
 }
 
 int64_t vg_features_blob_cluster(const char *blob, size_t len)
 {
         int64_t cluster;
-        if (!blob || len < 20 || memcmp(blob, VG_FEATURES_BLOB_MAGIC, 4))
+
+        if (!blob_known(blob, len))
                 return -1;
         memcpy(&cluster, blob + 12, sizeof(cluster));
         return cluster;
 }
 
-int vg_features_blob_decode(vg_features_t *x, const char *blob, size_t len,
-                            double *pp, int64_t *clusterp)
+/* VGF3 after the head: slots and signed values. */
+static int blob_decode_v3(vg_features_t *x, const char *r, const char *end)
 {
-        const char *r = blob, *end = blob + len;
+        uint32_t bits, nnz, nd, shift;
+
+        if (vg_features_get(&r, end, &bits, sizeof(bits)) ||
+            vg_features_get(&r, end, &nnz, sizeof(nnz)) ||
+            vg_features_get(&r, end, &nd, sizeof(nd)))
+                return -1;
+        /* a vector of more slots than the blob's cannot be rebuilt; one of
+         * fewer takes the top bits, as vg_features_hash_slot() does */
+        if (bits < (uint32_t)x->bits || bits > VG_FEATURES_BITS_MAX ||
+            nd != (uint32_t)x->n_dense ||
+            (size_t)(end - r) != (size_t)nnz * 12 + (size_t)nd * 8)
+                return -1;
+        shift = bits - (uint32_t)x->bits;
+        for (uint32_t i = 0; i < nnz; i++) {
+                uint32_t slot;
+                double val;
+                vg_features_get(&r, end, &slot, sizeof(slot));
+                vg_features_get(&r, end, &val, sizeof(val));
+                if (slot >> bits)
+                        return -1;
+                val = sanitize(x, val);
+                if (!isnan(val))
+                        push_slot(x, slot >> shift, val, NULL, 0);
+        }
+        for (uint32_t i = 0; i < nd; i++) {
+                double val;
+                vg_features_get(&r, end, &val, sizeof(val));
+                vg_features_set_dense(x, (int)i, val);
+        }
+        return 0;
+}
+
+/* VGF2 after the head: values and names, hashed again, names dropped. */
+static int blob_decode_v2(vg_features_t *x, const char *r, const char *end)
+{
         char name[VG_FEATURES_NAME_MAX + 1];
         uint32_t n;
 
-        vg_features_clear(x);
-        if (len < 4 || memcmp(blob, VG_FEATURES_BLOB_MAGIC, 4))
-                return -1;
-        r += 4;
-        if (vg_features_get(&r, end, pp, sizeof(*pp)) ||
-            vg_features_get(&r, end, clusterp, sizeof(*clusterp)) ||
-            vg_features_get(&r, end, &n, sizeof(n)))
+        if (vg_features_get(&r, end, &n, sizeof(n)))
                 return -1;
         for (uint32_t i = 0; i < n; i++) {
                 double val;
@@ -501,8 +551,30 @@ int vg_features_blob_decode(vg_features_t *x, const char *blob, size_t len,
                     nl > VG_FEATURES_NAME_MAX ||
                     vg_features_get(&r, end, name, nl))
                         return -1;
-                name[nl] = '\0';
-                vg_features_add(x, name, val);
+                vg_features_add_hashed(x, vg_hash64(name, nl, 0), val, NULL);
         }
         return r == end ? 0 : -1;
+}
+
+int vg_features_blob_decode(vg_features_t *x, const char *blob, size_t len,
+                            double *pp, int64_t *clusterp)
+{
+        const char *r, *end;
+        int rc;
+
+        vg_features_clear(x);
+        if (!blob_known(blob, len))
+                return -1;
+        r   = blob + 4;
+        end = blob + len;
+        memcpy(pp, r, sizeof(*pp));
+        memcpy(clusterp, r + 8, sizeof(*clusterp));
+        r += 16;
+        if (!memcmp(blob, VG_FEATURES_BLOB_MAGIC, 4))
+                rc = blob_decode_v3(x, r, end);
+        else
+                rc = blob_decode_v2(x, r, end);
+        if (rc)
+                vg_features_clear(x);
+        return rc;
 }

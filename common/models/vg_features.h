@@ -145,13 +145,24 @@ void vg_features_describe(const vg_features_t *x, int i,
 
 /** @name Features as scored, stored with a record until its outcome
  *  (so that the model learns from what it predicted with).
+ *
+ *  A blob holds slots and values, never names (no word of the record is
+ *  stored): learning needs only those; explanations are made at scoring
+ *  time from the vector's own names.
  *  @{ */
-/** @returns a binary blob: p, the cluster the record joined (-1 if
- *           none), then each named feature's value and name (free with
- *           vg_free()). */
+/** @returns a binary blob ("VGF3"): p, the cluster the record joined (-1
+ *           if none), the hash bits, then each sparse feature's slot and
+ *           signed value and the dense block (free with vg_free()). */
 char *vg_features_blob_encode(const vg_features_t *x, double p,
                               int64_t cluster, size_t *lenp);
-/** @brief Rebuilds \p x. @returns 0, or -1 on a malformed blob. */
+/**
+ * @brief Rebuilds \p x (slots and values, no names) from a blob: "VGF3",
+ *        or "VGF2" (names and values, written before VGF3: the names are
+ *        hashed to their slots and dropped). A VGF3 blob of more hash bits
+ *        than \p x folds onto its slots; one of fewer bits, or of another
+ *        dense size, is refused.
+ * @returns 0, or -1 on a malformed or incompatible blob (\p x empty).
+ */
 int vg_features_blob_decode(vg_features_t *x, const char *blob, size_t len,
                             double *pp, int64_t *clusterp);
 /** @returns the cluster recorded in a blob, or -1. */

@@ -6,6 +6,7 @@
 #include "vg_avro.h"
 #include "vg_kafka.h"
 #include "vg_mem.h"
+#include "vg_utf8.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,13 +32,18 @@ void ctl_consume_usage(FILE *fp)
                 "  -f, --follow         do not exit at the end of the data\n"
                 "  -m, --meta           wrap each record: {\"topic\", "
                 "\"partition\", \"offset\",\n"
-                "                       \"key\", \"value\"}\n"
+                "                       \"key\", \"value\"}; a key that is "
+                "not UTF-8 shows\n"
+                "                       bad bytes as U+FFFD, and exactly in "
+                "\"key_hex\"\n"
                 "  -r, --raw-time       timestamps as epoch milliseconds "
                 "(default: ISO-8601)\n"
                 "  -o, --output FILE    write to FILE instead of stdout\n"
                 "  -F, --format FMT     print FMT per record instead of JSON: "
                 "{field} is a\n"
-                "                       top-level field, \\t and \\n are "
+                "                       top-level field (strings bare, "
+                "others as JSON),\n"
+                "                       \\t and \\n are "
                 "tab and newline, e.g.\n"
                 "                       -F '{severity}\\t{subject}\\t"
                 "{summary}\\n'\n\n"
@@ -54,32 +60,72 @@ typedef struct ctl_cons_s {
         long long n, bad;
 } ctl_cons_t;
 
-/* Prints one field of \p obj (strings bare, others as JSON). */
-static void ctl_cons_field(FILE *out, json_t *obj, const char *name,
-                           size_t len)
+/* Writes \p len arbitrary bytes as a JSON string (see
+ * vg_utf8_json_escape(): an ill-formed byte is \ufffd). */
+static void ctl_cons_json_str(FILE *out, const void *s, size_t len)
+{
+        char small[512], *buf = small;
+        size_t need = VG_UTF8_JSON_MAX_PER_BYTE * len + 1;
+
+        if (need > sizeof(small))
+                buf = vg_malloc(need);
+        size_t n = vg_utf8_json_escape(buf, need, s, len);
+        fputc('"', out);
+        fwrite(buf, 1, n, out);
+        fputc('"', out);
+        if (buf != small)
+                vg_free(buf);
+}
+
+/* Prints field \p name (\p len bytes) of the record: strings and enum
+ * symbols bare, everything else (bytes included: a JSON string, NULs and
+ * all escaped) as in the JSON lines; nothing for null or no such field. */
+static void ctl_cons_field(FILE *out, const avro_value_t *val, json_t *obj,
+                           const char *name, size_t len)
 {
         char key[128];
+        avro_value_t fv;
+
         snprintf(key, sizeof(key), "%.*s", (int)len, name);
         json_t *v = json_object_get(obj, key);
         if (!v || json_is_null(v))
                 return;
-        if (json_is_string(v)) {
-                fputs(json_string_value(v), out);
+        if (json_is_string(v) && vg_avro_get_field(val, key, &fv) == VG_OK &&
+            (avro_value_get_type(&fv) == AVRO_STRING ||
+             avro_value_get_type(&fv) == AVRO_ENUM)) {
+                fwrite(json_string_value(v), 1, json_string_length(v), out);
                 return;
         }
         char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        fputs(s, out);
+        if (s)
+                fputs(s, out);
         free(s);
 }
 
-/* Renders \p json with the --format template. */
-static void ctl_cons_format(FILE *out, const char *fmt, const char *json)
+/* Renders record \p val (\p json, as vg_avro_to_json() made it) with the
+ * --format template. The JSON holds any byte of a bytes field as
+ * \u00XX, \u0000 included: jansson refuses that without JSON_ALLOW_NUL,
+ * which left every {field} of a DeadLetter (its "original" starts with
+ * the wire format's 0x00) printed as the template itself.
+ * @returns 0, or -1 (with the reason in \p errstr) if the JSON does not
+ *          parse. */
+static int ctl_cons_format(FILE *out, const char *fmt,
+                           const avro_value_t *val, const char *json,
+                           char *errstr, size_t errstr_size)
 {
-        json_t *obj = json_loads(json, 0, NULL);
+        json_error_t jerr;
+        json_t *obj = json_loads(json, JSON_ALLOW_NUL, &jerr);
+
+        if (!obj) {
+                snprintf(errstr, errstr_size, "cannot render as JSON: %s",
+                         jerr.text);
+                return -1;
+        }
         for (const char *s = fmt; *s; s++) {
                 const char *e = *s == '{' ? strchr(s, '}') : NULL;
-                if (e && obj) {
-                        ctl_cons_field(out, obj, s + 1, (size_t)(e - s - 1));
+                if (e) {
+                        ctl_cons_field(out, val, obj, s + 1,
+                                       (size_t)(e - s - 1));
                         s = e;
                 } else if (*s == '\\' && (s[1] == 'n' || s[1] == 't')) {
                         fputc(s[1] == 'n' ? '\n' : '\t', out);
@@ -90,6 +136,34 @@ static void ctl_cons_format(FILE *out, const char *fmt, const char *json)
         }
         json_decref(obj);
         fflush(out);
+        return 0;
+}
+
+/* -m: {"topic", "partition", "offset", "key", "value"}, each a valid JSON
+ * value whatever the bytes: the key is escaped (ill-formed bytes as
+ * \ufffd) and, when it is not valid UTF-8, also given exactly as
+ * "key_hex"; a record without a key has "key": null. */
+static void ctl_cons_meta(FILE *out, const vg_kafka_rec_t *r,
+                          const char *json)
+{
+        const uint8_t *key = r->key;
+
+        fputs("{\"topic\":", out);
+        ctl_cons_json_str(out, r->topic, strlen(r->topic));
+        fprintf(out, ",\"partition\":%d,\"offset\":%lld,\"key\":",
+                r->partition, (long long)r->offset);
+        if (!key) {
+                fputs("null", out);
+        } else {
+                ctl_cons_json_str(out, key, r->key_len);
+                if (!vg_utf8_valid(key, r->key_len)) {
+                        fputs(",\"key_hex\":\"", out);
+                        for (size_t i = 0; i < r->key_len; i++)
+                                fprintf(out, "%02x", key[i]);
+                        fputc('"', out);
+                }
+        }
+        fprintf(out, ",\"value\":%s}\n", json);
 }
 
 static void ctl_cons_print(ctl_cons_t *c, const vg_kafka_rec_t *r)
@@ -105,17 +179,25 @@ static void ctl_cons_print(ctl_cons_t *c, const vg_kafka_rec_t *r)
                 return;
         }
         char *json = vg_avro_to_json(val, c->flags);
+        if (!json) {
+                fprintf(stderr, "%s [%d] @%lld: cannot render as JSON\n",
+                        r->topic, r->partition, (long long)r->offset);
+                c->bad++;
+                return;
+        }
         if (c->format) {
-                ctl_cons_format(c->out, c->format, json);
+                if (ctl_cons_format(c->out, c->format, val, json, errstr,
+                                    sizeof(errstr))) {
+                        fprintf(stderr, "%s [%d] @%lld: %s\n", r->topic,
+                                r->partition, (long long)r->offset, errstr);
+                        c->bad++;
+                        vg_free(json);
+                        return;
+                }
         } else if (!c->meta) {
                 fprintf(c->out, "%s\n", json);
         } else {
-                fprintf(c->out, "{\"topic\":\"%s\",\"partition\":%d,"
-                                "\"offset\":%lld,\"key\":\"%.*s\","
-                                "\"value\":%s}\n",
-                        r->topic, r->partition, (long long)r->offset,
-                        (int)r->key_len, r->key ? (const char *)r->key : "",
-                        json);
+                ctl_cons_meta(c->out, r, json);
         }
         vg_free(json);
         c->n++;

@@ -7,6 +7,7 @@
 #include "vg_alerts.h"
 #include "vg_hash.h"
 #include "vg_mem.h"
+#include "vg_utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,8 @@ static const char *chg_key(chg_store_t *cs, char *buf, size_t size,
 }
 
 /* Queues the reads of one event: a change to score needs its whole
- * context; an outcome only the features it was scored with; a cancel
- * nothing. */
+ * context; an outcome only the features it was scored with (to learn it
+ * in line); a cancel nothing. */
 static void chg_queue_reads(chg_store_t *cs, vg_redis_batch_t *rd,
                             const chg_event_t *ev, chg_reads_t *ix)
 {
@@ -77,17 +78,20 @@ static void chg_queue_reads(chg_store_t *cs, vg_redis_batch_t *rd,
                 rd, chg_key(cs, k, sizeof(k), "chg", ev->number, "features"));
         if (ev->kind != CHG_K_SCORE)
                 return;
-        ix->team_changes = vg_redis_batch_window_count(
-                rd, chg_key(cs, k, sizeof(k), "team", ev->group, "changes"),
+        ix->team_changes = vg_store_read_count(
+                cs->s, rd,
+                chg_key(cs, k, sizeof(k), "team", ev->group, "changes"),
                 t - cs->team_ms, t);
-        ix->team_failed = vg_redis_batch_window_count(
-                rd, chg_key(cs, k, sizeof(k), "team", ev->group, "failed"),
+        ix->team_failed = vg_store_read_count(
+                cs->s, rd,
+                chg_key(cs, k, sizeof(k), "team", ev->group, "failed"),
                 t - cs->team_ms, t);
-        ix->ci_failures = vg_redis_batch_window_count(
-                rd, chg_key(cs, k, sizeof(k), "ci", ev->ci, "failed"),
+        ix->ci_failures = vg_store_read_count(
+                cs->s, rd, chg_key(cs, k, sizeof(k), "ci", ev->ci, "failed"),
                 t - cs->ci_ms, t);
-        ix->ci_incidents = vg_redis_batch_window_count(
-                rd, chg_key(cs, k, sizeof(k), "ci", ev->ci, "incidents"),
+        ix->ci_incidents = vg_store_read_count(
+                cs->s, rd,
+                chg_key(cs, k, sizeof(k), "ci", ev->ci, "incidents"),
                 t - cs->inc_ms, t);
         ix->open = vg_redis_batch_hgetall(
                 rd, chg_key(cs, k, sizeof(k), "ci", ev->ci, "open"));
@@ -133,9 +137,11 @@ static void chg_collisions(const chg_store_t *cs, const chg_event_t *ev,
                         continue;
                 if (st < ev->end_date && ev->start_date < en &&
                     ctx->ncollisions < CHG_MAX_COLLISIONS) {
-                        snprintf(ctx->collisions[ctx->ncollisions++],
-                                 sizeof(ctx->collisions[0]), "%.*s",
-                                 (int)flen, field);
+                        char *c = ctx->collisions[ctx->ncollisions++];
+                        size_t cl = vg_utf8_truncate(
+                                field, flen, sizeof(ctx->collisions[0]) - 1);
+                        memcpy(c, field, cl);
+                        c[cl] = '\0';
                 }
         }
 }
@@ -151,10 +157,10 @@ void chg_store_ctx(chg_store_t *cs, int i, const chg_event_t *ev,
                 ctx->degraded = 1;
                 return;
         }
-        ctx->team_changes = vg_store_reply_int(cs->s, ix->team_changes);
-        ctx->team_failed  = vg_store_reply_int(cs->s, ix->team_failed);
-        ctx->ci_failures  = vg_store_reply_int(cs->s, ix->ci_failures);
-        ctx->ci_incidents = vg_store_reply_int(cs->s, ix->ci_incidents);
+        ctx->team_changes = vg_store_count(cs->s, ix->team_changes);
+        ctx->team_failed  = vg_store_count(cs->s, ix->team_failed);
+        ctx->ci_failures  = vg_store_count(cs->s, ix->ci_failures);
+        ctx->ci_incidents = vg_store_count(cs->s, ix->ci_incidents);
         chg_collisions(cs, ev, ix->open, ctx);
         rep = vg_store_reply(cs->s, ix->features);
         const char *blob = rep ? vg_redis_reply_str(rep, &len) : NULL;
@@ -206,37 +212,74 @@ void chg_store_put_cancel(chg_store_t *cs, const chg_event_t *ev)
 }
 
 /* Adds \p number at \p t to a window, and on one outcome in 16 (by its
- * number, so a redelivery does the same) trims what fell out of it. */
+ * number, so a redelivery does the same) trims what fell out of it as of
+ * the watermark \p wm (never one record's time: a poison time far ahead
+ * would wipe the window). */
 static void chg_window_put(chg_store_t *cs, const char *kind, const char *id,
-                           const char *what, int64_t t, int64_t keep_ms,
-                           const char *number)
+                           const char *what, int64_t t, int64_t wm,
+                           int64_t keep_ms, const char *number)
 {
         char k[512];
-        vg_redis_batch_t *wr = vg_store_writes(cs->s);
         chg_key(cs, k, sizeof(k), kind, id, what);
-        vg_redis_batch_window_add(wr, k, t, number);
+        vg_store_window_add(cs->s, k, t, number);
         if ((vg_hash64(number, strlen(number), 0) & 15) == 0)
-                vg_redis_batch_window_trim(wr, k, t - 2 * keep_ms);
+                vg_redis_batch_window_trim(vg_store_writes(cs->s), k,
+                                           wm - 2 * keep_ms);
 }
 
-void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev)
+void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev,
+                           int64_t wm)
 {
         int64_t t = chg_event_outcome_time(ev);
         chg_store_put_cancel(cs, ev); /* no longer open */
         if (*ev->group) {
-                chg_window_put(cs, "team", ev->group, "changes", t,
+                chg_window_put(cs, "team", ev->group, "changes", t, wm,
                                cs->team_ms, ev->number);
                 if (ev->failed)
                         chg_window_put(cs, "team", ev->group, "failed", t,
-                                       cs->team_ms, ev->number);
+                                       wm, cs->team_ms, ev->number);
         }
         if (*ev->ci) {
-                chg_window_put(cs, "ci", ev->ci, "changes", t, cs->ci_ms,
-                               ev->number);
+                chg_window_put(cs, "ci", ev->ci, "changes", t, wm,
+                               cs->ci_ms, ev->number);
                 if (ev->failed)
-                        chg_window_put(cs, "ci", ev->ci, "failed", t,
+                        chg_window_put(cs, "ci", ev->ci, "failed", t, wm,
                                        cs->ci_ms, ev->number);
         }
+}
+
+void chg_store_read_scored(chg_store_t *cs, vg_proc_t *p,
+                           const chg_event_t *evs, const char *want, int n)
+{
+        char k[512];
+        if (n > cs->idx_cap) {
+                cs->idx     = vg_realloc(cs->idx, sizeof(*cs->idx) * n);
+                cs->idx_cap = n;
+        }
+        vg_redis_batch_t *rd = vg_store_read_begin(cs->s, p, n);
+        for (int i = 0; i < n; i++) {
+                cs->idx[i].features =
+                        want[i] ? vg_redis_batch_blob_get(
+                                          rd, chg_key(cs, k, sizeof(k), "chg",
+                                                      evs[i].number,
+                                                      "features"))
+                                : VG_STORE_NO_READ;
+                vg_store_read_next(cs->s);
+        }
+        vg_store_read_send(cs->s, p);
+}
+
+int chg_store_scored(chg_store_t *cs, int i, const char **blobp,
+                     size_t *lenp)
+{
+        if (vg_store_read_wait(cs->s, i))
+                return -1;
+        const vg_redis_reply_t *rep = vg_store_reply(cs->s,
+                                                     cs->idx[i].features);
+        *blobp = rep && vg_redis_reply_type(rep) == VG_REDIS_R_STRING
+                         ? vg_redis_reply_str(rep, lenp)
+                         : NULL;
+        return 0;
 }
 
 int chg_store_alert_take(chg_store_t *cs, const chg_event_t *ev,

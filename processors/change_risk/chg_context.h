@@ -50,8 +50,23 @@ void chg_ctx_clear(chg_ctx_t *ctx);
 void chg_store_put_features(chg_store_t *cs, const chg_event_t *ev,
                             const void *blob, size_t len);
 void chg_store_put_open(chg_store_t *cs, const chg_event_t *ev);
-void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev);
+/** The outcome in the team's and the CI's windows; trims as of the
+ *  watermark \p wm (vg_proc_watermark()). */
+void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev,
+                           int64_t wm);
 void chg_store_put_cancel(chg_store_t *cs, const chg_event_t *ev);
+/** @} */
+
+/** @name Learning: the features each change was scored with. @{ */
+/** @brief Queues and sends the features-as-scored reads of the events
+ *         \p want[i] marks, among \p n. */
+void chg_store_read_scored(chg_store_t *cs, vg_proc_t *p,
+                           const chg_event_t *evs, const char *want, int n);
+/** @brief \p *blobp: the features event \p i was scored with (NULL if it
+ *         never was), valid until the next read. In order of i.
+ *  @returns 0, or -1 if the store could not be read (learn it later). */
+int chg_store_scored(chg_store_t *cs, int i, const char **blobp,
+                     size_t *lenp);
 /** @} */
 
 /** @name Alerts: one per change and band (vg_alerts). @{ */

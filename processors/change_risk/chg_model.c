@@ -7,6 +7,7 @@
 #include "vg_hash.h"
 #include "vg_kmeans.h"
 #include "vg_mem.h"
+#include "vg_pii.h"
 #include "vg_snapshot.h"
 #include "vg_text.h"
 
@@ -19,6 +20,7 @@
 
 #define CHG_EMBED_DIM 128
 #define CHG_MEMBERS   32 /**< members kept per cluster, searched */
+#define CHG_TEXT_MAX  8192 /**< bytes of a change's texts featurised */
 
 struct chg_model_s {
         vg_ftrl_t *ftrl;
@@ -28,6 +30,8 @@ struct chg_model_s {
         double embed[CHG_EMBED_DIM];
         vg_similar_t members[CHG_MEMBERS]; /**< scratch for similar() */
         char version[64];
+        char words[CHG_TEXT_MAX]; /**< the texts of a change, scrubbed */
+        uint64_t pii[VG_PII_KINDS]; /**< personal data items scrubbed */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -190,23 +194,39 @@ static void chg_history(vg_features_t *x, const chg_ctx_t *ctx)
                 vg_features_add(x, "context_degraded", 1.0);
 }
 
+/* Appends \p src to the text at \p n. @returns the new length. */
+static size_t chg_text_put(chg_model_t *m, size_t n, const char *src)
+{
+        size_t room = sizeof(m->words) - n;
+        size_t len  = vg_strlcpy(m->words + n, src, room);
+        return n + (len < room ? len : room - 1);
+}
+
 /* Words of the texts (hashed, tf-idf) and, from the same pass, the
- * embedding for clusters of similar changes. */
+ * embedding for clusters of similar changes. The free texts are scrubbed
+ * of personal data first (vg_pii), so that no e-mail, phone number, name...
+ * becomes a feature name, an explanation, a dictionary entry of the model
+ * or a term of its vocabulary: only their placeholders do. */
 static void chg_words(chg_model_t *m, vg_features_t *x,
                       const chg_event_t *ev)
 {
-        const char *parts[] = {ev->category,      " ",  ev->type,
-                               "\n",              ev->short_description,
-                               "\n",              ev->justification,
-                               "\n",              ev->description};
-        char buf[8192];
+        const char *free_text[] = {ev->short_description, ev->justification,
+                                   ev->description};
         size_t n = 0;
 
-        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-                size_t len = vg_strlcpy(buf + n, parts[i], sizeof(buf) - n);
-                n += len < sizeof(buf) - n ? len : sizeof(buf) - n - 1;
+        /* choice fields, not free text */
+        n = chg_text_put(m, n, ev->category);
+        n = chg_text_put(m, n, " ");
+        n = chg_text_put(m, n, ev->type);
+        for (size_t i = 0; i < sizeof(free_text) / sizeof(*free_text); i++) {
+                vg_pii_counts_t pc;
+                n = chg_text_put(m, n, "\n");
+                n += vg_pii_scrub(free_text[i], strlen(free_text[i]),
+                                  m->words + n, sizeof(m->words) - n, &pc);
+                for (int k = 0; k < VG_PII_KINDS; k++)
+                        m->pii[k] += pc.n[k];
         }
-        vg_text_featurize(m->text, buf, n, "w:", x, m->embed,
+        vg_text_featurize(m->text, m->words, n, "w:", x, m->embed,
                           VG_TEXT_F_LEARN);
 }
 
@@ -285,6 +305,15 @@ void chg_model_similar(chg_model_t *m, const chg_event_t *ev, int observe,
                                                     ev->event_time, NULL);
 }
 
+int64_t chg_model_observe(chg_model_t *m, const chg_event_t *ev,
+                          vg_features_t *scratch)
+{
+        chg_ctx_t none = {0};
+        chg_model_features(m, ev, &none, scratch); /* text, embedding */
+        return vg_kmeans_observe(m->km, ev->number, m->embed, NULL,
+                                 ev->event_time, NULL);
+}
+
 void chg_model_learn(chg_model_t *m, const chg_event_t *ev,
                      const vg_features_t *x, int failed, int64_t cluster)
 {
@@ -307,6 +336,11 @@ const vg_preq_t *chg_model_preq(const chg_model_t *m)
 const vg_preq_t *chg_model_published_preq(const chg_model_t *m)
 {
         return m->published;
+}
+
+const uint64_t *chg_model_pii(const chg_model_t *m)
+{
+        return m->pii;
 }
 
 uint64_t chg_model_learned(const chg_model_t *m)

@@ -11,6 +11,7 @@
 #include "chg_event.h"
 #include "vg_conf.h"
 #include "vg_features.h"
+#include "vg_pii.h"
 #include "vg_preq.h"
 #include "vg_reservoir.h"
 
@@ -36,7 +37,9 @@ void chg_model_destroy(chg_model_t *m);
 
 /**
  * @brief Builds the features of \p ev in its context into \p x (cleared
- *        first), and its text embedding into the model's buffer.
+ *        first), and its text embedding into the model's buffer. The free
+ *        texts (short description, justification, description) are
+ *        scrubbed of personal data (vg_pii) before any word is taken.
  */
 void chg_model_features(chg_model_t *m, const chg_event_t *ev,
                         const chg_ctx_t *ctx, vg_features_t *x);
@@ -56,6 +59,16 @@ int chg_model_explain(chg_model_t *m, const vg_features_t *x,
 void chg_model_similar(chg_model_t *m, const chg_event_t *ev, int observe,
                        chg_similar_t *sim);
 
+/**
+ * @brief What scoring \p ev would have taught the model, for a change
+ *        this instance never scored (learned by its learner): its text
+ *        joins the text statistics and its embedding a cluster of similar
+ *        changes. \p scratch receives its features (context-free).
+ * @returns the cluster it joined, or -1.
+ */
+int64_t chg_model_observe(chg_model_t *m, const chg_event_t *ev,
+                          vg_features_t *scratch);
+
 /** @brief Learns outcome \p failed for features \p x (may be NULL: no
  *         features as scored) and records \p ev's close code among the
  *         similar changes, in cluster \p cluster (-1: search them all). */
@@ -70,6 +83,10 @@ void chg_model_score_outcome(chg_model_t *m, double p, int failed);
 const vg_preq_t *chg_model_preq(const chg_model_t *m);
 /** @returns the evaluator of published scores vs outcomes. */
 const vg_preq_t *chg_model_published_preq(const chg_model_t *m);
+
+/** @returns the personal data items scrubbed from the texts so far, per
+ *           kind (VG_PII_KINDS counters, indexed by vg_pii_kind_t). */
+const uint64_t *chg_model_pii(const chg_model_t *m);
 
 /** @returns the number of outcomes learned. */
 uint64_t chg_model_learned(const chg_model_t *m);

@@ -4,11 +4,19 @@
  */
 #include "chg_output.h"
 #include "vg_alerts.h"
+#include "vg_utf8.h"
 #include "vg_mem.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+/* Ends \p buf, cut to its size, on a whole UTF-8 character. */
+static char *chg_cut(char *buf)
+{
+        buf[vg_utf8_trim_partial(buf, strlen(buf))] = '\0';
+        return buf;
+}
 
 void chg_score_facts(const chg_score_t *sc, chg_facts_t *f)
 {
@@ -47,6 +55,7 @@ static void chg_add_factors(avro_value_t *val, const chg_score_t *sc)
                 char name[128];
                 const char *eq;
                 vg_strlcpy(name, sc->factors[i].name, sizeof(name));
+                chg_cut(name);
                 vg_avro_append(val, "top_factors", &el);
                 if ((eq = strchr(name, '=')) && eq != name) {
                         name[eq - name] = '\0';
@@ -132,7 +141,7 @@ vg_err_t chg_output_alert(avro_value_t *val, const chg_score_t *sc,
         vg_avro_set_str(val, "kind", "RISKY_CHANGE");
         vg_avro_set_enum(val, "severity", sc->band >= 3 ? "CRITICAL" : "HIGH");
         vg_avro_set_str(val, "subject", ev->number);
-        vg_avro_set_str(val, "summary", summary);
+        vg_avro_set_str(val, "summary", chg_cut(summary));
         snprintf(buf, sizeof(buf), "%.4f", sc->p);
         vg_avro_map_set_str(val, "evidence", "p_failure", buf);
         vg_avro_map_set_str(val, "evidence", "short_description",
@@ -144,7 +153,7 @@ vg_err_t chg_output_alert(avro_value_t *val, const chg_score_t *sc,
                 snprintf(k, sizeof(k), "factor_%d", i + 1);
                 snprintf(buf, sizeof(buf), "%+.3f %.40s",
                          sc->factors[i].contrib, sc->factors[i].name);
-                vg_avro_map_set_str(val, "evidence", k, buf);
+                vg_avro_map_set_str(val, "evidence", k, chg_cut(buf));
         }
         vg_avro_set_str(val, "source_topic", source_topic);
         vg_avro_set_long(val, "event_time", ev->event_time);

@@ -3,9 +3,11 @@
  * @brief vigie-change: per batch, read the changes, fetch their context
  *        (the batch store's read-ahead), score the open ones (predict,
  *        explain, similar changes, alert) while the rendering stage builds
- *        their records, learn from the closed ones (features as scored),
- *        produce the records in order, and queue the context updates (the
- *        runtime writes them behind, holding the batch's offsets).
+ *        their records, produce them in order, and queue the context
+ *        updates (the runtime writes them behind, holding the batch's
+ *        offsets). Learning is separate (chg_learn): every instance learns
+ *        from every closed change of every partition, with the features it
+ *        was scored with, once the scoring side has processed it.
  */
 #include "chg_proc.h"
 #include "chg_conf.h"
@@ -38,6 +40,7 @@ typedef struct chg_state_s {
         vg_proc_rec_t **recs;
         char **blobs; /**< features encoded in this batch, by index */
         size_t *blob_lens;
+        char *learn; /**< learning: the records that are outcomes */
         int cap;
         /* counters */
         uint64_t scored, outcomes, learned, unlearned, alerts, degraded;
@@ -67,6 +70,7 @@ static void chg_destroy(void *opaque)
         vg_free(st->evs);
         vg_free(st->ctxs);
         vg_free(st->recs);
+        vg_free(st->learn);
         vg_free(st->blobs);
         vg_free(st->blob_lens);
         vg_free(st);
@@ -207,26 +211,24 @@ static const char *chg_scored_features(chg_state_t *st, int i, size_t *lenp)
         return st->ctxs[i].features;
 }
 
+static void chg_learn_one(chg_state_t *st, const chg_event_t *ev,
+                          const char *blob, size_t len);
+
+/* An outcome: in the team's and the CI's windows, and learned in line if
+ * it is the next of its partition to learn (else the learner does). */
 static void chg_outcome(chg_state_t *st, int i)
 {
-        chg_event_t *ev = &st->evs[i];
         size_t len;
-        double p;
-        int64_t cluster;
         const char *blob = chg_scored_features(st, i, &len);
-
         st->outcomes++;
-        if (blob &&
-            vg_features_blob_decode(st->x, blob, len, &p, &cluster) == 0) {
-                chg_model_score_outcome(st->model, p, ev->failed);
-                chg_model_learn(st->model, ev, st->x, ev->failed, cluster);
-                st->learned++;
-        } else {
-                /* never scored here (or Redis down): statistics only */
-                chg_model_learn(st->model, ev, NULL, ev->failed, -1);
-                st->unlearned++;
-        }
-        chg_store_put_outcome(st->store, ev);
+        if (!vg_proc_learn_claim(st->p, st->recs[i]))
+                ; /* learned already, or the learner will */
+        else if (!blob && st->ctxs[i].degraded)
+                vg_proc_learn_defer(st->p, st->recs[i]); /* Redis down */
+        else
+                chg_learn_one(st, &st->evs[i], blob, len);
+        chg_store_put_outcome(st->store, &st->evs[i],
+                              vg_proc_watermark(st->p));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -239,24 +241,33 @@ static void chg_reserve(chg_state_t *st, int n)
         st->evs   = vg_realloc(st->evs, sizeof(*st->evs) * n);
         st->ctxs  = vg_realloc(st->ctxs, sizeof(*st->ctxs) * n);
         st->recs  = vg_realloc(st->recs, sizeof(*st->recs) * n);
+        st->learn = vg_realloc(st->learn, sizeof(*st->learn) * n);
         st->blobs = vg_realloc(st->blobs, sizeof(*st->blobs) * n);
         st->blob_lens = vg_realloc(st->blob_lens,
                                    sizeof(*st->blob_lens) * n);
         st->cap   = n;
 }
 
-/* Reads the batch's events; invalid ones go to the dead-letter topic. */
+/* Reads the batch's events; invalid ones go to the dead-letter topic,
+ * and so do those whose event times are out of bounds. */
 static int chg_read_batch(chg_state_t *st, vg_proc_rec_t *recs, int n)
 {
         char errstr[512];
         int m = 0;
         for (int i = 0; i < n; i++) {
-                if (chg_event_read(&st->evs[m], recs[i].val, errstr,
+                chg_event_t *ev = &st->evs[m];
+                if (chg_event_read(ev, recs[i].val, errstr,
                                    sizeof(errstr))) {
                         vg_proc_deadletter(st->p, &recs[i], VG_DLQ_VALIDATION,
                                            "%s", errstr);
                         continue;
                 }
+                if (vg_proc_event_time(st->p, &recs[i], "sys_updated_on",
+                                       ev->event_time) ||
+                    (ev->closed_at >= 0 &&
+                     vg_proc_event_time(st->p, &recs[i], "closed_at",
+                                        ev->closed_at)))
+                        continue;
                 st->recs[m]  = &recs[i];
                 st->blobs[m] = NULL;
                 m++;
@@ -292,6 +303,68 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
                 vg_free(st->blobs[i]);
         }
         return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Learning                                                               */
+
+/* Learns the outcome \p ev from the features it was scored with. */
+static void chg_learn_one(chg_state_t *st, const chg_event_t *ev,
+                          const char *blob, size_t len)
+{
+        double p;
+        int64_t cluster;
+        if (blob &&
+            vg_features_blob_decode(st->x, blob, len, &p, &cluster) == 0) {
+                chg_model_score_outcome(st->model, p, ev->failed);
+                chg_model_learn(st->model, ev, st->x, ev->failed, cluster);
+                st->learned++;
+        } else {
+                /* never scored (or its features expired): statistics */
+                chg_model_learn(st->model, ev, NULL, ev->failed, -1);
+                st->unlearned++;
+        }
+}
+
+/* 1 if \p ev is an outcome the scoring side accepts (what it dead-letters,
+ * invalid or with event times out of bounds, is not learned either). */
+static int chg_learnable(vg_proc_t *p, vg_proc_rec_t *rec, chg_event_t *ev)
+{
+        char errstr[512];
+        return !rec->dead &&
+               !chg_event_read(ev, rec->val, errstr, sizeof(errstr)) &&
+               ev->kind == CHG_K_OUTCOME &&
+               vg_proc_event_time_ok(p, ev->event_time) &&
+               (ev->closed_at < 0 || vg_proc_event_time_ok(p, ev->closed_at));
+}
+
+/* The closed changes of every partition, once scored past. Stops at the
+ * first outcome not scored past yet, and where Redis cannot be read. */
+static int chg_learn(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs, int n)
+{
+        chg_state_t *st = opaque;
+        int m;
+
+        chg_reserve(st, n);
+        for (m = 0; m < n; m++) {
+                st->learn[m] = (char)chg_learnable(p, &recs[m], &st->evs[m]);
+                if (st->learn[m] && !vg_proc_scored_past(p, &recs[m]))
+                        break;
+        }
+        chg_store_read_scored(st->store, p, st->evs, st->learn, m);
+        for (int i = 0; i < m; i++) {
+                const char *blob;
+                size_t len;
+                if (!st->learn[i])
+                        continue;
+                if (chg_store_scored(st->store, i, &blob, &len))
+                        return i; /* Redis down: learned once it is back */
+                /* scored by another instance (or before a restart): what
+                 * its scoring taught that model, this one learns now */
+                chg_model_observe(st->model, &st->evs[i], st->x);
+                chg_learn_one(st, &st->evs[i], blob, len);
+        }
+        return m;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -361,6 +434,7 @@ const vg_processor_def_t chg_processor = {
         .conf_group   = &chg_conf_group,
         .init         = chg_init,
         .process      = chg_process,
+        .learn        = chg_learn,
         .model_key_prop = "change.model.key",
         .save         = chg_save,
         .restore      = chg_restore,

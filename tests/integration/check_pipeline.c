@@ -14,6 +14,7 @@
 #include "vg_mem.h"
 #include "vg_redis.h"
 #include "vg_time.h"
+#include "vg_utf8.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -411,6 +412,159 @@ START_TEST(test_bad_input_deadletters)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* UTF-8: invalid strings are dead-lettered, any key prints as JSON    */
+
+static void produce_keyed(vg_kafka_t *k, const char *key, const void *buf,
+                          size_t len)
+{
+        char errstr[256];
+        ck_assert_int_eq(vg_kafka_produce(k, NULL, "itsm.changes", key,
+                                          strlen(key), buf, len, 0, errstr,
+                                          sizeof(errstr)), VG_OK);
+}
+
+/* Runs vigie-ctl consume ARGS... -o \p out. @returns its exit status. */
+static int consume_with(const char *out, const char *a1, const char *a2,
+                        const char *a3, const char *a4)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "consume", "-o", (char *)out,
+                        (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
+        return itest_run(argv, itest_path("consume-utf8.log"));
+}
+
+/* Reads \p path whole (NUL-terminated); vg_free() it. */
+static char *read_all(const char *path, size_t *lenp)
+{
+        FILE *fp  = fopen(path, "rb");
+        char *buf = NULL;
+        size_t n  = 0, cap = 0, r;
+        ck_assert_ptr_nonnull(fp);
+        do {
+                if (cap - n < 4096)
+                        buf = vg_realloc(buf, cap = cap * 2 + 4096);
+                r = fread(buf + n, 1, cap - n - 1, fp);
+                n += r;
+        } while (r > 0);
+        fclose(fp);
+        buf[n] = '\0';
+        *lenp  = n;
+        return buf;
+}
+
+START_TEST(test_utf8)
+{
+        const char *dlq = itest_path("dlq.jsonl"), *out = itest_path("out.jsonl");
+        const char *meta = itest_path("meta.jsonl"), *fmt = itest_path("fmt.txt");
+        const char *log = itest_path("echo.log");
+        char errstr[256];
+        void *buf;
+        size_t len;
+
+        vg_conf_t *conf = vg_conf_new(NULL);
+        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
+                    sizeof(errstr));
+        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
+                                     errstr, sizeof(errstr));
+        ck_assert_ptr_nonnull(k);
+        vg_avro_registry_t *reg = vg_avro_registry_new(VG_SCHEMA_DIR, NULL,
+                                                       errstr, sizeof(errstr));
+        ck_assert_ptr_nonnull(reg);
+        /* 1. "CHG-UTF8-BAD" with its byte 3 made 0xff (an Avro string is
+         *    the body's bytes 1..12 after the length), keyed by bytes that
+         *    are not UTF-8 either */
+        encode_json(reg, "ChangeRequest", "{\"number\":\"CHG-UTF8-BAD\","
+                    "\"sys_updated_on\":1735725600000}", &buf, &len);
+        ck_assert_int_eq(memcmp((char *)buf + 6, "CHG-UTF8-BAD", 12), 0);
+        ((uint8_t *)buf)[6 + 3] = 0xff;
+        produce_keyed(k, "CHG\xff-key", buf, len);
+        vg_free(buf);
+        /* 2. valid multi-byte UTF-8, under a latin-1 key */
+        encode_json(reg, "ChangeRequest", "{\"number\":\"CHG-\xc3\x89t\xc3\xa9"
+                    "-\xe2\x98\x83\",\"short_description\":\"Mise \xc3\xa0 "
+                    "jour \xf0\x9f\x98\x80\",\"sys_updated_on\":1735725600000}",
+                    &buf, &len);
+        produce_keyed(k, "k\xe9y", buf, len);
+        vg_free(buf);
+        ck_assert_int_eq(vg_kafka_close(k, 10000), 0);
+
+        pid_t p = spawn_echo("g-utf8", log);
+        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 1, 60), 1);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", 1, 30), 1);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+
+        /* the invalid record is a dead letter that names the field */
+        ck_assert_int_eq(itest_consume("itsm.changes.scored", out), 1);
+        ck_assert(itest_file_contains(out, "CHG-\xc3\x89t\xc3\xa9-\xe2\x98\x83"));
+        ck_assert(itest_file_contains(out, "Mise \xc3\xa0 jour \xf0\x9f\x98\x80"));
+        ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 1);
+        ck_assert(itest_file_contains(dlq, "\"error_class\":\"DECODE\""));
+        ck_assert(itest_file_contains(dlq, "field \\\"number\\\": invalid "
+                                           "UTF-8 at byte 3 (0xff) of 12"));
+        /* the processor's log stays UTF-8 */
+        char *text = read_all(log, &len);
+        ck_assert_msg(vg_utf8_valid(text, len), "echo log not UTF-8 at %zu",
+                      vg_utf8_valid_prefix(text, len));
+        ck_assert_ptr_nonnull(strstr(text, "invalid UTF-8"));
+        vg_free(text);
+
+        /* -m: a line that parses as JSON whatever the key's bytes */
+        ck_assert_int_eq(consume_with(meta, "-m", "-t", "itsm.deadletter",
+                                      NULL), 0);
+        ck_assert_int_eq(itest_count_lines(meta), 1);
+        text = read_all(meta, &len);
+        json_error_t jerr; /* the DeadLetter's bytes hold \u0000 (valid
+                            * JSON, which jansson takes on request) */
+        json_t *o = json_loads(text, JSON_ALLOW_NUL, &jerr);
+        ck_assert_msg(o != NULL, "-m line is not JSON (%s): %s", jerr.text,
+                      text);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "key")),
+                         "CHG\xef\xbf\xbd-key");
+        ck_assert_str_eq(json_string_value(json_object_get(o, "key_hex")),
+                         "434847ff2d6b6579");
+        ck_assert_str_eq(json_string_value(json_object_get(o, "topic")),
+                         "itsm.deadletter");
+        ck_assert(json_is_object(json_object_get(o, "value")));
+        json_decref(o);
+        vg_free(text);
+        /* the input topic: the undecodable record is reported, the other
+         * one printed with its latin-1 key */
+        ck_assert_int_eq(consume_with(meta, "-m", "-t", "itsm.changes", NULL),
+                         1);
+        ck_assert_int_eq(itest_count_lines(meta), 1);
+        ck_assert(itest_file_contains(itest_path("consume-utf8.log"),
+                                      "field \"number\": invalid UTF-8"));
+        text = read_all(meta, &len);
+        o    = json_loads(text, JSON_ALLOW_NUL, &jerr);
+        ck_assert_msg(o != NULL, "-m line is not JSON (%s): %s", jerr.text,
+                      text);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "key")),
+                         "k\xef\xbf\xbdy");
+        json_decref(o);
+        vg_free(text);
+
+        /* -F: every field of a dead letter, enum-like strings and bytes
+         * (whose JSON holds \u0000) included */
+        ck_assert_int_eq(consume_with(fmt, "-t", "itsm.deadletter", "-F",
+                                      "{error_class}|{source_partition}|"
+                                      "{original_key}|{processor}|"
+                                      "{error_message}\\n"), 0);
+        text = read_all(fmt, &len);
+        ck_assert_msg(!strncmp(text, "DECODE|", 7), "-F printed: %s", text);
+        ck_assert_ptr_nonnull(strstr(text, "|\"CHG\xc3\xbf-key\"|"
+                                           "vigie-test-echo|field \"number\": "
+                                           "invalid UTF-8 at byte 3"));
+        ck_assert_ptr_null(strchr(text, '{'));
+        vg_free(text);
+        ck_assert_int_eq(consume_with(fmt, "-t", "itsm.deadletter", "-F",
+                                      "{original}\\n"), 0);
+        ck_assert(itest_file_contains(fmt, "\"\\u0000\\u0000\\u0000\\u0000"));
+        vg_avro_registry_destroy(reg);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* vigie-broker --port: a fixed bootstrap address                      */
 
 START_TEST(test_broker_fixed_port)
@@ -446,6 +600,7 @@ int main(void)
                 {"redis_restart", test_redis_restart},
                 {"bad_input", test_bad_input_deadletters},
                 {"fixed_port", test_broker_fixed_port},
+                {"utf8", test_utf8},
         };
         return itest_main("pipeline", cases,
                           (int)(sizeof(cases) / sizeof(cases[0])));

@@ -2,6 +2,8 @@
  * Integration tests of vg_redis against the private redis-server started by
  * tests/run_with_services.sh --redis (VG_REDIS_HOST, VG_REDIS_PORT,
  * VG_REDIS_PIDFILE). Uses DB 9 and refuses to run if it is not empty.
+ * The "Auth" case starts a second redis-server of its own, with a
+ * password (requirepass), on a free loopback port.
  */
 #include "vg_alerts.h"
 #include "vg_mem.h"
@@ -17,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -936,6 +941,247 @@ START_TEST(test_store_alerts)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* A Redis that requires a password (issue 12, finding 6)              */
+
+/* A private redis-server with requirepass on a free loopback port, as
+ * tests/start_redis.sh starts the shared one, in the foreground: a child
+ * of the test, stopped by pwredis_stop(), and killed with the test's
+ * process if a failed assertion ends it first (PR_SET_PDEATHSIG). */
+typedef struct pwredis_s {
+        pid_t pid;
+        int port;
+        char port_s[16];
+        char dir[512];
+} pwredis_t;
+
+static vg_redis_conf_t *pwredis_conf(const pwredis_t *s, const char *pw)
+{
+        vg_redis_conf_t *conf = vg_redis_conf_new();
+        char errstr[256];
+
+        ck_assert(!vg_redis_conf_set(conf, "port", s->port_s, errstr,
+                                     sizeof(errstr)));
+        /* a short backoff keeps the test short; the shape is the same */
+        ck_assert(!vg_redis_conf_set(conf, "reconnect.backoff.max.ms", "400",
+                                     errstr, sizeof(errstr)));
+        if (pw)
+                ck_assert(!vg_redis_conf_set(conf, "password", pw, errstr,
+                                             sizeof(errstr)));
+        return conf;
+}
+
+/* A port in 20000..31999 (below the ephemeral range) nobody binds. */
+static int pwredis_free_port(void)
+{
+        for (int i = 0; i < 50; i++) {
+                struct sockaddr_in sa = {.sin_family = AF_INET};
+                int port = 20000 + (int)((unsigned)rand() % 12000u);
+                int fd   = socket(AF_INET, SOCK_STREAM, 0);
+                int ok;
+
+                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                sa.sin_port        = htons((uint16_t)port);
+                ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+                close(fd);
+                if (ok)
+                        return port;
+        }
+        ck_abort_msg("no free port");
+        return -1;
+}
+
+static void pwredis_start(pwredis_t *s, const char *password)
+{
+        const char *base = getenv("VG_SERVICES_DIR");
+        char log[600];
+
+        srand((unsigned)getpid() ^ (unsigned)now_ms());
+        snprintf(s->dir, sizeof(s->dir), "%s/pwredis.XXXXXX",
+                 base ? base : "/tmp");
+        ck_assert_ptr_nonnull(mkdtemp(s->dir));
+        snprintf(log, sizeof(log), "%s/redis.log", s->dir);
+        for (int attempt = 0; attempt < 5; attempt++) {
+                s->port = pwredis_free_port();
+                snprintf(s->port_s, sizeof(s->port_s), "%d", s->port);
+                s->pid = fork();
+                ck_assert_int_ge(s->pid, 0);
+                if (s->pid == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        execlp("redis-server", "redis-server", "--port",
+                               s->port_s, "--bind", "127.0.0.1", "--dir",
+                               s->dir, "--save", "", "--appendonly", "no",
+                               "--daemonize", "no", "--logfile", log,
+                               "--requirepass", password, (char *)NULL);
+                        _exit(127);
+                }
+                /* up once it answers an authenticated PING */
+                for (int64_t t0 = now_ms(); now_ms() - t0 < 5000;
+                     sleep_ms(20)) {
+                        char errstr[256];
+                        vg_redis_conf_t *conf = pwredis_conf(s, password);
+                        vg_redis_t *r = vg_redis_new(conf, errstr,
+                                                     sizeof(errstr));
+                        int status;
+
+                        if (!r)
+                                vg_redis_conf_destroy(conf);
+                        else if (vg_redis_check(r, errstr,
+                                                sizeof(errstr)) == VG_OK) {
+                                vg_redis_destroy(r);
+                                return;
+                        }
+                        vg_redis_destroy(r);
+                        if (waitpid(s->pid, &status, WNOHANG) == s->pid)
+                                break; /* exited: port taken? */
+                }
+                kill(s->pid, SIGKILL);
+                waitpid(s->pid, NULL, 0);
+        }
+        ck_abort_msg("redis-server with requirepass did not start (%s)",
+                     log);
+}
+
+static void pwredis_stop(pwredis_t *s)
+{
+        kill(s->pid, SIGTERM);
+        ck_assert_int_eq(waitpid(s->pid, NULL, 0), s->pid);
+}
+
+/* One command on \p r, by an administrator: must succeed. */
+static void admin_cmd(vg_redis_t *r, const char *a0, const char *a1,
+                      const char *a2, const char *a3)
+{
+        vg_redis_batch_t *b = vg_redis_batch_new();
+
+        vg_redis_batch_cmd(b, a0, a1, a2, a3, NULL);
+        exec_ok(r, b);
+        ck_assert_int_ne(vg_redis_reply_type(vg_redis_batch_reply(b, 0)),
+                         VG_REDIS_R_ERROR);
+        vg_redis_batch_destroy(b);
+}
+
+/* Retries \p b on \p r until it succeeds (at most 5 s). @returns the
+ * number of failed attempts, each VG_ERR_AUTH. */
+static int retry_until_ok(vg_redis_t *r, vg_redis_batch_t *b)
+{
+        char errstr[256];
+        vg_err_t err;
+        int fails = 0;
+
+        for (int64_t t0 = now_ms();
+             (err = vg_redis_batch_exec(r, b, errstr, sizeof(errstr))) &&
+             now_ms() - t0 < 5000;
+             sleep_ms(20)) {
+                ck_assert_msg(err == VG_ERR_AUTH, "%s: %s", vg_err_name(err),
+                              errstr);
+                fails++;
+        }
+        ck_assert_msg(err == VG_OK, "%s", errstr);
+        return fails;
+}
+
+/* Without a password, a Redis with requirepass accepts the connection
+ * and refuses every command (NOAUTH): vg_redis_check() says so with the
+ * fix; a batch fails as if Redis were down (no reply, VG_ERR_AUTH,
+ * sticky, backoff: no hammering) and is applied by a retry once the
+ * server is fixed; NOPERM (ACL) is the same. A wrong password is refused
+ * at connect; the right one works. */
+START_TEST(test_auth_refused)
+{
+        pwredis_t s;
+        char errstr[256];
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        vg_redis_t *r, *admin;
+        vg_redis_conf_t *conf;
+        uint64_t errors0;
+        int calls = 0, fails;
+
+        pwredis_start(&s, "s3cret");
+        admin = vg_redis_new(pwredis_conf(&s, "s3cret"), errstr,
+                             sizeof(errstr));
+        ck_assert_msg(admin != NULL, "%s", errstr);
+
+        /* No password: connected, but refused, with what to set. */
+        r = vg_redis_new(pwredis_conf(&s, NULL), errstr, sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        ck_assert_int_eq(vg_redis_check(r, errstr, sizeof(errstr)),
+                         VG_ERR_AUTH);
+        printf("redis: check without a password: %s\n", errstr);
+        ck_assert_msg(strstr(errstr, "NOAUTH") &&
+                      strstr(errstr, "set redis.password"), "%s", errstr);
+        ck_assert_int_eq(vg_redis_err(r), VG_ERR_AUTH);
+        ck_assert_msg(strstr(vg_redis_errstr(r), "redis.password"), "%s",
+                      vg_redis_errstr(r));
+
+        /* A batch of writes and reads fails whole, for 1 s of calls. */
+        vg_redis_batch_window_add(b, "vg:t:auth", 1000, "E1");
+        vg_redis_batch_window_count(b, "vg:t:auth", 0, 2000);
+        vg_redis_batch_blob_set(b, "vg:t:authblob", "x", 1, 0);
+        errors0 = vg_redis_errors(r);
+        for (int64_t t0 = now_ms(); now_ms() - t0 < 1000; sleep_ms(20)) {
+                ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr,
+                                                     sizeof(errstr)),
+                                 VG_ERR_AUTH);
+                ck_assert_ptr_null(vg_redis_batch_reply(b, 0));
+                ck_assert_int_eq(vg_redis_err(r), VG_ERR_AUTH);
+                calls++;
+        }
+        printf("redis: refused: %d calls in 1 s, %" PRIu64 " attempts on "
+               "the server, %" PRIu64 " fast fails; last: %s\n", calls,
+               vg_redis_errors(r) - errors0, vg_redis_fastfails(r), errstr);
+        ck_assert_msg(strstr(errstr, "redis.password"), "%s", errstr);
+        ck_assert_int_ge(calls, 20);
+        /* backoff 50, 100, 200, 400, 400 ms: about 5, never per call */
+        ck_assert_uint_le(vg_redis_errors(r) - errors0, 8);
+        ck_assert_uint_ge(vg_redis_fastfails(r), (uint64_t)calls - 8);
+
+        /* Fixed server-side: the kept batch is applied by a retry. */
+        admin_cmd(admin, "CONFIG", "SET", "requirepass", "");
+        fails = retry_until_ok(r, b);
+        printf("redis: applied after the fix, %d more refusal(s)\n", fails);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(b, 0)), 1);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(b, 1)), 1);
+        ck_assert_int_eq(vg_redis_err(r), VG_OK);
+        ck_assert_int_eq(vg_redis_check(r, errstr, sizeof(errstr)), VG_OK);
+
+        /* NOPERM (an ACL without our commands) is a refusal too. */
+        admin_cmd(admin, "ACL", "SETUSER", "default", "-zcount");
+        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
+                         VG_ERR_AUTH);
+        ck_assert_msg(strstr(errstr, "NOPERM") && strstr(errstr, "ACL"),
+                      "%s", errstr);
+        ck_assert_ptr_null(vg_redis_batch_reply(b, 0));
+        admin_cmd(admin, "ACL", "SETUSER", "default", "+@all");
+        retry_until_ok(r, b);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(b, 1)), 1);
+        vg_redis_destroy(r);
+
+        /* A wrong password: refused at connect, with the fix. */
+        admin_cmd(admin, "CONFIG", "SET", "requirepass", "s3cret");
+        conf = pwredis_conf(&s, "wrong");
+        ck_assert_ptr_null(vg_redis_new(conf, errstr, sizeof(errstr)));
+        printf("redis: wrong password: %s\n", errstr);
+        ck_assert_msg(strstr(errstr, "WRONGPASS") &&
+                      strstr(errstr, "redis.password"), "%s", errstr);
+        vg_redis_conf_destroy(conf);
+
+        /* The right one works. */
+        r = vg_redis_new(pwredis_conf(&s, "s3cret"), errstr,
+                         sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        ck_assert_int_eq(vg_redis_check(r, errstr, sizeof(errstr)), VG_OK);
+        exec_ok(r, b);
+        ck_assert_int_eq(vg_redis_reply_int(vg_redis_batch_reply(b, 1)), 1);
+        ck_assert_int_eq(vg_redis_err(r), VG_OK);
+
+        vg_redis_batch_destroy(b);
+        vg_redis_destroy(r);
+        vg_redis_destroy(admin);
+        pwredis_stop(&s);
+}
+END_TEST
+
 static Suite *redis_suite(void)
 {
         Suite *s = suite_create("redis");
@@ -962,6 +1208,11 @@ static Suite *redis_suite(void)
         tcase_add_test(tc, test_refused_and_conf);
         tcase_add_test(tc, test_hung_server);
         tcase_add_test(tc, test_down_and_recover);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("Auth");
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_auth_refused);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -11,4 +11,5 @@ target_link_libraries(check_pipeline PRIVATE vg_itest PkgConfig::CHECK)
 add_dependencies(check_pipeline vigie-test-echo vigie-ctl vigie-broker)
 
 vg_service_tests(pipeline check_pipeline
-                 roundtrip group sigkill redis_restart bad_input fixed_port)
+                 roundtrip group sigkill redis_restart bad_input fixed_port
+                 utf8)

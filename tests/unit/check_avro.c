@@ -754,6 +754,176 @@ START_TEST(test_encode_wrong_schema)
 END_TEST
 
 /* ----------------------------------------------------------------- */
+/* UTF-8 in strings                                                   */
+/* ----------------------------------------------------------------- */
+
+/* Avro strings are UTF-8: a body whose string is not is refused, with
+ * the field and the byte named (avro-c itself takes any bytes). */
+START_TEST(test_decode_invalid_utf8)
+{
+        static const struct {
+                size_t at;          /* byte of "CHG0030012" replaced */
+                const char *bytes;
+                const char *want;
+        } cases[] = {
+                {3, "\xff", "field \"number\": invalid UTF-8 at byte 3 "
+                            "(0xff) of 10"},
+                {0, "\xe9", "field \"number\": invalid UTF-8 at byte 0 "
+                            "(0xe9) of 10"},                 /* latin-1 */
+                {1, "\xc0\xaf", "at byte 1 (0xc0) of 10"},   /* overlong */
+                {4, "\xed\xa0\x80", "at byte 4 (0xed) of 10"}, /* surrogate */
+                {2, "\xf4\x90\x80\x80", "at byte 2 (0xf4)"}, /* > 10FFFF */
+                {5, "\x80", "at byte 5 (0x80)"},    /* stray continuation */
+                {8, "\xe2\x82", "at byte 8 (0xe2) of 10"},   /* cut short */
+        };
+        size_t len;
+        uint8_t *buf = encode_valid("ChangeRequest", &len);
+        uint8_t *bad = vg_malloc(len);
+
+        /* field 0, "number", is "CHG0030012": body bytes 1..10 */
+        ck_assert_int_eq(buf[5], 20);
+        ck_assert_int_eq(memcmp(buf + 6, "CHG0030012", 10), 0);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                memcpy(bad, buf, len);
+                memcpy(bad + 6 + cases[i].at, cases[i].bytes,
+                       strlen(cases[i].bytes));
+                decode_fails(bad, len, VG_ERR_DECODE, cases[i].want);
+                decode_fails(bad, len, VG_ERR_DECODE, "field \"number\": ");
+        }
+        vg_free(bad);
+        vg_free(buf);
+}
+END_TEST
+
+/** Encodes \p val, then checks that decoding it fails with \p want. */
+static void encoded_fails(vg_avro_schema_t *sch, avro_value_t *val,
+                          const char *want)
+{
+        void *buf;
+        size_t len;
+
+        ck_assert_int_eq(vg_avro_encode(sch, val, &buf, &len, errstr,
+                                        sizeof(errstr)), VG_OK);
+        decode_fails(buf, len, VG_ERR_DECODE, want);
+        vg_free(buf);
+}
+
+/* Nested strings: array items, nullable unions, map values and keys. */
+START_TEST(test_decode_invalid_utf8_nested)
+{
+        vg_avro_schema_t *risk  = vg_avro_registry_by_name(reg, "ChangeRisk");
+        vg_avro_schema_t *alert = vg_avro_registry_by_name(reg, "Alert");
+        avro_value_t val, arr, el;
+
+        load_valid(risk, &val);
+        ck_assert_int_eq(avro_value_get_by_name(&val, "top_factors", &arr,
+                                                NULL), 0);
+        ck_assert_int_eq(avro_value_get_by_index(&arr, 1, &el, NULL), 0);
+        ck_assert_int_eq(vg_avro_set_str(&el, "feature", "ok\xe9"), VG_OK);
+        encoded_fails(risk, &val, "field \"top_factors[1].feature\": "
+                                  "invalid UTF-8 at byte 2 (0xe9) of 3");
+        ck_assert_int_eq(vg_avro_set_str(&el, "feature", "ok"), VG_OK);
+        ck_assert_int_eq(avro_value_get_by_index(&arr, 0, &el, NULL), 0);
+        ck_assert_int_eq(vg_avro_set_str(&el, "value", "0.3\xff"), VG_OK);
+        encoded_fails(risk, &val, "field \"top_factors[0].value\": "
+                                  "invalid UTF-8 at byte 3");
+        ck_assert_int_eq(vg_avro_set_str(&el, "value", "0.3"), VG_OK);
+        ck_assert_int_eq(vg_avro_append_str(&val, "recommendations",
+                                            "\xed\xbf\xbf"), VG_OK);
+        encoded_fails(risk, &val, "field \"recommendations[2]\": invalid "
+                                  "UTF-8 at byte 0 (0xed) of 3");
+        avro_value_decref(&val);
+
+        load_valid(alert, &val);
+        ck_assert_int_eq(vg_avro_map_set_str(&val, "evidence", "ci",
+                                             "rtr\xc3("), VG_OK);
+        encoded_fails(alert, &val, "field \"evidence[\"ci\"]\": invalid "
+                                   "UTF-8 at byte 3 (0xc3) of 5");
+        avro_value_decref(&val);
+        load_valid(alert, &val);
+        ck_assert_int_eq(vg_avro_map_set_str(&val, "evidence", "c\xffi", "x"),
+                         VG_OK);
+        encoded_fails(alert, &val, "field \"evidence\": invalid UTF-8 in a "
+                                   "map key at byte 1 (0xff) of 3");
+        avro_value_decref(&val);
+}
+END_TEST
+
+/* Valid multi-byte UTF-8, from 2 to 4 bytes and up to U+10FFFF, passes
+ * the check and reads back byte for byte. */
+START_TEST(test_decode_valid_utf8)
+{
+        static const char *texts[] = {
+                "Équipe Poste de travail",
+                "Mise à jour \"noyau\" ☃ 😀",
+                "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+                "\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+        };
+        vg_avro_schema_t *sch = vg_avro_registry_by_name(reg, "ChangeRequest");
+        avro_value_t val, *dval;
+        const char *s;
+        void *buf;
+        size_t len;
+
+        for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+                load_valid(sch, &val);
+                ck_assert_int_eq(vg_avro_set_str(&val, "number", texts[i]),
+                                 VG_OK);
+                ck_assert_int_eq(vg_avro_set_str(&val, "short_description",
+                                                 texts[i]), VG_OK);
+                ck_assert_int_eq(vg_avro_encode(sch, &val, &buf, &len, errstr,
+                                                sizeof(errstr)), VG_OK);
+                ck_assert_msg(vg_avro_decode(reg, buf, len, NULL, &dval,
+                                             errstr, sizeof(errstr)) == VG_OK,
+                              "%s: %s", texts[i], errstr);
+                ck_assert_int_eq(vg_avro_get_str(dval, "number", &s, NULL),
+                                 VG_OK);
+                ck_assert_str_eq(s, texts[i]);
+                ck_assert(avro_value_equal(&val, dval));
+                vg_free(buf);
+                avro_value_decref(&val);
+        }
+}
+END_TEST
+
+/* JSON input (vigie-ctl produce) goes through jansson, which refuses
+ * ill-formed UTF-8 and lone surrogate escapes itself: nothing invalid
+ * reaches an Avro string from there. */
+START_TEST(test_json_invalid_utf8)
+{
+        static const char *bad[] = {
+                "{\"number\":\"CHG\xff\",\"sys_updated_on\":1}",
+                "{\"number\":\"CHG\xc0\xaf\",\"sys_updated_on\":1}",
+                "{\"number\":\"CHG\xed\xa0\x80\",\"sys_updated_on\":1}",
+                "{\"number\":\"CHG\xe2\x82\",\"sys_updated_on\":1}",
+                "{\"number\":\"CHG\\ud800\",\"sys_updated_on\":1}",
+                "{\"number\":\"CHG\\udc00x\",\"sys_updated_on\":1}",
+                "{\"number\":\"CHG\",\"sys_updated_on\":1,\"x\xff\":1}",
+        };
+        const char *good = "{\"number\":\"CHG\\ud83d\\ude00\\u00e9\","
+                           "\"sys_updated_on\":1}";
+        vg_avro_schema_t *sch = vg_avro_registry_by_name(reg, "ChangeRequest");
+        avro_value_t val;
+        const char *s;
+
+        ck_assert_int_eq(vg_avro_schema_value_new(sch, &val), VG_OK);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                ck_assert_int_eq(vg_avro_from_json(sch, bad[i], strlen(bad[i]),
+                                                   &val, errstr,
+                                                   sizeof(errstr)),
+                                 VG_ERR_INVALID);
+                ck_assert_msg(strstr(errstr, "invalid JSON") != NULL,
+                              "case %zu: %s", i, errstr);
+        }
+        ck_assert_int_eq(vg_avro_from_json(sch, good, strlen(good), &val,
+                                           errstr, sizeof(errstr)), VG_OK);
+        ck_assert_int_eq(vg_avro_get_str(&val, "number", &s, NULL), VG_OK);
+        ck_assert_str_eq(s, "CHG\xf0\x9f\x98\x80\xc3\xa9");
+        avro_value_decref(&val);
+}
+END_TEST
+
+/* ----------------------------------------------------------------- */
 /* Robustness                                                         */
 /* ----------------------------------------------------------------- */
 
@@ -1015,6 +1185,14 @@ static Suite *avro_suite(void)
         tcase_add_test(tc, test_json_edge_errors);
         tcase_add_test(tc, test_decode_errors);
         tcase_add_test(tc, test_encode_wrong_schema);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("Utf8");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_decode_invalid_utf8);
+        tcase_add_test(tc, test_decode_invalid_utf8_nested);
+        tcase_add_test(tc, test_decode_valid_utf8);
+        tcase_add_test(tc, test_json_invalid_utf8);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("Robustness");

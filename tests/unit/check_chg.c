@@ -306,6 +306,164 @@ START_TEST(test_features_blob_roundtrip)
         ck_assert_int_eq(vg_features_blob_decode(y, "0.5\nnot-a-line\n", 16, &p,
                                              &cluster), -1);
         vg_free(blob);
+
+        /* a VGF2 blob (values and names, before VGF3), still in Redis for
+         * the features TTL: the same slots and values, no names kept */
+        {
+                static const char *names[] = {"type=Emergency", "w:hotfix"};
+                static const double vals[] = {1.0, -0.25};
+                char v2[128], *w = v2;
+                uint32_t n2 = 2;
+                vg_features_t *z = vg_features_new(20, 0);
+                int64_t c2 = 7;
+                memcpy(w, "VGF2", 4), w += 4;
+                memcpy(w, &p0, 8), w += 8;
+                memcpy(w, &c2, 8), w += 8;
+                memcpy(w, &n2, 4), w += 4;
+                for (int i = 0; i < 2; i++) {
+                        uint16_t nl = (uint16_t)strlen(names[i]);
+                        memcpy(w, &vals[i], 8), w += 8;
+                        memcpy(w, &nl, 2), w += 2;
+                        memcpy(w, names[i], nl), w += nl;
+                        vg_features_add(z, names[i], vals[i]);
+                }
+                ck_assert_int_eq(vg_features_blob_cluster(v2, w - v2), 7);
+                ck_assert_int_eq(vg_features_blob_decode(y, v2, w - v2, &p,
+                                                         &cluster), 0);
+                ck_assert(p == p0);
+                ck_assert_int_eq(cluster, 7);
+                ck_assert_int_eq(vg_features_nnz(y), 2);
+                for (int i = 0; i < 2; i++) {
+                        ck_assert_uint_eq(vg_features_slots(y)[i],
+                                          vg_features_slots(z)[i]);
+                        ck_assert(vg_features_values(y)[i] ==
+                                  vg_features_values(z)[i]);
+                        ck_assert_ptr_null(vg_features_name(y, i));
+                }
+                ck_assert_int_eq(vg_features_blob_decode(y, v2, w - v2 - 1,
+                                                         &p, &cluster), -1);
+                vg_features_destroy(z);
+        }
+        /* a blob of more hash bits folds onto fewer; not the reverse */
+        {
+                vg_features_t *small = vg_features_new(16, 0);
+                vg_features_t *big   = vg_features_new(24, 0);
+                blob = vg_features_blob_encode(x, p0, 42, &len);
+                ck_assert_int_eq(vg_features_blob_decode(small, blob, len, &p,
+                                                         &cluster), 0);
+                for (int i = 0; i < vg_features_nnz(x); i++)
+                        ck_assert_uint_eq(vg_features_slots(small)[i],
+                                          vg_features_slots(x)[i] >> 4);
+                ck_assert_int_eq(vg_features_blob_decode(big, blob, len, &p,
+                                                         &cluster), -1);
+                ck_assert_int_eq(vg_features_nnz(big), 0);
+                vg_free(blob);
+                vg_features_destroy(small);
+                vg_features_destroy(big);
+        }
+        chg_model_destroy(m);
+        vg_features_destroy(x);
+        vg_features_destroy(y);
+        vg_conf_destroy(conf);
+}
+END_TEST
+
+/* @returns 1 if \p needle (lower case) is in the \p len bytes at \p buf,
+ *          compared without case. */
+static int bytes_contain(const void *buf, size_t len, const char *needle)
+{
+        char *low = vg_malloc(len ? len : 1);
+        int found;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = ((const char *)buf)[i];
+                low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        found = memmem(low, len, needle, strlen(needle)) != NULL;
+        vg_free(low);
+        return found;
+}
+
+/* Personal data in a change's texts reaches neither the features (names,
+ * explanations), nor the features-as-scored blob, nor the model's
+ * snapshot, however often the change is scored and learned. */
+START_TEST(test_privacy_no_pii_stored)
+{
+        static const char *pii[] = {
+                "sophie", "lemaire", "dupuis", "vernet", "exemple-client",
+                "exemple", "0612345678", "06 12", "w:06_12", "w:12_34",
+                "w:34_56", "w:56_78", "w:fr76", "3000_6000", "0112_3456",
+                "4970", "8887_1803", "1803_3406",
+        };
+        vg_conf_t *conf;
+        chg_model_t *m   = model_new(&conf);
+        vg_features_t *x = vg_features_new(20, 0);
+        vg_features_t *y = vg_features_new(20, 0);
+        chg_ctx_t ctx    = {0};
+        vg_contrib_t top[8];
+        chg_event_t ev;
+        char num[32];
+        size_t len;
+        double p;
+        int64_t cluster;
+        void *snap;
+
+        train(m, x, 300);
+        make_event(&ev, num, 424242, "Emergency");
+        ev.short_description = "Bascule du cluster de facturation demandée "
+                               "par M. Dupuis-Vernet";
+        ev.justification = "Remboursement sur FR76 3000 6000 0112 3456 7890 "
+                           "189 bloqué, carte 4970 8887 1803 3406 refusée";
+        ev.description = "Prévenir Mme Sophie Lemaire (sophie.lemaire@"
+                         "exemple-client.fr, 06 12 34 56 78) avant la "
+                         "coupure du serveur de facturation.";
+        for (int r = 0; r < 64; r++) {
+                chg_model_features(m, &ev, &ctx, x);
+                for (int i = 0; i < vg_features_nnz(x); i++)
+                        for (size_t k = 0; k < sizeof(pii) / sizeof(*pii);
+                             k++)
+                                ck_assert_msg(!bytes_contain(
+                                                      vg_features_name(x, i),
+                                                      strlen(vg_features_name(
+                                                              x, i)),
+                                                      pii[k]),
+                                              "feature %s",
+                                              vg_features_name(x, i));
+                p = chg_model_predict(m, x);
+                int n = chg_model_explain(m, x, top, 8);
+                for (int i = 0; i < n; i++)
+                        for (size_t k = 0; k < sizeof(pii) / sizeof(*pii);
+                             k++)
+                                ck_assert(!bytes_contain(top[i].name,
+                                                         strlen(top[i].name),
+                                                         pii[k]));
+                char *blob = vg_features_blob_encode(x, p, -1, &len);
+                for (size_t k = 0; k < sizeof(pii) / sizeof(*pii); k++)
+                        ck_assert_msg(!bytes_contain(blob, len, pii[k]),
+                                      "blob holds %s", pii[k]);
+                /* learned from the blob, as the processor does */
+                ck_assert_int_eq(vg_features_blob_decode(y, blob, len, &p,
+                                                         &cluster), 0);
+                chg_model_learn(m, &ev, y, 1, cluster);
+                vg_free(blob);
+        }
+        /* and from the named features: the model's dictionary samples the
+         * names of 1 learn in 16 */
+        for (int r = 0; r < 16; r++)
+                chg_model_learn(m, &ev, x, 1, -1);
+        ck_assert_uint_eq(chg_model_pii(m)[VG_PII_EMAIL], 64);
+        ck_assert_uint_eq(chg_model_pii(m)[VG_PII_PHONE], 64);
+        ck_assert_uint_eq(chg_model_pii(m)[VG_PII_NAME], 128);
+        ck_assert_uint_eq(chg_model_pii(m)[VG_PII_IBAN], 64);
+        ck_assert_uint_eq(chg_model_pii(m)[VG_PII_CARD], 64);
+        snap = chg_model_save(m, &len);
+        for (size_t k = 0; k < sizeof(pii) / sizeof(*pii); k++)
+                ck_assert_msg(!bytes_contain(snap, len, pii[k]),
+                              "snapshot holds %s", pii[k]);
+        /* the check can see words: the other words of the texts are there */
+        ck_assert(bytes_contain(snap, len, "w:facturation"));
+        ck_assert(bytes_contain(snap, len, "w:email"));
+        vg_free(snap);
         chg_model_destroy(m);
         vg_features_destroy(x);
         vg_features_destroy(y);
@@ -504,6 +662,7 @@ static Suite *chg_suite(void)
         tcase_add_test(tc, test_model_learns_and_explains);
         tcase_add_test(tc, test_features_blob_roundtrip);
         tcase_add_test(tc, test_model_checkpoint);
+        tcase_add_test(tc, test_privacy_no_pii_stored);
         suite_add_tcase(s, tc);
         tc = tcase_create("Render");
         tcase_add_checked_fixture(tc, setup, teardown);
