@@ -1182,6 +1182,33 @@ START_TEST(test_auth_refused)
 }
 END_TEST
 
+/* A model checkpoint is never overwritten by one of less progress. */
+START_TEST(test_checkpoint_cas)
+{
+        vg_redis_t *r = test_connect();
+        vg_store_t *s = vg_store_new(r);
+        void *buf;
+        size_t len;
+
+        ck_assert_int_eq(vg_store_load_checkpoint(s, "cas", &buf, &len),
+                         VG_ERR_NOENT);
+        ck_assert_int_eq(vg_store_save_checkpoint(s, "cas", 10, "ten\0x", 5),
+                         0);
+        ck_assert_int_eq(vg_store_save_checkpoint(s, "cas", 5, "five", 4), 1);
+        ck_assert_int_eq(vg_store_load_checkpoint(s, "cas", &buf, &len), 0);
+        ck_assert_uint_eq(len, 5);
+        ck_assert(!memcmp(buf, "ten\0x", 5)); /* binary-safe, kept */
+        vg_free(buf);
+        ck_assert_int_eq(vg_store_save_checkpoint(s, "cas", 10, "TEN", 3),
+                         0); /* as far: replaced */
+        ck_assert_int_eq(vg_store_load_checkpoint(s, "cas", &buf, &len), 0);
+        ck_assert_uint_eq(len, 3);
+        vg_free(buf);
+        vg_store_destroy(s);
+        vg_redis_destroy(r);
+}
+END_TEST
+
 static Suite *redis_suite(void)
 {
         Suite *s = suite_create("redis");
@@ -1201,6 +1228,7 @@ static Suite *redis_suite(void)
         tcase_add_test(tc, test_send_more);
         tcase_add_test(tc, test_oom_is_transient);
         tcase_add_test(tc, test_store_alerts);
+        tcase_add_test(tc, test_checkpoint_cas);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("Failures");
