@@ -5,18 +5,12 @@
  *        processor has learned.
  */
 #include "vg_learn.h"
+#include "vg_proc_int.h"
 #include "vg_log.h"
 #include "vg_mem.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/** A record's decoded value, of the schema it was written with. */
-typedef struct vg_learn_slot_s {
-        vg_avro_schema_t *sch;
-        avro_value_t val;
-        int has_val;
-} vg_learn_slot_t;
 
 struct vg_learn_s {
         vg_proc_t *p;
@@ -25,7 +19,7 @@ struct vg_learn_s {
         int batch_size;
         vg_kafka_rec_t *krs;
         vg_proc_rec_t *recs;  /**< the records read, [done, n) waiting */
-        vg_learn_slot_t *slots;
+        vg_proc_slot_t *slots;
         int n, done;
         int64_t *next;        /**< per partition: the next offset to learn */
         int nparts;
@@ -122,21 +116,6 @@ void vg_learn_destroy(vg_learn_t *l)
         vg_free(l);
 }
 
-static avro_value_t *vg_learn_slot_for(vg_avro_schema_t *sch, void *opaque)
-{
-        vg_learn_slot_t *s = opaque;
-        if (s->has_val && s->sch != sch) {
-                avro_value_decref(&s->val);
-                s->has_val = 0;
-        }
-        if (!s->has_val) {
-                vg_avro_schema_value_new(sch, &s->val);
-                s->sch     = sch;
-                s->has_val = 1;
-        }
-        return &s->val;
-}
-
 /* Reads the next records and decodes them; one that cannot be decoded
  * is handed on as dead (the scoring side dead-letters it). */
 static void vg_learn_read(vg_learn_t *l, int timeout_ms)
@@ -151,7 +130,7 @@ static void vg_learn_read(vg_learn_t *l, int timeout_ms)
                 rec->dead =
                         vg_avro_decode_to(vg_proc_registry(l->p),
                                           rec->kr.value, rec->kr.len, &sch,
-                                          vg_learn_slot_for, &l->slots[i],
+                                          vg_proc_slot_for, &l->slots[i],
                                           errstr, sizeof(errstr)) != VG_OK;
                 if (!rec->dead) {
                         rec->sch = sch;
@@ -219,7 +198,7 @@ int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset)
                         continue;
                 }
                 if (m != i) { /* keep slot values paired with records */
-                        vg_learn_slot_t ts = l->slots[m];
+                        vg_proc_slot_t ts = l->slots[m];
                         l->recs[m]         = *rec;
                         l->slots[m]        = l->slots[i];
                         l->slots[i]        = ts;

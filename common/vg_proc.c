@@ -141,11 +141,9 @@ void vg_proc_deadletter(vg_proc_t *p, vg_proc_rec_t *rec,
 /* ---------------------------------------------------------------------- */
 /* Batches                                                                */
 
-/* Makes slot \p i hold a value of \p sch. */
-static avro_value_t *vg_proc_slot_val(vg_proc_t *p, int i,
-                                      vg_avro_schema_t *sch)
+avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque)
 {
-        vg_proc_slot_t *s = &p->slots[i];
+        vg_proc_slot_t *s = opaque;
         if (s->has_val && s->sch != sch) {
                 avro_value_decref(&s->val);
                 s->has_val = 0;
@@ -158,28 +156,16 @@ static avro_value_t *vg_proc_slot_val(vg_proc_t *p, int i,
         return &s->val;
 }
 
-typedef struct vg_proc_slot_ref_s {
-        vg_proc_t *p;
-        int i;
-} vg_proc_slot_ref_t;
-
-static avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque)
-{
-        vg_proc_slot_ref_t *ref = opaque;
-        return vg_proc_slot_val(ref->p, ref->i, sch);
-}
-
 /* Decodes record \p i into its slot. @returns 1 if usable, 0 if dead. */
 static int vg_proc_decode(vg_proc_t *p, int i)
 {
-        vg_proc_rec_t *rec      = &p->recs[i];
-        vg_proc_slot_ref_t ref  = {p, i};
+        vg_proc_rec_t *rec = &p->recs[i];
         vg_avro_schema_t *sch;
         char errstr[512];
 
         vg_err_t err = vg_avro_decode_to(p->reg, rec->kr.value, rec->kr.len,
-                                         &sch, vg_proc_slot_for, &ref, errstr,
-                                         sizeof(errstr));
+                                         &sch, vg_proc_slot_for, &p->slots[i],
+                                         errstr, sizeof(errstr));
         if (err) {
                 vg_proc_deadletter(p, rec,
                                    err == VG_ERR_DECODE ? VG_DLQ_DECODE
@@ -383,7 +369,7 @@ static int vg_proc_bootstrap(vg_proc_t *p, const char *path)
                 vg_proc_rec_t *rec = &p->recs[n];
                 rec->kr.topic      = "bootstrap";
                 rec->kr.offset     = lineno;
-                rec->val           = vg_proc_slot_val(p, n, sch);
+                rec->val           = vg_proc_slot_for(sch, &p->slots[n]);
                 rec->sch           = sch;
                 if (vg_avro_from_json(sch, line, (size_t)len, rec->val,
                                       errstr, sizeof(errstr))) {

@@ -61,6 +61,10 @@ struct vg_proc_s {
         size_t enc_size;
 };
 
+/** @brief vg_avro_decode_to()'s dst_for: makes slot \p opaque (a
+ *         vg_proc_slot_t) hold a value of \p sch. */
+avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque);
+
 /** @name vg_proc_learn.c @{ */
 /** @brief Restores the model and its offsets from the checkpoint. */
 void vg_proc_restore(vg_proc_t *p);
