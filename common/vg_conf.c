@@ -117,7 +117,7 @@ static const vg_conf_prop_t vg_conf_common_props[] = {
          "there: nothing learned twice, nothing skipped)."},
         /* Event time */
         {0, "event.time.max.ahead.ms", VG_CONF_INT, "172800000", 0,
-         31622400000, NULL,
+         3155760000000, NULL,
          "A record whose event time is further ahead than this of the "
          "later of the wall clock and the stream's watermark (the latest "
          "event time accepted) goes to the dead letters (default 2 days)."},

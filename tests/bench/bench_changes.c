@@ -737,6 +737,11 @@ static pid_t bench_change_spawn(const bench_svc_t *svc, const bench_opts_t *o,
         argv[a++] = prefix;
         argv[a++] = "-X";
         argv[a++] = "stats.interval.ms=1000";
+        /* a large generated world runs years past today's date, and
+         * partitions are read one backlog at a time: no record of it is
+         * "too far ahead" (event.time.max.ahead.ms, 100 years) */
+        argv[a++] = "-X";
+        argv[a++] = "event.time.max.ahead.ms=3155760000000";
         for (; xs && *xs && a < 16 + 2 * 16; xs++) {
                 argv[a++] = "-X";
                 argv[a++] = (char *)*xs;
