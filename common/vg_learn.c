@@ -116,29 +116,33 @@ void vg_learn_destroy(vg_learn_t *l)
         vg_free(l);
 }
 
-/* Reads the next records and decodes them; one that cannot be decoded
- * is handed on as dead (the scoring side dead-letters it). */
+/* Reads the next records (decoded only when handed on). */
 static void vg_learn_read(vg_learn_t *l, int timeout_ms)
 {
-        char errstr[256];
         int n = vg_kafka_consume(l->k, l->krs, l->batch_size, timeout_ms);
-
-        for (int i = 0; i < n; i++) {
-                vg_proc_rec_t *rec = &l->recs[i];
-                vg_avro_schema_t *sch;
-                *rec    = (vg_proc_rec_t){.kr = l->krs[i]};
-                rec->dead =
-                        vg_avro_decode_to(vg_proc_registry(l->p),
-                                          rec->kr.value, rec->kr.len, &sch,
-                                          vg_proc_slot_for, &l->slots[i],
-                                          errstr, sizeof(errstr)) != VG_OK;
-                if (!rec->dead) {
-                        rec->sch = sch;
-                        rec->val = &l->slots[i].val;
-                }
-        }
+        for (int i = 0; i < n; i++)
+                l->recs[i] = (vg_proc_rec_t){.kr = l->krs[i]};
         l->n    = n;
         l->done = 0;
+}
+
+/* Decodes record \p i, once; one that cannot be decoded is handed on as
+ * dead (the scoring side dead-letters it). */
+static void vg_learn_decode(vg_learn_t *l, int i)
+{
+        char errstr[256];
+        vg_proc_rec_t *rec = &l->recs[i];
+        vg_avro_schema_t *sch;
+        if (rec->val || rec->dead)
+                return;
+        rec->dead = vg_avro_decode_to(vg_proc_registry(l->p), rec->kr.value,
+                                      rec->kr.len, &sch, vg_proc_slot_for,
+                                      &l->slots[i], errstr,
+                                      sizeof(errstr)) != VG_OK;
+        if (!rec->dead) {
+                rec->sch = sch;
+                rec->val = &l->slots[i].val;
+        }
 }
 
 /* 1 if record \p rec was learned already (in line, by the scoring side:
@@ -155,11 +159,21 @@ int vg_learn_step(vg_learn_t *l, int timeout_ms)
                 vg_learn_read(l, timeout_ms);
         if (l->done == l->n)
                 return 0;
-        /* what was learned in line meanwhile is handed on as dead */
-        for (int i = l->done; i < l->n; i++)
-                if (vg_learn_before(l, &l->recs[i]))
-                        l->recs[i].dead = 1;
-        int k = vg_proc_learn(l->p, &l->recs[l->done], l->n - l->done);
+        /* handed on: up to the first record the scoring side has not
+         * processed yet; what it learned in line meanwhile as dead */
+        int upto = l->done;
+        for (; upto < l->n; upto++) {
+                vg_proc_rec_t *rec = &l->recs[upto];
+                if (vg_learn_before(l, rec))
+                        rec->dead = 1;
+                else if (!vg_proc_scored_past(l->p, rec))
+                        break;
+                else
+                        vg_learn_decode(l, upto);
+        }
+        if (upto == l->done)
+                return 0;
+        int k = vg_proc_learn(l->p, &l->recs[l->done], upto - l->done);
         for (int i = l->done; i < l->done + k; i++) {
                 vg_kafka_rec_t *kr = &l->recs[i].kr;
                 if (kr->partition >= 0 && kr->partition < l->nparts &&

@@ -611,6 +611,7 @@ static void vg_proc_on_revoke(void *opaque)
         /* the last batch's writes, acknowledged now, let its offsets be
          * committed instead of replayed by the next owner */
         vg_store_settle(p->store, p);
+        vg_proc_learn_revoked(p);
         if (p->def->revoke && p->st)
                 p->def->revoke(p->st, p);
 }

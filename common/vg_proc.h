@@ -55,11 +55,11 @@ typedef struct vg_processor_def_s {
         /** Learns from \p n records of the input topic (optional). Every
          *  instance learns from every partition (vg_learn.h), in order per
          *  partition; process() learns those of its own partitions in
-         *  line (vg_proc_learn_claim()), this the others; a record that
-         *  could not be decoded, or was learned in line, comes with
-         *  rec->dead set (skip it). Reads go through the batch store like
-         *  process()'s. Learn a record only once vg_proc_scored_past()
-         *  says the scoring side has processed it (its writes are in).
+         *  line (vg_proc_learn_claim()), this the others, once the scoring
+         *  side has processed them (vg_proc_scored_past(): their writes
+         *  are in the store); a record that could not be decoded, or was
+         *  learned in line, comes with rec->dead set (skip it). Reads go
+         *  through the batch store like process()'s.
          *  @returns how many of the first records it is done with; the
          *  others come again at the next step (e.g. Redis is down). */
         int (*learn)(void *st, vg_proc_t *p, vg_proc_rec_t *recs, int n);
@@ -153,14 +153,6 @@ int vg_proc_learn_claim(vg_proc_t *p, const vg_proc_rec_t *rec);
  *        an outage delays learning, never drops it.
  */
 void vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec);
-
-/**
- * @brief For def->learn: 1 if the scoring side has processed \p rec (this
- *        instance, if the partition is or was its own, else the group's
- *        committed offset), so that its writes are in the store; 0 if not
- *        yet. Always 1 while warming up.
- */
-int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec);
 
 /** @name Event time. @{ */
 /**

@@ -86,6 +86,17 @@ void vg_proc_learn_apply(vg_proc_t *p);
  *         in time; not while Redis is down), so that each is predicted
  *         after what came before it is learned. */
 void vg_proc_learn_catch_up(vg_proc_t *p, int n);
+/**
+ * @brief For the learner: 1 if the scoring side has processed \p rec (this
+ *        instance, if the partition is or was its own, else the group's
+ *        committed offset), so that its writes are in the store; 0 if not
+ *        yet. Always 1 while warming up.
+ */
+int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec);
+/** @brief Partitions are being revoked: forget which ones this instance
+ *         scores (vg_proc_scored_past() asks the group until it scores
+ *         them again). */
+void vg_proc_learn_revoked(vg_proc_t *p);
 /** @brief On stop: learns what can be learned, then closes the learner. */
 void vg_proc_learn_stop(vg_proc_t *p);
 /** @brief Reads the event-time properties. */

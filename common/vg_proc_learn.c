@@ -145,18 +145,19 @@ void vg_proc_learn_stop(vg_proc_t *p)
                         "restart", vg_learn_waiting(p->learn));
 }
 
-/* Reads the scoring group's committed offsets (at most every 500 ms). */
+/* Reads the scoring group's committed offsets (at most once a second,
+ * waiting 100 ms at most: this is the scoring thread). */
 static void vg_proc_committed(vg_proc_t *p)
 {
         int64_t now = vg_time_mono_us();
-        if (!p->k || now - p->committed_us < 500 * 1000)
+        if (!p->k || now - p->committed_us < 1000 * 1000)
                 return;
         p->committed_us = now;
         rd_kafka_topic_partition_list_t *tl =
                 rd_kafka_topic_partition_list_new(p->nparts);
         for (int i = 0; i < p->nparts; i++)
                 rd_kafka_topic_partition_list_add(tl, p->in_topic, i);
-        if (rd_kafka_committed(vg_kafka_consumer_handle(p->k), tl, 2000) ==
+        if (rd_kafka_committed(vg_kafka_consumer_handle(p->k), tl, 100) ==
             RD_KAFKA_RESP_ERR_NO_ERROR)
                 for (int i = 0; i < tl->cnt; i++)
                         if (!tl->elems[i].err &&
@@ -236,12 +237,21 @@ int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec)
         int32_t part = rec->kr.partition;
         if (p->bootstrapping || part < 0 || part >= p->nparts)
                 return 1;
-        if (rec->kr.offset < p->scored_next[part])
+        if (rec->kr.offset < p->scored_next[part] ||
+            rec->kr.offset < p->committed[part])
                 return 1;
-        if (rec->kr.offset < p->committed[part])
-                return 1;
+        /* a partition this instance scores: it comes to it (in line) */
+        if (p->scored_next[part] >= 0)
+                return 0;
         vg_proc_committed(p);
         return rec->kr.offset < p->committed[part];
+}
+
+void vg_proc_learn_revoked(vg_proc_t *p)
+{
+        /* which partitions stay ours is not known: ask the group */
+        for (int i = 0; p->learn && i < p->nparts; i++)
+                p->scored_next[i] = -1;
 }
 
 /* ---------------------------------------------------------------------- */

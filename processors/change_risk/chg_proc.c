@@ -338,21 +338,17 @@ static int chg_learnable(vg_proc_t *p, vg_proc_rec_t *rec, chg_event_t *ev)
                (ev->closed_at < 0 || vg_proc_event_time_ok(p, ev->closed_at));
 }
 
-/* The closed changes of every partition, once scored past. Stops at the
- * first outcome not scored past yet, and where Redis cannot be read. */
+/* The closed changes of other partitions (or learned late), scored by
+ * now. Stops where Redis cannot be read. */
 static int chg_learn(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs, int n)
 {
         chg_state_t *st = opaque;
-        int m;
 
         chg_reserve(st, n);
-        for (m = 0; m < n; m++) {
-                st->learn[m] = (char)chg_learnable(p, &recs[m], &st->evs[m]);
-                if (st->learn[m] && !vg_proc_scored_past(p, &recs[m]))
-                        break;
-        }
-        chg_store_read_scored(st->store, p, st->evs, st->learn, m);
-        for (int i = 0; i < m; i++) {
+        for (int i = 0; i < n; i++)
+                st->learn[i] = (char)chg_learnable(p, &recs[i], &st->evs[i]);
+        chg_store_read_scored(st->store, p, st->evs, st->learn, n);
+        for (int i = 0; i < n; i++) {
                 const char *blob;
                 size_t len;
                 if (!st->learn[i])
@@ -364,7 +360,7 @@ static int chg_learn(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs, int n)
                 chg_model_observe(st->model, &st->evs[i], st->x);
                 chg_learn_one(st, &st->evs[i], blob, len);
         }
-        return m;
+        return n;
 }
 
 /* ---------------------------------------------------------------------- */
