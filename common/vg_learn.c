@@ -173,7 +173,12 @@ int vg_learn_step(vg_learn_t *l, int timeout_ms)
         }
         if (upto == l->done)
                 return 0;
-        int k = vg_proc_learn(l->p, &l->recs[l->done], upto - l->done);
+        int live = 0;
+        for (int i = l->done; i < upto && !live; i++)
+                live = !l->recs[i].dead;
+        /* nothing to learn (all learned in line): no call */
+        int k = live ? vg_proc_learn(l->p, &l->recs[l->done], upto - l->done)
+                     : upto - l->done;
         for (int i = l->done; i < l->done + k; i++) {
                 vg_kafka_rec_t *kr = &l->recs[i].kr;
                 if (kr->partition >= 0 && kr->partition < l->nparts &&
