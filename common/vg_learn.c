@@ -22,11 +22,8 @@ struct vg_learn_s {
         vg_proc_slot_t *slots;
         int n, done;
         int64_t *next;        /**< per partition: the next offset to learn */
-        char *paused;         /**< per partition: learned in line, not read */
         int nparts;
 };
-
-static void vg_learn_pause_one(vg_learn_t *l, int32_t part, int pause);
 
 /* The partition count of \p topic, from the learner's own metadata. */
 static int vg_learn_nparts(vg_learn_t *l, const char *topic, char *errstr,
@@ -89,7 +86,6 @@ vg_learn_t *vg_learn_new(vg_proc_t *p, const char *topic, int batch_size,
                 return NULL;
         }
         l->next = vg_malloc(sizeof(*l->next) * (size_t)(l->nparts + 1));
-        l->paused = vg_calloc((size_t)l->nparts + 1, 1);
         for (int i = 0; i < l->nparts; i++)
                 l->next[i] = i < nnext ? next[i] : -1;
         if (vg_learn_assign(l, topic, errstr, errstr_size)) {
@@ -117,7 +113,6 @@ void vg_learn_destroy(vg_learn_t *l)
         vg_free(l->recs);
         vg_free(l->slots);
         vg_free(l->next);
-        vg_free(l->paused);
         vg_free(l);
 }
 
@@ -204,34 +199,17 @@ int vg_learn_claim(vg_learn_t *l, int32_t part, int64_t offset)
         if (offset != l->next[part])
                 return 0;
         l->next[part] = offset + 1;
-        /* learned in line from now on: the learner need not read it */
-        if (!l->paused[part])
-                vg_learn_pause_one(l, part, 1);
         return 1;
 }
 
-/* Pauses or resumes reading \p part. */
-static void vg_learn_pause_one(vg_learn_t *l, int32_t part, int pause)
-{
-        rd_kafka_topic_partition_list_t *tl =
-                rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(tl, l->topic, part);
-        rd_kafka_t *rk = vg_kafka_consumer_handle(l->k);
-        if (pause)
-                rd_kafka_pause_partitions(rk, tl);
-        else
-                rd_kafka_resume_partitions(rk, tl);
-        rd_kafka_topic_partition_list_destroy(tl);
-        l->paused[part] = (char)pause;
-}
-
-/* Reads \p part again from its next offset to learn: what was read of it
- * from there on is dropped (it comes again). */
-static int vg_learn_reread(vg_learn_t *l, int32_t part)
+int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset)
 {
         char errstr[256];
-        int64_t offset = l->next[part];
-        int m          = l->done;
+        int m = l->done;
+        if (part < 0 || part >= l->nparts || offset >= l->next[part])
+                return 0;
+        l->next[part] = offset;
+        /* forget what was read of it from there on: it comes again */
         for (int i = l->done; i < l->n; i++) {
                 vg_proc_rec_t *rec = &l->recs[i];
                 if (rec->kr.partition == part && rec->kr.offset >= offset) {
@@ -240,10 +218,10 @@ static int vg_learn_reread(vg_learn_t *l, int32_t part)
                 }
                 if (m != i) { /* keep slot values paired with records */
                         vg_proc_slot_t ts = l->slots[m];
-                        l->recs[m]        = *rec;
-                        l->slots[m]       = l->slots[i];
-                        l->slots[i]       = ts;
-                        if (l->recs[m].val)
+                        l->recs[m]         = *rec;
+                        l->slots[m]        = l->slots[i];
+                        l->slots[i]        = ts;
+                        if (!l->recs[m].dead)
                                 l->recs[m].val = &l->slots[m].val;
                 }
                 m++;
@@ -252,39 +230,19 @@ static int vg_learn_reread(vg_learn_t *l, int32_t part)
         rd_kafka_topic_partition_list_t *tl =
                 rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(tl, l->topic, part)->offset =
-                offset >= 0 ? offset : RD_KAFKA_OFFSET_BEGINNING;
+                offset;
         rd_kafka_error_t *err = rd_kafka_seek_partitions(
                 vg_kafka_consumer_handle(l->k), tl, 5000);
         rd_kafka_topic_partition_list_destroy(tl);
-        if (l->paused[part])
-                vg_learn_pause_one(l, part, 0);
-        if (!err)
-                return 0;
-        snprintf(errstr, sizeof(errstr), "%s", rd_kafka_error_string(err));
-        rd_kafka_error_destroy(err);
-        vg_err("learn", "cannot read partition %d again from %lld: %s",
-               (int)part, (long long)offset, errstr);
-        return -1;
-}
-
-int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset)
-{
-        if (part < 0 || part >= l->nparts || offset >= l->next[part])
-                return 0;
-        l->next[part] = offset;
-        return vg_learn_reread(l, part);
-}
-
-void vg_learn_resume(vg_learn_t *l, int32_t part)
-{
-        if (part >= 0 && part < l->nparts && l->paused[part])
-                vg_learn_reread(l, part);
-}
-
-void vg_learn_resume_all(vg_learn_t *l)
-{
-        for (int32_t i = 0; i < l->nparts; i++)
-                vg_learn_resume(l, i);
+        if (err) {
+                snprintf(errstr, sizeof(errstr), "%s",
+                         rd_kafka_error_string(err));
+                rd_kafka_error_destroy(err);
+                vg_err("learn", "cannot rewind partition %d to %lld: %s",
+                       (int)part, (long long)offset, errstr);
+                return -1;
+        }
+        return 0;
 }
 
 int vg_learn_partitions(const vg_learn_t *l)

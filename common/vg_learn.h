@@ -62,23 +62,10 @@ int vg_learn_claim(vg_learn_t *l, int32_t part, int64_t offset);
 /**
  * @brief Makes (\p part, \p offset) the next record to learn of its
  *        partition again (it was claimed, but could not be learned in
- *        line: e.g. Redis was down): the learner reads it again (and the
- *        partition, if paused, is resumed).
+ *        line: e.g. Redis was down): the learner reads it again.
  * @returns 0, or -1 if the consumer could not seek (logged).
  */
 int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset);
-
-/**
- * @brief Reads \p part again (from its next offset to learn), after it was
- *        paused because the scoring side learns it in line (each
- *        successful vg_learn_claim() pauses its partition, which is what
- *        keeps an instance from reading its own partitions twice).
- */
-void vg_learn_resume(vg_learn_t *l, int32_t part);
-
-/** @brief vg_learn_resume() of every partition (partitions are being
- *         revoked: which stay the instance's is not known). */
-void vg_learn_resume_all(vg_learn_t *l);
 
 /** @returns the number of partitions (entries of vg_learn_next()). */
 int vg_learn_partitions(const vg_learn_t *l);

@@ -211,8 +211,6 @@ void vg_proc_learn_catch_up(vg_proc_t *p, int n)
         if (!p->learn || p->bootstrapping)
                 return;
         for (int i = 0; i < n; i++) {
-                if (!vg_proc_learned_before(p, &p->recs[i]))
-                        vg_learn_resume(p->learn, p->recs[i].kr.partition);
                 while (!vg_proc_learned_before(p, &p->recs[i]) &&
                        !vg_proc_stopping(p) && vg_time_mono_us() < until) {
                         /* stuck (on what is not scored yet, or on Redis):
@@ -251,12 +249,9 @@ int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec)
 
 void vg_proc_learn_revoked(vg_proc_t *p)
 {
-        /* which partitions stay ours is not known: ask the group, and
-         * read them all again */
+        /* which partitions stay ours is not known: ask the group */
         for (int i = 0; p->learn && i < p->nparts; i++)
                 p->scored_next[i] = -1;
-        if (p->learn)
-                vg_learn_resume_all(p->learn);
 }
 
 /* ---------------------------------------------------------------------- */
