@@ -135,10 +135,18 @@ void vg_proc_learn_stop(vg_proc_t *p)
         int64_t until = vg_time_mono_us() + 10 * 1000000LL;
         if (!p->learn)
                 return;
-        /* what the scoring side has processed can all be learned now */
-        while (vg_learn_step(p->learn, 200) > 0 &&
-               vg_time_mono_us() < until)
-                ;
+        /* what the scoring side has processed can all be learned now (the
+         * group's committed offsets are read again at every step) */
+        while (vg_time_mono_us() < until) {
+                if (vg_learn_step(p->learn, 200) > 0)
+                        continue;
+                if (vg_learn_waiting(p->learn) == 0 &&
+                    vg_learn_step(p->learn, 500) == 0)
+                        break; /* nothing more to read */
+                if (vg_learn_waiting(p->learn) > 0 &&
+                    vg_learn_step(p->learn, 0) == 0)
+                        break; /* ahead of the scoring group */
+        }
         if (vg_learn_waiting(p->learn))
                 vg_info("proc", "learner: %d record(s) not learned yet "
                         "(ahead of the scoring group): learned after the "
@@ -146,18 +154,20 @@ void vg_proc_learn_stop(vg_proc_t *p)
 }
 
 /* Reads the scoring group's committed offsets (at most once a second,
- * waiting 100 ms at most: this is the scoring thread). */
+ * waiting 100 ms at most while scoring; on stop, every time, 2 s). */
 static void vg_proc_committed(vg_proc_t *p)
 {
         int64_t now = vg_time_mono_us();
-        if (!p->k || now - p->committed_us < 1000 * 1000)
+        int stopping = vg_proc_stopping(p);
+        if (!p->k || (!stopping && now - p->committed_us < 1000 * 1000))
                 return;
         p->committed_us = now;
         rd_kafka_topic_partition_list_t *tl =
                 rd_kafka_topic_partition_list_new(p->nparts);
         for (int i = 0; i < p->nparts; i++)
                 rd_kafka_topic_partition_list_add(tl, p->in_topic, i);
-        if (rd_kafka_committed(vg_kafka_consumer_handle(p->k), tl, 100) ==
+        if (rd_kafka_committed(vg_kafka_consumer_handle(p->k), tl,
+                               stopping ? 2000 : 100) ==
             RD_KAFKA_RESP_ERR_NO_ERROR)
                 for (int i = 0; i < tl->cnt; i++)
                         if (!tl->elems[i].err &&

@@ -31,14 +31,10 @@
 #include <check.h>
 #include <librdkafka/rdkafka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -372,16 +368,7 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Redis requiring a password                                          */
 
-/* A private redis-server with requirepass on a free loopback port (as
- * tests/start_redis.sh starts the shared one), in the foreground: a
- * child of the test, stopped by pwredis_stop(), killed with the test's
- * process if a failed assertion ends it first (PR_SET_PDEATHSIG). */
-typedef struct pwredis_s {
-        pid_t pid;
-        char port[16];
-        char dir[512];
-} pwredis_t;
-
+/* A connection to the Redis on \p port, with password \p pw if any. */
 static vg_redis_t *pwredis_connect(const char *port, const char *pw,
                                    char *errstr, size_t size)
 {
@@ -393,71 +380,6 @@ static vg_redis_t *pwredis_connect(const char *port, const char *pw,
         if (!r)
                 vg_redis_conf_destroy(conf);
         return r;
-}
-
-static int free_port(void)
-{
-        for (int i = 0; i < 50; i++) {
-                struct sockaddr_in sa = {.sin_family = AF_INET};
-                int port = 20000 + (int)((unsigned)rand() % 12000u);
-                int fd   = socket(AF_INET, SOCK_STREAM, 0);
-                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                sa.sin_port        = htons((uint16_t)port);
-                int ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-                close(fd);
-                if (ok)
-                        return port;
-        }
-        ck_abort_msg("no free port");
-        return -1;
-}
-
-static void pwredis_start(pwredis_t *s, const char *password)
-{
-        const char *base = getenv("VG_SERVICES_DIR");
-        char log[600], errstr[256];
-        srand((unsigned)getpid());
-        snprintf(s->dir, sizeof(s->dir), "%s/pwredis.XXXXXX",
-                 base ? base : "/tmp");
-        ck_assert_ptr_nonnull(mkdtemp(s->dir));
-        snprintf(log, sizeof(log), "%s/redis.log", s->dir);
-        for (int attempt = 0; attempt < 5; attempt++) {
-                snprintf(s->port, sizeof(s->port), "%d", free_port());
-                s->pid = fork();
-                ck_assert_int_ge(s->pid, 0);
-                if (s->pid == 0) {
-                        prctl(PR_SET_PDEATHSIG, SIGKILL);
-                        execlp("redis-server", "redis-server", "--port",
-                               s->port, "--bind", "127.0.0.1", "--dir",
-                               s->dir, "--save", "", "--appendonly", "no",
-                               "--daemonize", "no", "--logfile", log,
-                               "--requirepass", password, (char *)NULL);
-                        _exit(127);
-                }
-                for (double t0 = itest_now(); itest_now() - t0 < 5;
-                     sleep_ms(20)) {
-                        vg_redis_t *r = pwredis_connect(s->port, password,
-                                                        errstr,
-                                                        sizeof(errstr));
-                        int ok = r && !vg_redis_check(r, errstr,
-                                                      sizeof(errstr));
-                        vg_redis_destroy(r);
-                        if (ok)
-                                return;
-                        if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
-                                break; /* exited: port taken? */
-                }
-                kill(s->pid, SIGKILL);
-                waitpid(s->pid, NULL, 0);
-        }
-        ck_abort_msg("redis-server with requirepass did not start (%s)",
-                     log);
-}
-
-static void pwredis_stop(pwredis_t *s)
-{
-        kill(s->pid, SIGTERM);
-        ck_assert_int_eq(waitpid(s->pid, NULL, 0), s->pid);
 }
 
 /* Waits up to \p timeout_s for \p pid to exit. @returns its status as
@@ -480,10 +402,10 @@ START_TEST(test_auth_at_start)
 {
         const char *log = itest_path("c.log"), *log2 = itest_path("c2.log");
         char port[64];
-        pwredis_t s;
+        itest_redis_t s;
 
-        pwredis_start(&s, "s3cret");
-        snprintf(port, sizeof(port), "redis.port=%s", s.port);
+        itest_redis_start_password(&s, "s3cret");
+        snprintf(port, sizeof(port), "redis.port=%s", s.port_s);
         char *argv[] = {(char *)itest_bin("vigie-change"), "-b",
                         getenv("VG_BOOTSTRAP"), "-X", port, NULL};
         pid_t p    = itest_spawn(argv, log);
@@ -509,7 +431,7 @@ START_TEST(test_auth_at_start)
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert(itest_file_contains(log2, "started:"));
         ck_assert(!itest_file_contains(log2, "authentication failed"));
-        pwredis_stop(&s);
+        itest_redis_stop(&s);
 }
 END_TEST
 

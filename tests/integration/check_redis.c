@@ -6,6 +6,7 @@
  * password (requirepass), on a free loopback port.
  */
 #include "vg_alerts.h"
+#include "vg_itest.h"
 #include "vg_mem.h"
 #include "vg_redis.h"
 #include "vg_store.h"
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -944,18 +944,10 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* A Redis that requires a password (issue 12, finding 6)              */
 
-/* A private redis-server with requirepass on a free loopback port, as
- * tests/start_redis.sh starts the shared one, in the foreground: a child
- * of the test, stopped by pwredis_stop(), and killed with the test's
- * process if a failed assertion ends it first (PR_SET_PDEATHSIG). */
-typedef struct pwredis_s {
-        pid_t pid;
-        int port;
-        char port_s[16];
-        char dir[512];
-} pwredis_t;
-
-static vg_redis_conf_t *pwredis_conf(const pwredis_t *s, const char *pw)
+/* A connection to the private Redis of \p s (itest_redis_start_password),
+ * with password \p pw if any. */
+static vg_redis_conf_t *pwredis_conf(const itest_redis_t *s,
+                                     const char *pw)
 {
         vg_redis_conf_t *conf = vg_redis_conf_new();
         char errstr[256];
@@ -969,83 +961,6 @@ static vg_redis_conf_t *pwredis_conf(const pwredis_t *s, const char *pw)
                 ck_assert(!vg_redis_conf_set(conf, "password", pw, errstr,
                                              sizeof(errstr)));
         return conf;
-}
-
-/* A port in 20000..31999 (below the ephemeral range) nobody binds. */
-static int pwredis_free_port(void)
-{
-        for (int i = 0; i < 50; i++) {
-                struct sockaddr_in sa = {.sin_family = AF_INET};
-                int port = 20000 + (int)((unsigned)rand() % 12000u);
-                int fd   = socket(AF_INET, SOCK_STREAM, 0);
-                int ok;
-
-                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                sa.sin_port        = htons((uint16_t)port);
-                ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-                close(fd);
-                if (ok)
-                        return port;
-        }
-        ck_abort_msg("no free port");
-        return -1;
-}
-
-static void pwredis_start(pwredis_t *s, const char *password)
-{
-        const char *base = getenv("VG_SERVICES_DIR");
-        char log[600];
-
-        srand((unsigned)getpid() ^ (unsigned)now_ms());
-        snprintf(s->dir, sizeof(s->dir), "%s/pwredis.XXXXXX",
-                 base ? base : "/tmp");
-        ck_assert_ptr_nonnull(mkdtemp(s->dir));
-        snprintf(log, sizeof(log), "%s/redis.log", s->dir);
-        for (int attempt = 0; attempt < 5; attempt++) {
-                s->port = pwredis_free_port();
-                snprintf(s->port_s, sizeof(s->port_s), "%d", s->port);
-                s->pid = fork();
-                ck_assert_int_ge(s->pid, 0);
-                if (s->pid == 0) {
-                        prctl(PR_SET_PDEATHSIG, SIGKILL);
-                        execlp("redis-server", "redis-server", "--port",
-                               s->port_s, "--bind", "127.0.0.1", "--dir",
-                               s->dir, "--save", "", "--appendonly", "no",
-                               "--daemonize", "no", "--logfile", log,
-                               "--requirepass", password, (char *)NULL);
-                        _exit(127);
-                }
-                /* up once it answers an authenticated PING */
-                for (int64_t t0 = now_ms(); now_ms() - t0 < 5000;
-                     sleep_ms(20)) {
-                        char errstr[256];
-                        vg_redis_conf_t *conf = pwredis_conf(s, password);
-                        vg_redis_t *r = vg_redis_new(conf, errstr,
-                                                     sizeof(errstr));
-                        int status;
-
-                        if (!r)
-                                vg_redis_conf_destroy(conf);
-                        else if (vg_redis_check(r, errstr,
-                                                sizeof(errstr)) == VG_OK) {
-                                vg_redis_destroy(r);
-                                return;
-                        }
-                        vg_redis_destroy(r);
-                        if (waitpid(s->pid, &status, WNOHANG) == s->pid)
-                                break; /* exited: port taken? */
-                }
-                kill(s->pid, SIGKILL);
-                waitpid(s->pid, NULL, 0);
-        }
-        ck_abort_msg("redis-server with requirepass did not start (%s)",
-                     log);
-}
-
-static void pwredis_stop(pwredis_t *s)
-{
-        kill(s->pid, SIGTERM);
-        ck_assert_int_eq(waitpid(s->pid, NULL, 0), s->pid);
 }
 
 /* One command on \p r, by an administrator: must succeed. */
@@ -1089,7 +1004,7 @@ static int retry_until_ok(vg_redis_t *r, vg_redis_batch_t *b)
  * at connect; the right one works. */
 START_TEST(test_auth_refused)
 {
-        pwredis_t s;
+        itest_redis_t s;
         char errstr[256];
         vg_redis_batch_t *b = vg_redis_batch_new();
         vg_redis_t *r, *admin;
@@ -1097,7 +1012,7 @@ START_TEST(test_auth_refused)
         uint64_t errors0;
         int calls = 0, fails;
 
-        pwredis_start(&s, "s3cret");
+        itest_redis_start_password(&s, "s3cret");
         admin = vg_redis_new(pwredis_conf(&s, "s3cret"), errstr,
                              sizeof(errstr));
         ck_assert_msg(admin != NULL, "%s", errstr);
@@ -1178,7 +1093,7 @@ START_TEST(test_auth_refused)
         vg_redis_batch_destroy(b);
         vg_redis_destroy(r);
         vg_redis_destroy(admin);
-        pwredis_stop(&s);
+        itest_redis_stop(&s);
 }
 END_TEST
 

@@ -3,15 +3,20 @@
  * @brief Integration test helpers (see vg_itest.h).
  */
 #include "vg_itest.h"
+#include "vg_redis.h"
 
 #include <check.h>
 #include <librdkafka/rdkafka.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -218,6 +223,87 @@ long itest_wait_idle(const char *topic, long at_least, double timeout_s)
                 usleep(400 * 1000);
         }
         return last;
+}
+
+/* A port in 20000..31999 (below the ephemeral range) nobody binds. */
+static int itest_free_port(void)
+{
+        for (int i = 0; i < 50; i++) {
+                struct sockaddr_in sa = {.sin_family = AF_INET};
+                int port = 20000 + (int)((unsigned)rand() % 12000u);
+                int fd   = socket(AF_INET, SOCK_STREAM, 0);
+                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                sa.sin_port        = htons((uint16_t)port);
+                int ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+                close(fd);
+                if (ok)
+                        return port;
+        }
+        ck_abort_msg("no free port");
+        return -1;
+}
+
+/* 1 if the redis-server on \p port answers a PING authenticated with
+ * \p password. */
+static int itest_redis_up(const char *port, const char *password)
+{
+        char errstr[256];
+        vg_redis_conf_t *conf = vg_redis_conf_new();
+        vg_redis_conf_set(conf, "port", port, errstr, sizeof(errstr));
+        vg_redis_conf_set(conf, "password", password, errstr,
+                          sizeof(errstr));
+        vg_redis_t *r = vg_redis_new(conf, errstr, sizeof(errstr));
+        if (!r)
+                vg_redis_conf_destroy(conf);
+        int ok = r && vg_redis_check(r, errstr, sizeof(errstr)) == VG_OK;
+        vg_redis_destroy(r);
+        return ok;
+}
+
+void itest_redis_start_password(itest_redis_t *r, const char *password)
+{
+        const char *base = getenv("VG_SERVICES_DIR");
+        char log[600];
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        srand((unsigned)getpid() ^ (unsigned)ts.tv_nsec);
+        snprintf(r->dir, sizeof(r->dir), "%s/pwredis.XXXXXX",
+                 base ? base : "/tmp");
+        ck_assert_ptr_nonnull(mkdtemp(r->dir));
+        snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+        for (int attempt = 0; attempt < 5; attempt++) {
+                r->port = itest_free_port();
+                snprintf(r->port_s, sizeof(r->port_s), "%d", r->port);
+                r->pid = fork();
+                ck_assert_int_ge(r->pid, 0);
+                if (r->pid == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        execlp("redis-server", "redis-server", "--port",
+                               r->port_s, "--bind", "127.0.0.1", "--dir",
+                               r->dir, "--save", "", "--appendonly", "no",
+                               "--daemonize", "no", "--logfile", log,
+                               "--requirepass", password, (char *)NULL);
+                        _exit(127);
+                }
+                /* up once it answers an authenticated PING */
+                for (double t0 = itest_now(); itest_now() - t0 < 5;
+                     usleep(20 * 1000)) {
+                        if (itest_redis_up(r->port_s, password))
+                                return;
+                        if (waitpid(r->pid, NULL, WNOHANG) == r->pid)
+                                break; /* exited: port taken? */
+                }
+                kill(r->pid, SIGKILL);
+                waitpid(r->pid, NULL, 0);
+        }
+        ck_abort_msg("redis-server with requirepass did not start (%s)",
+                     log);
+}
+
+void itest_redis_stop(itest_redis_t *r)
+{
+        kill(r->pid, SIGTERM);
+        ck_assert_int_eq(waitpid(r->pid, NULL, 0), r->pid);
 }
 
 int itest_main(const char *suite, const itest_case_t *cases, int n)

@@ -57,6 +57,26 @@ long itest_committed(const char *group, const char *topic);
  *  @returns the last count seen. */
 long itest_wait_idle(const char *topic, long at_least, double timeout_s);
 
+/** A private redis-server with requirepass on a free loopback port (as
+ *  tests/start_redis.sh starts the shared one), in the foreground: a
+ *  child of the test, stopped by itest_redis_stop(), killed with the
+ *  test's process if a failed assertion ends it first (PR_SET_PDEATHSIG).
+ */
+typedef struct itest_redis_s {
+        pid_t pid;       /**< the redis-server process */
+        int port;        /**< its loopback port */
+        char port_s[16]; /**< the same port, as a string */
+        char dir[512];   /**< its scratch directory (redis.log inside) */
+} itest_redis_t;
+
+/** @brief Starts redis-server requiring \p password into \p r and waits
+ *         until an authenticated PING answers (aborts the test if it
+ *         never does). */
+void itest_redis_start_password(itest_redis_t *r, const char *password);
+
+/** @brief Stops (SIGTERM) and reaps the redis-server of \p r. */
+void itest_redis_stop(itest_redis_t *r);
+
 /** One scenario of an integration suite. */
 typedef struct itest_case_s {
         const char *name; /**< the TCase name, for CK_RUN_CASE */
