@@ -235,9 +235,13 @@ static void vg_kafka_revoke(vg_kafka_t *k,
  * commits during a rebalance) and re-assigned to us at once resumes from
  * our own stored offset, not the older committed one: no duplicates.
  * A resume point is good for the next assignment only. */
-static void vg_kafka_apply_resume(vg_kafka_t *k,
-                                  rd_kafka_topic_partition_list_t *parts)
+/* Resumes the partitions in \p parts that were revoked while their
+ * commit failed at our own stored offset. @returns those partitions (to
+ * store again once assigned: their commit is still owed), or NULL. */
+static rd_kafka_topic_partition_list_t *
+vg_kafka_apply_resume(vg_kafka_t *k, rd_kafka_topic_partition_list_t *parts)
 {
+        rd_kafka_topic_partition_list_t *owed = NULL;
         for (int i = 0; i < parts->cnt; i++) {
                 vg_kafka_part_t *p = vg_kafka_part_find(
                         k, parts->elems[i].topic, parts->elems[i].partition);
@@ -247,10 +251,18 @@ static void vg_kafka_apply_resume(vg_kafka_t *k,
                                 "offset %lld", parts->elems[i].topic,
                                 parts->elems[i].partition,
                                 (long long)p->resume);
+                        if (!owed)
+                                owed = rd_kafka_topic_partition_list_new(
+                                        parts->cnt);
+                        rd_kafka_topic_partition_list_add(
+                                owed, parts->elems[i].topic,
+                                parts->elems[i].partition)
+                                ->offset = p->resume;
                 }
         }
         for (int j = 0; j < k->nparts; j++)
                 k->parts[j]->resume = -1;
+        return owed;
 }
 
 static void vg_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -263,12 +275,18 @@ static void vg_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         k->st.rebalances++;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 vg_info("kafka", "assigned %d partition(s)", parts->cnt);
-                vg_kafka_apply_resume(k, parts);
+                rd_kafka_topic_partition_list_t *owed =
+                        vg_kafka_apply_resume(k, parts);
                 if (cooperative)
                         rd_kafka_error_destroy(
                                 rd_kafka_incremental_assign(rk, parts));
                 else
                         rd_kafka_assign(rk, parts);
+                if (owed) { /* the commit that failed: retried by the next
+                             * auto-commit, or the final one */
+                        rd_kafka_offsets_store(rk, owed);
+                        rd_kafka_topic_partition_list_destroy(owed);
+                }
                 return;
         }
         vg_info("kafka", "revoked %d partition(s)", parts->cnt);
