@@ -591,6 +591,143 @@ START_TEST(test_broker_fixed_port)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* CSV export in, the same records out                                 */
+
+/* Writes a ServiceNow-style incident CSV of \p n rows (quoted fields
+ * with commas, "" and newlines, ? and empty nulls, both date forms, a
+ * column to rename and one to ignore) and, at line *bad_line, a row with
+ * an impossible date. @returns the expected records keyed by number. */
+static json_t *write_incidents_csv(const char *path, long n, long *bad_line)
+{
+        json_t *want = json_object();
+        FILE *fp     = fopen(path, "w");
+        long line    = 1;
+        ck_assert_ptr_nonnull(fp);
+        fputs("number,incident_state,active,reassignment_count,opened_at,"
+              "resolved_at,closed_at,category,description,sys_updated_at\n",
+              fp);
+        for (long i = 0; i < n; i++) {
+                int64_t t = 1456704000000LL + i * 7 * 3600000LL + i * 60000LL;
+                time_t s  = (time_t)(t / 1000), r = s + 90;
+                struct tm tm;
+                char opened[40], resolved[40], num[32], desc[160];
+                json_t *o;
+
+                if (i == n / 2) { /* the bad row */
+                        *bad_line = ++line;
+                        fputs("INC-BAD,New,true,0,30/2/2016 10:00,?,?,?,?,"
+                              "30/2/2016 10:00\n", fp);
+                }
+                gmtime_r(&s, &tm); /* d/m/yyyy H:MM, no padding */
+                snprintf(opened, sizeof(opened), "%d/%d/%d %d:%02d",
+                         tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900,
+                         tm.tm_hour, tm.tm_min);
+                strftime(resolved, sizeof(resolved), "%Y-%m-%d %H:%M:%S",
+                         gmtime_r(&r, &tm));
+                snprintf(num, sizeof(num), "INC%07ld", i);
+                snprintf(desc, sizeof(desc), "Poste %ld, \"écran\" ☃\n"
+                         "seconde ligne", i);
+                o = json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:I}",
+                              "number", num, "incident_state",
+                              i % 3 ? "Active" : "Awaiting User Info",
+                              "reassignment_count",
+                              i % 5 ? json_integer(i % 7) : json_null(),
+                              "opened_at", (json_int_t)t, "resolved_at",
+                              i % 4 ? json_integer(r * 1000LL) : json_null(),
+                              "category",
+                              i % 6 ? json_sprintf("Category %ld", i % 9)
+                                    : json_null(),
+                              "description",
+                              i % 2 ? json_string(desc) : json_null(),
+                              "sys_updated_on", (json_int_t)(r * 1000LL));
+                json_object_set_new(want, num, o);
+                line++;
+                fprintf(fp, "%s,\"%s\",%s,", num,
+                        json_string_value(json_object_get(o,
+                                                          "incident_state")),
+                        i % 2 ? "true" : "false");
+                if (i % 5)
+                        fprintf(fp, "%ld,", i % 7);
+                else
+                        fputs("?,", fp);
+                fprintf(fp, "%s,%s,?,", opened, i % 4 ? resolved : "?");
+                if (i % 6)
+                        fprintf(fp, "Category %ld,", i % 9);
+                else
+                        fputc(',', fp);
+                if (i % 2) { /* quoted: "" for ", a newline inside */
+                        fputs("\"Poste ", fp);
+                        fprintf(fp, "%ld, \"\"écran\"\" ☃\nseconde ligne\",",
+                                i);
+                        line++;
+                } else {
+                        fputs("?,", fp);
+                }
+                fprintf(fp, "%s\n", resolved);
+        }
+        fclose(fp);
+        return want;
+}
+
+START_TEST(test_csv_roundtrip)
+{
+        const long n    = 300;
+        const char *in  = itest_path("incidents.csv");
+        const char *out = itest_path("incidents.out.jsonl");
+        const char *log = itest_path("produce-csv.log");
+        char bad[160];
+        long bad_line = 0, dups;
+
+        json_t *want = write_incidents_csv(in, n, &bad_line);
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "-t",
+                        "itsm.incidents", "--map",
+                        "sys_updated_at=sys_updated_on", (char *)in, NULL};
+        ck_assert_int_eq(itest_run(argv, log), 1); /* one row rejected */
+        snprintf(bad, sizeof(bad), "incidents.csv:%ld: opened_at: cannot "
+                 "parse timestamp \"30/2/2016 10:00\"", bad_line);
+        ck_assert_msg(itest_file_contains(log, bad), "no \"%s\" in the log",
+                      bad);
+        ck_assert(itest_file_contains(log, "incidents.csv: column(s) not "
+                                           "in vigie.v1.Incident, ignored: "
+                                           "active\n"));
+        ck_assert(itest_file_contains(log, "produced 300 record(s)"));
+        ck_assert(itest_file_contains(log, "1 line(s) rejected"));
+
+        ck_assert_int_eq(itest_consume("itsm.incidents", out), n);
+        json_t *got = load_by(out, NULL, "number", &dups);
+        ck_assert_int_eq(dups, 0);
+        ck_assert_int_eq(json_object_size(got), n);
+        const char *id, *k;
+        json_t *w, *v;
+        json_object_foreach(want, id, w)
+        {
+                json_t *o = json_object_get(got, id);
+                ck_assert_msg(o != NULL, "%s not consumed", id);
+                json_object_foreach(w, k, v)
+                {
+                        json_t *g = json_object_get(o, k);
+                        ck_assert_msg(g != NULL, "%s: no field %s", id, k);
+                        if (json_is_integer(v) && strstr(k, "_count") == NULL) {
+                                ck_assert_msg(ts_of(g) == json_integer_value(v),
+                                              "%s: %s differs", id, k);
+                                continue;
+                        }
+                        ck_assert_msg(json_equal(v, g), "%s: field %s: %s != "
+                                      "%s", id, k,
+                                      json_dumps(v, JSON_ENCODE_ANY),
+                                      json_dumps(g, JSON_ENCODE_ANY));
+                }
+                /* fields no column fills are null */
+                ck_assert(json_is_null(json_object_get(o, "u_cause")));
+                ck_assert(json_is_null(json_object_get(o, "closed_at")));
+        }
+        json_decref(want);
+        json_decref(got);
+}
+END_TEST
+
 int main(void)
 {
         const itest_case_t cases[] = {
@@ -601,6 +738,7 @@ int main(void)
                 {"bad_input", test_bad_input_deadletters},
                 {"fixed_port", test_broker_fixed_port},
                 {"utf8", test_utf8},
+                {"csv", test_csv_roundtrip},
         };
         return itest_main("pipeline", cases,
                           (int)(sizeof(cases) / sizeof(cases[0])));
