@@ -6,10 +6,16 @@
  *        new class (up to max_classes; later new labels are counted and
  *        ignored).
  *
- * All classes share one table of 2^hash_bits coordinates: a feature's
- * weights for classes 16b..16b+15 sit in one block of 16 contiguous
- * coordinates (a cache-friendly variant of the "hash (feature, class)"
- * trick of Vowpal Wabbit), so memory does not grow with the classes.
+ * The weights live in one table of at most 2^hash_bits coordinates, so
+ * memory does not grow with the classes: one row per hashed feature, and
+ * in a row the weights of that feature for every class, contiguous, by
+ * groups of 4 classes per 64-byte cache line (as Vowpal Wabbit lays out
+ * the classes of --oaa), so that scoring and learning an event read and
+ * write one run of cache lines per non-zero. A feature's row is given by
+ * the top bits of its hash; the table has 2^hash_bits / c rows, c the
+ * class count rounded up to a power of 2 (at least 4), so it halves its
+ * rows as c doubles with new classes, each pair of rows folded into one
+ * (their coordinates added, as those of colliding features would be).
  * Numeric features go into the sparse part as named features with their
  * value (vg_features_add(x, "reopen_count", 3)); the dense block of
  * vg_features_t is ignored here.
@@ -33,7 +39,8 @@ typedef struct vg_softmax_conf_s {
         double l1;           /**< default 0.5 */
         double l2;           /**< default 1.0 */
         int hash_bits;       /**< 2^hash_bits coordinates; default 20 */
-        int max_classes;     /**< default 256, at most 65536 */
+        int max_classes;     /**< default 256, at most 65536 and at most
+                                  2^(hash_bits - 4) (16 rows) */
         vg_preq_conf_t preq; /**< evaluation (top-1/top-3, log-loss) */
 } vg_softmax_conf_t;
 
@@ -93,7 +100,12 @@ const vg_preq_t *vg_softmax_preq(const vg_softmax_t *sm);
 /** @returns the memory held, in bytes. */
 size_t vg_softmax_memory(const vg_softmax_t *sm);
 
-/** @brief Snapshot of kind VG_SNAP_KIND_SOFTMAX; free with vg_free(). */
+/**
+ * @brief Snapshot of kind VG_SNAP_KIND_SOFTMAX, layout 2 (rows of classes);
+ *        free with vg_free().
+ * @remark Snapshots of layout 1 (hashed blocks of 16 classes, before the
+ *         rows) are refused by vg_softmax_load(): such a model is retrained.
+ */
 void *vg_softmax_save(const vg_softmax_t *sm, size_t *lenp);
 /** @returns a fresh model from a snapshot, or NULL with \p errstr. */
 vg_softmax_t *vg_softmax_load(const void *buf, size_t len, char *errstr,

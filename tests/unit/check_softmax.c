@@ -1,7 +1,9 @@
 /**
  * @file check_softmax.c
  * @brief Multiclass softmax: 20 classes learned online, top-k, class
- *        discovery and cap, explanations, prequential top-1/top-3.
+ *        discovery and cap, explanations, prequential top-1/top-3, the
+ *        same probabilities as a plain per-(feature, class) FTRL written
+ *        here, snapshots (round trip, layout 1 refused).
  */
 #include <check.h>
 #include <math.h>
@@ -9,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vg_mem.h"
+#include "vg_snapshot.h"
 #include "vg_softmax.h"
 
 static uint64_t rng = 99;
@@ -185,6 +189,315 @@ START_TEST(test_softmax_bad_inputs)
 }
 END_TEST
 
+/* ---- a plain reference ----------------------------------------------- */
+
+/* Softmax regression with FTRL-Proximal per (feature, class) coordinate,
+ * features keyed by their slot, classes by discovery: what vg_softmax
+ * computes when no two features share a row. */
+#define REF_F 16 /* features */
+#define REF_K 8  /* classes */
+
+typedef struct {
+        double alpha, beta, l1, l2;
+        int nf, k;
+        uint32_t slot[REF_F];
+        char label[REF_K][16];
+        double z[REF_F][REF_K], n[REF_F][REF_K]; /* n: sqrt(sum g^2) */
+        double bz[REF_K], bn[REF_K];
+        double p[REF_K];
+} ref_t;
+
+static int ref_feature(ref_t *r, uint32_t slot)
+{
+        for (int f = 0; f < r->nf; f++)
+                if (r->slot[f] == slot)
+                        return f;
+        ck_assert_int_lt(r->nf, REF_F);
+        r->slot[r->nf] = slot;
+        return r->nf++;
+}
+
+static double ref_w(const ref_t *r, double z, double n)
+{
+        if (fabs(z) <= r->l1)
+                return 0;
+        return -(z - (z > 0 ? r->l1 : -r->l1)) /
+               ((r->beta + n) / r->alpha + r->l2);
+}
+
+static double ref_bias_w(const ref_t *r, int c)
+{
+        return -r->bz[c] / ((r->beta + r->bn[c]) / r->alpha);
+}
+
+static void ref_forward(ref_t *r, const vg_features_t *x)
+{
+        const uint32_t *slots = vg_features_slots(x);
+        const double *vals    = vg_features_values(x);
+        double mx = -INFINITY, sum = 0;
+
+        for (int c = 0; c < r->k; c++) {
+                r->p[c] = ref_bias_w(r, c);
+                for (int i = 0; i < vg_features_nnz(x); i++) {
+                        int f = ref_feature(r, slots[i]);
+                        r->p[c] += ref_w(r, r->z[f][c], r->n[f][c]) * vals[i];
+                }
+                mx = fmax(mx, r->p[c]);
+        }
+        for (int c = 0; c < r->k; c++)
+                sum += r->p[c] = exp(r->p[c] - mx);
+        for (int c = 0; c < r->k; c++)
+                r->p[c] /= sum;
+}
+
+static void ref_step(double *z, double *n, double w, double g, double alpha)
+{
+        double n2 = sqrt(*n * *n + g * g);
+
+        *z += g - (n2 - *n) / alpha * w;
+        *n = n2;
+}
+
+static void ref_learn(ref_t *r, const vg_features_t *x, const char *label)
+{
+        const uint32_t *slots = vg_features_slots(x);
+        const double *vals    = vg_features_values(x);
+        double w[REF_F][REF_K], bw[REF_K];
+        int y = -1;
+
+        for (int c = 0; c < r->k; c++)
+                if (!strcmp(r->label[c], label))
+                        y = c;
+        if (y < 0) {
+                ck_assert_int_lt(r->k, REF_K);
+                y = r->k++;
+                snprintf(r->label[y], sizeof(r->label[y]), "%s", label);
+        }
+        ref_forward(r, x);
+        for (int i = 0; i < vg_features_nnz(x); i++) {
+                int f = ref_feature(r, slots[i]);
+                for (int c = 0; c < r->k; c++)
+                        w[i][c] = ref_w(r, r->z[f][c], r->n[f][c]);
+        }
+        for (int c = 0; c < r->k; c++)
+                bw[c] = ref_bias_w(r, c);
+        for (int i = 0; i < vg_features_nnz(x); i++) {
+                int f = ref_feature(r, slots[i]);
+                for (int c = 0; c < r->k; c++)
+                        ref_step(&r->z[f][c], &r->n[f][c], w[i][c],
+                                 (r->p[c] - (c == y)) * vals[i], r->alpha);
+        }
+        for (int c = 0; c < r->k; c++)
+                ref_step(&r->bz[c], &r->bn[c], bw[c], r->p[c] - (c == y),
+                         r->alpha);
+}
+
+/* Class c in 0..5 (discovered one by one, past the 4 classes of one cache
+ * line, so the table widens and folds its rows): 3 of 12 features, two
+ * leaning to c, values 1 or numeric of either sign. */
+static void ref_event(vg_features_t *x, char *label, size_t size, int i)
+{
+        int c = i < 6 ? i : (int)(unif() * 6), used = 0;
+        char name[32];
+
+        vg_features_clear(x);
+        for (int j = 0; j < 3; j++) {
+                int f;
+                do
+                        f = j < 2 && unif() < 0.7 ? (2 * c + j) % 12
+                                                  : (int)(unif() * 12);
+                while (used & 1 << f);
+                used |= 1 << f;
+                snprintf(name, sizeof(name), "feat%d", f);
+                vg_features_add(x, name, j == 2 ? unif() * 4 - 2 : 1.0);
+        }
+        snprintf(label, size, "class-%d", c);
+}
+
+START_TEST(test_softmax_same_as_reference)
+{
+        vg_softmax_conf_t c;
+        vg_softmax_t *sm;
+        vg_features_t *x = vg_features_new(20, 0);
+        vg_class_prob_t top[REF_K];
+        ref_t *r = vg_calloc(1, sizeof(*r));
+        char err[128], label[16];
+        double maxdiff = 0;
+
+        vg_softmax_conf_init(&c);
+        c.alpha = 0.3;
+        c.l1    = 0.05;
+        c.l2    = 0.5;
+        sm      = vg_softmax_new(&c, err, sizeof(err));
+        ck_assert_msg(sm != NULL, "%s", err);
+        r->alpha = c.alpha;
+        r->beta  = c.beta;
+        r->l1    = c.l1;
+        r->l2    = c.l2;
+        for (int i = 0; i < 3000; i++) {
+                int n;
+                ref_event(x, label, sizeof(label), i);
+                n = vg_softmax_predict(sm, x, top, REF_K);
+                ck_assert_int_eq(n, r->k);
+                if (r->k > 0)
+                        ref_forward(r, x);
+                for (int j = 0; j < n; j++) {
+                        double d = fabs(top[j].p - r->p[top[j].cls]);
+                        ck_assert_str_eq(top[j].label,
+                                         r->label[top[j].cls]);
+                        ck_assert_msg(d <= 1e-9,
+                                      "event %d class %d: %.17g vs %.17g", i,
+                                      top[j].cls, top[j].p,
+                                      r->p[top[j].cls]);
+                        maxdiff = fmax(maxdiff, d);
+                }
+                ck_assert_int_ge(vg_softmax_learn(sm, x, label), 0);
+                ref_learn(r, x, label);
+        }
+        ck_assert_int_eq(vg_softmax_n_classes(sm), 6);
+        ck_assert_int_eq(r->nf, 12);
+        /* The model learned something (p of the true class is high). */
+        ref_event(x, label, sizeof(label), 2);
+        ck_assert_int_eq(vg_softmax_predict(sm, x, top, 1), 1);
+        fprintf(stderr, "softmax vs reference: max |dp| %.3g over 3000 "
+                        "events, p(class-2 | its features) %.3f\n",
+                maxdiff, top[0].p);
+        vg_free(r);
+        vg_features_destroy(x);
+        vg_softmax_destroy(sm);
+}
+END_TEST
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static void *save_load(const vg_softmax_t *sm, vg_softmax_t **out)
+{
+        char err[256];
+        size_t len;
+        void *buf = vg_softmax_save(sm, &len);
+
+        *out = vg_softmax_load(buf, len, err, sizeof(err));
+        ck_assert_msg(*out != NULL, "%s", err);
+        return buf;
+}
+
+START_TEST(test_softmax_snapshot_round_trip)
+{
+        vg_softmax_t *a = new_sm(256), *b;
+        vg_features_t *x = vg_features_new(20, 0);
+        vg_class_prob_t ta[NCLS], tb[NCLS];
+        vg_contrib_t ea[3], eb[3];
+        char label[32];
+        size_t la, lb;
+        void *ba, *bb;
+
+        /* No class yet. */
+        vg_free(save_load(a, &b));
+        ck_assert_int_eq(vg_softmax_n_classes(b), 0);
+        vg_features_add(x, "a", 1.0);
+        ck_assert_int_eq(vg_softmax_predict(b, x, ta, 3), 0);
+        vg_softmax_destroy(b);
+        for (int i = 0; i < 3000; i++) {
+                make_event(x, label, sizeof(label));
+                vg_softmax_learn(a, x, label);
+        }
+        vg_free(save_load(a, &b));
+        ck_assert_int_eq(vg_softmax_n_classes(b), vg_softmax_n_classes(a));
+        for (int c = 0; c < vg_softmax_n_classes(a); c++)
+                ck_assert_str_eq(vg_softmax_label(a, c),
+                                 vg_softmax_label(b, c));
+        /* The same bits, event after event, learning on both. */
+        for (int i = 0; i < 1000; i++) {
+                int na, nb;
+                make_event(x, label, sizeof(label));
+                na = vg_softmax_predict(a, x, ta, NCLS);
+                nb = vg_softmax_predict(b, x, tb, NCLS);
+                ck_assert_int_eq(na, nb);
+                for (int j = 0; j < na; j++) {
+                        ck_assert_int_eq(ta[j].cls, tb[j].cls);
+                        ck_assert(memcmp(&ta[j].p, &tb[j].p,
+                                         sizeof(double)) == 0);
+                }
+                na = vg_softmax_explain(a, x, ta[0].cls, ea, 3);
+                nb = vg_softmax_explain(b, x, tb[0].cls, eb, 3);
+                ck_assert_int_eq(na, nb);
+                for (int j = 0; j < na; j++) {
+                        ck_assert_str_eq(ea[j].name, eb[j].name);
+                        ck_assert(ea[j].contrib == eb[j].contrib);
+                }
+                ck_assert_int_eq(vg_softmax_learn(a, x, label),
+                                 vg_softmax_learn(b, x, label));
+        }
+        ba = vg_softmax_save(a, &la);
+        bb = vg_softmax_save(b, &lb);
+        ck_assert_uint_eq(la, lb);
+        ck_assert_int_eq(memcmp(ba, bb, la), 0);
+        vg_free(ba);
+        vg_free(bb);
+        vg_softmax_destroy(a);
+        vg_softmax_destroy(b);
+        vg_features_destroy(x);
+}
+END_TEST
+
+START_TEST(test_softmax_snapshot_old_layout)
+{
+        vg_snap_writer_t *sw;
+        char err[256];
+        size_t len;
+        void *buf;
+
+        /* Layout 1 began with the conf, alpha first. */
+        sw = vg_snap_writer_new(VG_SNAP_KIND_SOFTMAX);
+        vg_snap_put_f64(sw, 0.1);
+        vg_snap_put_f64(sw, 1.0);
+        vg_snap_put_f64(sw, 0.5);
+        vg_snap_put_f64(sw, 1.0);
+        vg_snap_put_u32(sw, 20);
+        vg_snap_put_u32(sw, 256);
+        vg_snap_put_u64(sw, 0);
+        vg_snap_put_u64(sw, 0);
+        vg_snap_put_u32(sw, 0);
+        vg_snap_put_u64(sw, 0);
+        buf = vg_snap_writer_finish(sw, &len);
+        err[0] = '\0';
+        ck_assert_ptr_null(vg_softmax_load(buf, len, err, sizeof(err)));
+        ck_assert_msg(strstr(err, "layout 1") != NULL, "%s", err);
+        vg_free(buf);
+        /* An unknown layout. */
+        sw = vg_snap_writer_new(VG_SNAP_KIND_SOFTMAX);
+        vg_snap_put_u64(sw, UINT64_C(0x7ff8534d58000003));
+        buf = vg_snap_writer_finish(sw, &len);
+        err[0] = '\0';
+        ck_assert_ptr_null(vg_softmax_load(buf, len, err, sizeof(err)));
+        ck_assert_msg(strstr(err, "unknown snapshot layout") != NULL, "%s",
+                      err);
+        vg_free(buf);
+}
+END_TEST
+
+START_TEST(test_softmax_bad_conf)
+{
+        vg_softmax_conf_t c;
+        vg_softmax_t *sm;
+        char err[128];
+
+        /* The table must hold 16 rows of max_classes (rounded up to a
+         * power of 2). */
+        vg_softmax_conf_init(&c);
+        c.hash_bits   = 8;
+        c.max_classes = 17;
+        ck_assert_ptr_null(vg_softmax_new(&c, err, sizeof(err)));
+        ck_assert_ptr_nonnull(strstr(err, "max_classes"));
+        c.max_classes = 16;
+        sm            = vg_softmax_new(&c, err, sizeof(err));
+        ck_assert_msg(sm != NULL, "%s", err);
+        vg_softmax_destroy(sm);
+        c.l1 = -1;
+        ck_assert_ptr_null(vg_softmax_new(&c, err, sizeof(err)));
+}
+END_TEST
+
 static Suite *softmax_suite(void)
 {
         Suite *s  = suite_create("softmax");
@@ -193,10 +506,17 @@ static Suite *softmax_suite(void)
         tcase_add_test(tc, test_softmax_20_classes);
         tcase_add_test(tc, test_softmax_discovery_and_cap);
         tcase_add_test(tc, test_softmax_explain);
+        tcase_add_test(tc, test_softmax_same_as_reference);
+        tcase_set_timeout(tc, 60);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("Snapshot");
+        tcase_add_test(tc, test_softmax_snapshot_round_trip);
+        tcase_add_test(tc, test_softmax_snapshot_old_layout);
         tcase_set_timeout(tc, 60);
         suite_add_tcase(s, tc);
         tc = tcase_create("Limits");
         tcase_add_test(tc, test_softmax_bad_inputs);
+        tcase_add_test(tc, test_softmax_bad_conf);
         suite_add_tcase(s, tc);
         return s;
 }
