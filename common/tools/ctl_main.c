@@ -1,6 +1,6 @@
 /**
  * @file ctl_main.c
- * @brief vigie-ctl: produce JSON Lines to Avro topics, consume Avro topics
+ * @brief vigie-ctl: produce JSON Lines or CSV to Avro topics, consume Avro topics
  *        as JSON Lines, list topics, generate demo data, print config.
  */
 #include "ctl.h"
@@ -18,7 +18,7 @@ static int ctl_config_run(vg_conf_t *conf, int argc, char **argv);
 static void ctl_config_usage(FILE *fp);
 
 static const ctl_cmd_t ctl_cmds[] = {
-        {"produce", "JSON Lines (ServiceNow export shape) to an Avro topic",
+        {"produce", "JSON Lines or CSV (ServiceNow exports) to an Avro topic",
          ctl_produce_run, ctl_produce_usage},
         {"consume", "an Avro topic to JSON Lines", ctl_consume_run,
          ctl_consume_usage},
