@@ -135,14 +135,16 @@ static void vg_kafka_part_advance(vg_kafka_t *k, vg_kafka_part_t *p)
         }
 }
 
-/* Forgets the queue of a revoked partition. Inputs with outputs in flight
- * become orphans, freed by their last delivery report. */
+/* Forgets the queue of a revoked partition. Inputs with outputs in flight,
+ * or whose records are still being processed (a revocation served while a
+ * batch was being consumed), become orphans, freed by their last delivery
+ * report or by vg_kafka_rec_done(), whichever comes last. */
 static void vg_kafka_part_detach(vg_kafka_part_t *p, int force)
 {
         vg_kafka_input_t *in = p->head, *next;
         for (; in; in = next) {
                 next = in->next;
-                if (in->pending == 0 || force)
+                if ((in->done && in->pending == 0) || force)
                         vg_free(in);
                 else
                         in->part = NULL;
@@ -156,8 +158,9 @@ static void vg_kafka_input_ack(vg_kafka_t *k, vg_kafka_input_t *in)
 {
         if (--in->pending > 0)
                 return;
-        if (!in->part) {
-                vg_free(in); /* orphan of a revoked partition */
+        if (!in->part) { /* orphan of a revoked partition */
+                if (in->done)
+                        vg_free(in);
                 return;
         }
         if (in->done && in->part->head == in)
@@ -487,8 +490,12 @@ static rd_kafka_t *vg_kafka_consumer_new(vg_kafka_t *k, const vg_conf_t *conf,
          * only makes idle fetches more frequent). kafka.* overrides it. */
         VG_KSET(kc, "fetch.wait.max.ms", "5");
         VG_KSET(kc, "enable.auto.offset.store", "false");
+        /* reading everything (vigie-ctl consume, a learner) starts where
+         * the log starts, whatever the groups do */
         VG_KSET(kc, "auto.offset.reset",
-                vg_conf_get_str(conf, "auto.offset.reset"));
+                k->flags & VG_KAFKA_F_READALL
+                        ? "earliest"
+                        : vg_conf_get_str(conf, "auto.offset.reset"));
         if (k->flags & VG_KAFKA_F_READALL) {
                 VG_KSET(kc, "enable.auto.commit", "false");
                 VG_KSET(kc, "enable.partition.eof", "true");
@@ -727,7 +734,12 @@ void vg_kafka_rec_done(vg_kafka_t *k, vg_kafka_rec_t *rec)
         if (!in)
                 return;
         in->done = 1;
-        if (in->pending == 0 && in->part && in->part->head == in)
+        if (!in->part) { /* orphan: its partition was revoked meanwhile */
+                if (in->pending == 0)
+                        vg_free(in);
+                return;
+        }
+        if (in->pending == 0 && in->part->head == in)
                 vg_kafka_part_advance(k, in->part);
 }
 

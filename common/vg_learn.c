@@ -22,8 +22,12 @@ struct vg_learn_s {
         vg_proc_slot_t *slots;
         int n, done;
         int64_t *next;        /**< per partition: the next offset to learn */
+        int64_t *rewind;      /**< per partition: read again from, or -1 */
+        int nrewinds;
         int nparts;
 };
+
+static int vg_learn_rewinds(vg_learn_t *l);
 
 /* The partition count of \p topic, from the learner's own metadata. */
 static int vg_learn_nparts(vg_learn_t *l, const char *topic, char *errstr,
@@ -86,8 +90,11 @@ vg_learn_t *vg_learn_new(vg_proc_t *p, const char *topic, int batch_size,
                 return NULL;
         }
         l->next = vg_malloc(sizeof(*l->next) * (size_t)(l->nparts + 1));
-        for (int i = 0; i < l->nparts; i++)
-                l->next[i] = i < nnext ? next[i] : -1;
+        l->rewind = vg_malloc(sizeof(*l->rewind) * (size_t)(l->nparts + 1));
+        for (int i = 0; i < l->nparts; i++) {
+                l->next[i]   = i < nnext ? next[i] : -1;
+                l->rewind[i] = -1;
+        }
         if (vg_learn_assign(l, topic, errstr, errstr_size)) {
                 vg_learn_destroy(l);
                 return NULL;
@@ -113,6 +120,7 @@ void vg_learn_destroy(vg_learn_t *l)
         vg_free(l->recs);
         vg_free(l->slots);
         vg_free(l->next);
+        vg_free(l->rewind);
         vg_free(l);
 }
 
@@ -155,6 +163,8 @@ static int vg_learn_before(const vg_learn_t *l, const vg_proc_rec_t *rec)
 
 int vg_learn_step(vg_learn_t *l, int timeout_ms)
 {
+        if (l->nrewinds && vg_learn_rewinds(l))
+                return 0; /* nothing passes a record to read again */
         if (l->done == l->n)
                 vg_learn_read(l, timeout_ms);
         if (l->done == l->n)
@@ -194,6 +204,8 @@ int vg_learn_claim(vg_learn_t *l, int32_t part, int64_t offset)
 {
         if (part < 0 || part >= l->nparts)
                 return 1;
+        if (l->rewind[part] >= 0) /* to be read again: the learner's */
+                return 0;
         if (l->next[part] < 0 && offset == 0) /* nothing learned there */
                 l->next[part] = 0;
         if (offset != l->next[part])
@@ -202,14 +214,26 @@ int vg_learn_claim(vg_learn_t *l, int32_t part, int64_t offset)
         return 1;
 }
 
-int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset)
+/* Reads \p part again from \p offset: seeks, then forgets what was read
+ * of it from there on (it comes again). @returns 0, or -1 (nothing
+ * changed: tried again at the next step). */
+static int vg_learn_seek(vg_learn_t *l, int32_t part, int64_t offset)
 {
-        char errstr[256];
+        rd_kafka_topic_partition_list_t *tl =
+                rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(tl, l->topic, part)->offset =
+                offset;
+        rd_kafka_error_t *err = rd_kafka_seek_partitions(
+                vg_kafka_consumer_handle(l->k), tl, 1000);
+        rd_kafka_topic_partition_list_destroy(tl);
+        if (err) {
+                vg_warn("learn", "cannot read partition %d again from %lld "
+                        "(tried again): %s", (int)part, (long long)offset,
+                        rd_kafka_error_string(err));
+                rd_kafka_error_destroy(err);
+                return -1;
+        }
         int m = l->done;
-        if (part < 0 || part >= l->nparts || offset >= l->next[part])
-                return 0;
-        l->next[part] = offset;
-        /* forget what was read of it from there on: it comes again */
         for (int i = l->done; i < l->n; i++) {
                 vg_proc_rec_t *rec = &l->recs[i];
                 if (rec->kr.partition == part && rec->kr.offset >= offset) {
@@ -218,31 +242,45 @@ int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset)
                 }
                 if (m != i) { /* keep slot values paired with records */
                         vg_proc_slot_t ts = l->slots[m];
-                        l->recs[m]         = *rec;
-                        l->slots[m]        = l->slots[i];
-                        l->slots[i]        = ts;
-                        if (!l->recs[m].dead)
+                        l->recs[m]        = *rec;
+                        l->slots[m]       = l->slots[i];
+                        l->slots[i]       = ts;
+                        if (l->recs[m].val) /* decoded: its value moved */
                                 l->recs[m].val = &l->slots[m].val;
                 }
                 m++;
         }
-        l->n = m;
-        rd_kafka_topic_partition_list_t *tl =
-                rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(tl, l->topic, part)->offset =
-                offset;
-        rd_kafka_error_t *err = rd_kafka_seek_partitions(
-                vg_kafka_consumer_handle(l->k), tl, 5000);
-        rd_kafka_topic_partition_list_destroy(tl);
-        if (err) {
-                snprintf(errstr, sizeof(errstr), "%s",
-                         rd_kafka_error_string(err));
-                rd_kafka_error_destroy(err);
-                vg_err("learn", "cannot rewind partition %d to %lld: %s",
-                       (int)part, (long long)offset, errstr);
-                return -1;
-        }
+        l->n          = m;
+        l->next[part] = offset;
         return 0;
+}
+
+/* Does the rewinds asked for. @returns 0 once none is left. */
+static int vg_learn_rewinds(vg_learn_t *l)
+{
+        int left = 0;
+        for (int32_t i = 0; l->nrewinds && i < l->nparts; i++) {
+                if (l->rewind[i] < 0)
+                        continue;
+                if (vg_learn_seek(l, i, l->rewind[i])) {
+                        left++;
+                        continue;
+                }
+                l->rewind[i] = -1;
+                l->nrewinds--;
+        }
+        return left;
+}
+
+int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset)
+{
+        if (part < 0 || part >= l->nparts || offset >= l->next[part])
+                return 0;
+        if (l->rewind[part] < 0)
+                l->nrewinds++;
+        if (l->rewind[part] < 0 || offset < l->rewind[part])
+                l->rewind[part] = offset;
+        return vg_learn_rewinds(l) ? -1 : 0;
 }
 
 int vg_learn_partitions(const vg_learn_t *l)

@@ -63,7 +63,8 @@ int vg_learn_claim(vg_learn_t *l, int32_t part, int64_t offset);
  * @brief Makes (\p part, \p offset) the next record to learn of its
  *        partition again (it was claimed, but could not be learned in
  *        line: e.g. Redis was down): the learner reads it again.
- * @returns 0, or -1 if the consumer could not seek (logged).
+ * @returns 0, or -1 if the consumer could not seek yet (logged; tried
+ *          again at every step, and nothing is learned meanwhile).
  */
 int vg_learn_rewind(vg_learn_t *l, int32_t part, int64_t offset);
 

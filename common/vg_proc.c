@@ -196,7 +196,9 @@ static void vg_proc_batch_done(vg_proc_t *p, int live, int rc)
 {
         int nholds = 0;
         if (rc) {
-                p->failed = 1;
+                /* consumed again: its learning must not be checkpointed
+                 * (a warm-up file is not read again) */
+                p->failed |= !p->bootstrapping;
                 vg_store_discard(p->store);
                 return;
         }
@@ -402,6 +404,7 @@ static int vg_proc_loop(vg_proc_t *p)
         int rc              = 0;
 
         while (!vg_proc_stop) {
+                uint64_t revokes = p->revokes;
                 int n = vg_kafka_consume(p->k, krs, p->batch_size, poll_ms);
                 for (int i = 0; i < n; i++) {
                         p->recs[i]    = (vg_proc_rec_t){0};
@@ -416,7 +419,7 @@ static int vg_proc_loop(vg_proc_t *p)
                         else /* not done: its offset must not move */
                                 rd_kafka_message_destroy(p->recs[i].kr.rkm);
                 if (rc == 0 && n > 0)
-                        vg_proc_learn_after(p, n);
+                        vg_proc_learn_after(p, n, revokes);
                 if (rc == -1 || vg_kafka_fatal(p->k)) {
                         vg_err("proc", "stopping: %s",
                                rc ? "processing failed"
@@ -601,8 +604,7 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
         vg_proc_event_time_init(p);
         if (p->def->init && !(p->st = p->def->init(p, errstr, errstr_size)))
                 return -1;
-        vg_proc_restore(p);
-        return 0;
+        return vg_proc_restore(p);
 }
 
 static void vg_proc_on_revoke(void *opaque)

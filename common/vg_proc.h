@@ -151,8 +151,10 @@ int vg_proc_learn_claim(vg_proc_t *p, const vg_proc_rec_t *rec);
  *        not be read: Redis is down). It, and what follows it in its
  *        partition, go back to the learner, which learns them once it can:
  *        an outage delays learning, never drops it.
+ * @returns 1, or 0 if it cannot be deferred (warming up from a file: no
+ *          learner; learn what can be learned now).
  */
-void vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec);
+int vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec);
 
 /** @name Event time. @{ */
 /**

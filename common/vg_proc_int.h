@@ -43,6 +43,7 @@ struct vg_proc_s {
                                *   in line, per partition (-1: none) */
         int nparts;           /**< partitions of the input topic */
         int64_t committed_us; /**< when committed was read */
+        uint64_t revokes;     /**< revocations served so far */
         int64_t *ckpt_next;   /**< the restored checkpoint's offsets */
         int ckpt_nparts;
         uint64_t n_learned_recs;
@@ -66,15 +67,19 @@ struct vg_proc_s {
 avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque);
 
 /** @name vg_proc_learn.c @{ */
-/** @brief Restores the model and its offsets from the checkpoint. */
-void vg_proc_restore(vg_proc_t *p);
+/** @brief Restores the model and its offsets from the checkpoint (none:
+ *         from scratch). @returns 0, or -1 if it cannot be read (Redis
+ *         down for 30 s at start: the processor does not start). */
+int vg_proc_restore(vg_proc_t *p);
 /** @brief Saves the checkpoint. @returns 0, or -1 if none was saved. */
 int vg_proc_checkpoint(vg_proc_t *p);
 /** @brief Starts the learner (after the Kafka client). @returns 0/-1. */
 int vg_proc_learn_start(vg_proc_t *p, char *errstr, size_t errstr_size);
 /** @brief After a scoring batch of \p n records (recs[], all of them,
- *         dead ones included): positions, then one learning step. */
-void vg_proc_learn_after(vg_proc_t *p, int n);
+ *         dead ones included), consumed while vg_proc_t.revokes was
+ *         \p revokes: positions (unless a revocation came meanwhile: which
+ *         partitions are still ours is not known), then learning steps. */
+void vg_proc_learn_after(vg_proc_t *p, int n, uint64_t revokes);
 /** @brief Before a scoring batch of \p n records: which ones process()
  *         learns in line (vg_learn_claim(), in order). */
 void vg_proc_learn_mark(vg_proc_t *p, int n);

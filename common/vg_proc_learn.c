@@ -13,6 +13,7 @@
 #include "vg_time.h"
 
 #include <string.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------------- */
 /* Checkpoints                                                            */
@@ -47,23 +48,34 @@ int vg_proc_checkpoint(vg_proc_t *p)
         return rc < 0 ? -1 : 0;
 }
 
-void vg_proc_restore(vg_proc_t *p)
+int vg_proc_restore(vg_proc_t *p)
 {
         void *buf;
         const void *model;
         size_t len, mlen;
         char errstr[256];
+        int err = VG_ERR_UNAVAIL;
         if (!p->def->restore)
-                return;
-        int err = vg_store_load_checkpoint(p->store, p->model_id, &buf,
-                                           &len);
+                return 0;
+        /* a checkpoint that cannot be read is not "none": starting from
+         * scratch would relearn from the log's start and could replace it */
+        for (int i = 0; i < 30 && !vg_proc_stopping(p); i++) {
+                err = vg_store_load_checkpoint(p->store, p->model_id, &buf,
+                                               &len);
+                if (err == VG_OK || err == VG_ERR_NOENT)
+                        break;
+                sleep(1);
+        }
         if (err == VG_ERR_NOENT) {
                 vg_info("proc", "no model checkpoint: starting to learn "
                         "from scratch");
-                return;
+                return 0;
         }
-        if (err)
-                return;
+        if (err) {
+                vg_err("proc", "the model checkpoint could not be read "
+                       "(%s): not starting without it", vg_err_name(err));
+                return -1;
+        }
         if (vg_ckpt_decode(buf, len, &p->ckpt_next, &p->ckpt_nparts, &model,
                            &mlen, errstr, sizeof(errstr)) ||
             p->def->restore(p->st, model, mlen, errstr, sizeof(errstr))) {
@@ -83,6 +95,7 @@ void vg_proc_restore(vg_proc_t *p)
                                               : "");
         }
         vg_free(buf);
+        return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -113,11 +126,11 @@ int vg_proc_learn_start(vg_proc_t *p, char *errstr, size_t errstr_size)
         return 0;
 }
 
-void vg_proc_learn_after(vg_proc_t *p, int n)
+void vg_proc_learn_after(vg_proc_t *p, int n, uint64_t revokes)
 {
         if (!p->learn)
                 return;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && p->revokes == revokes; i++) {
                 const vg_kafka_rec_t *kr = &p->recs[i].kr;
                 if (kr->partition >= 0 && kr->partition < p->nparts &&
                     kr->offset + 1 > p->scored_next[kr->partition])
@@ -186,13 +199,14 @@ int vg_proc_learn_claim(vg_proc_t *p, const vg_proc_rec_t *rec)
                  p->deferred[part] >= 0 && p->deferred[part] < rec->kr.offset);
 }
 
-void vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec)
+int vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec)
 {
         int32_t part = rec->kr.partition;
         if (!p->learn || p->bootstrapping || part < 0 || part >= p->nparts)
-                return;
+                return 0;
         if (p->deferred[part] < 0 || rec->kr.offset < p->deferred[part])
                 p->deferred[part] = rec->kr.offset;
+        return 1;
 }
 
 void vg_proc_learn_apply(vg_proc_t *p)
@@ -220,13 +234,18 @@ void vg_proc_learn_catch_up(vg_proc_t *p, int n)
         int64_t until = vg_time_mono_us() + 30 * 1000000LL;
         if (!p->learn || p->bootstrapping)
                 return;
+        int idle = 0;
         for (int i = 0; i < n; i++) {
                 while (!vg_proc_learned_before(p, &p->recs[i]) &&
                        !vg_proc_stopping(p) && vg_time_mono_us() < until) {
-                        /* stuck (on what is not scored yet, or on Redis):
-                         * score on, the learner follows */
-                        if (vg_learn_step(p->learn, 100) == 0 &&
-                            vg_learn_waiting(p->learn) > 0)
+                        if (vg_learn_step(p->learn, 100) > 0) {
+                                idle = 0;
+                                continue;
+                        }
+                        /* stuck (on what is not scored yet, on Redis, or
+                         * nothing to read for a second): score on, the
+                         * learner follows */
+                        if (vg_learn_waiting(p->learn) > 0 || ++idle >= 10)
                                 return;
                 }
         }
@@ -260,6 +279,7 @@ int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec)
 void vg_proc_learn_revoked(vg_proc_t *p)
 {
         /* which partitions stay ours is not known: ask the group */
+        p->revokes++;
         for (int i = 0; p->learn && i < p->nparts; i++)
                 p->scored_next[i] = -1;
 }

@@ -223,8 +223,9 @@ static void chg_outcome(chg_state_t *st, int i)
         st->outcomes++;
         if (!vg_proc_learn_claim(st->p, st->recs[i]))
                 ; /* learned already, or the learner will */
-        else if (!blob && st->ctxs[i].degraded)
-                vg_proc_learn_defer(st->p, st->recs[i]); /* Redis down */
+        else if (!blob && st->ctxs[i].degraded &&
+                 vg_proc_learn_defer(st->p, st->recs[i]))
+                ; /* Redis down: the learner learns it once it is back */
         else
                 chg_learn_one(st, &st->evs[i], blob, len);
         chg_store_put_outcome(st->store, &st->evs[i],
