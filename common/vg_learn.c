@@ -134,23 +134,16 @@ static void vg_learn_read(vg_learn_t *l, int timeout_ms)
         l->done = 0;
 }
 
-/* Decodes record \p i, once; one that cannot be decoded is handed on as
- * dead (the scoring side dead-letters it). */
+/* Decodes record \p i, once; one that cannot be decoded (or carries
+ * another schema than its topic's) is handed on as dead: the scoring side
+ * dead-letters it. */
 static void vg_learn_decode(vg_learn_t *l, int i)
 {
         char errstr[256];
         vg_proc_rec_t *rec = &l->recs[i];
-        vg_avro_schema_t *sch;
-        if (rec->val || rec->dead)
-                return;
-        rec->dead = vg_avro_decode_to(vg_proc_registry(l->p), rec->kr.value,
-                                      rec->kr.len, &sch, vg_proc_slot_for,
-                                      &l->slots[i], errstr,
-                                      sizeof(errstr)) != VG_OK;
-        if (!rec->dead) {
-                rec->sch = sch;
-                rec->val = &l->slots[i].val;
-        }
+        if (!rec->val && !rec->dead)
+                rec->dead = vg_proc_decode_into(l->p, rec, &l->slots[i],
+                                                errstr, sizeof(errstr)) != NULL;
 }
 
 /* 1 if record \p rec was learned already (in line, by the scoring side:

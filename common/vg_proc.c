@@ -156,36 +156,39 @@ avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque)
         return &s->val;
 }
 
-/* Decodes record \p i into its slot. @returns 1 if usable, 0 if dead. */
-static int vg_proc_decode(vg_proc_t *p, int i)
+const char *vg_proc_decode_into(vg_proc_t *p, vg_proc_rec_t *rec,
+                                vg_proc_slot_t *slot, char *errstr,
+                                size_t errstr_size)
 {
-        vg_proc_rec_t *rec = &p->recs[i];
         vg_avro_schema_t *sch;
-        char errstr[512];
-
         vg_err_t err = vg_avro_decode_to(p->reg, rec->kr.value, rec->kr.len,
-                                         &sch, vg_proc_slot_for, &p->slots[i],
-                                         errstr, sizeof(errstr));
-        if (err) {
-                vg_proc_deadletter(p, rec,
-                                   err == VG_ERR_DECODE ? VG_DLQ_DECODE
-                                                        : VG_DLQ_SCHEMA,
-                                   "%s", errstr);
-                return 0;
-        }
+                                         &sch, vg_proc_slot_for, slot,
+                                         errstr, errstr_size);
+        if (err)
+                return err == VG_ERR_DECODE ? VG_DLQ_DECODE : VG_DLQ_SCHEMA;
         const vg_avro_schema_t *want =
                 vg_avro_registry_by_topic(p->reg, rec->kr.topic);
         if (want && strcmp(vg_avro_schema_name(sch),
                            vg_avro_schema_name(want))) {
-                vg_proc_deadletter(p, rec, VG_DLQ_SCHEMA,
-                                   "topic %s carries %s, expected %s",
-                                   rec->kr.topic, vg_avro_schema_name(sch),
-                                   vg_avro_schema_name(want));
-                return 0;
+                snprintf(errstr, errstr_size, "topic %s carries %s, "
+                         "expected %s", rec->kr.topic,
+                         vg_avro_schema_name(sch), vg_avro_schema_name(want));
+                return VG_DLQ_SCHEMA;
         }
         rec->sch = sch;
-        rec->val = &p->slots[i].val;
-        return 1;
+        rec->val = &slot->val;
+        return NULL;
+}
+
+/* Decodes record \p i into its slot. @returns 1 if usable, 0 if dead. */
+static int vg_proc_decode(vg_proc_t *p, int i)
+{
+        char errstr[512];
+        const char *cls = vg_proc_decode_into(p, &p->recs[i], &p->slots[i],
+                                              errstr, sizeof(errstr));
+        if (cls)
+                vg_proc_deadletter(p, &p->recs[i], cls, "%s", errstr);
+        return cls == NULL;
 }
 
 /* After a batch: its writes go to the store, and the offsets of its

@@ -66,6 +66,16 @@ struct vg_proc_s {
  *         vg_proc_slot_t) hold a value of \p sch. */
 avro_value_t *vg_proc_slot_for(vg_avro_schema_t *sch, void *opaque);
 
+/**
+ * @brief Decodes \p rec into \p slot and checks that its schema is its
+ *        topic's (sets rec->sch, rec->val).
+ * @returns NULL, or the dead-letter class (VG_DLQ_*) with the reason in
+ *          \p errstr.
+ */
+const char *vg_proc_decode_into(vg_proc_t *p, vg_proc_rec_t *rec,
+                                vg_proc_slot_t *slot, char *errstr,
+                                size_t errstr_size);
+
 /** @name vg_proc_learn.c @{ */
 /** @brief Restores the model and its offsets from the checkpoint (none:
  *         from scratch). @returns 0, or -1 if it cannot be read (Redis

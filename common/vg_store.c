@@ -31,6 +31,8 @@ typedef struct vg_store_add_s {
         int next; /**< next entry of its bucket, -1 */
 } vg_store_add_t;
 
+static long long vg_store_reply_int(const vg_store_t *s, size_t idx);
+
 /* One batch of writes waiting for Redis, with the holds it releases. */
 typedef struct vg_store_pending_s {
         struct vg_store_pending_s *next;
@@ -409,7 +411,7 @@ const vg_redis_reply_t *vg_store_reply(const vg_store_t *s, size_t idx)
                                        : vg_redis_batch_reply(s->rd, idx);
 }
 
-long long vg_store_reply_int(const vg_store_t *s, size_t idx)
+static long long vg_store_reply_int(const vg_store_t *s, size_t idx)
 {
         const vg_redis_reply_t *rep = vg_store_reply(s, idx);
         return rep && vg_redis_reply_type(rep) == VG_REDIS_R_INT

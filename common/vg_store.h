@@ -86,8 +86,6 @@ int vg_store_read_wait(vg_store_t *s, int i);
 /** @returns reply \p idx of the reads (NULL for VG_STORE_NO_READ). */
 const vg_redis_reply_t *vg_store_reply(const vg_store_t *s, size_t idx);
 
-/** @returns the integer reply \p idx, 0 if none or not an integer. */
-long long vg_store_reply_int(const vg_store_t *s, size_t idx);
 /** @} */
 
 /** @name Event-time windows whose counts include the batch's own writes.

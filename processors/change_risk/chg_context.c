@@ -98,14 +98,21 @@ static void chg_queue_reads(chg_store_t *cs, vg_redis_batch_t *rd,
         ix->alerts = vg_alerts_read(cs->alerts, rd, ev->number);
 }
 
-void chg_store_read(chg_store_t *cs, vg_proc_t *p, const chg_event_t *evs,
-                    chg_ctx_t *ctxs, int n)
+/* Starts the reads of \p n events. @returns the batch to queue them in. */
+static vg_redis_batch_t *chg_reads_begin(chg_store_t *cs, vg_proc_t *p,
+                                         int n)
 {
         if (n > cs->idx_cap) {
                 cs->idx     = vg_realloc(cs->idx, sizeof(*cs->idx) * n);
                 cs->idx_cap = n;
         }
-        vg_redis_batch_t *rd = vg_store_read_begin(cs->s, p, n);
+        return vg_store_read_begin(cs->s, p, n);
+}
+
+void chg_store_read(chg_store_t *cs, vg_proc_t *p, const chg_event_t *evs,
+                    chg_ctx_t *ctxs, int n)
+{
+        vg_redis_batch_t *rd = chg_reads_begin(cs, p, n);
         vg_alerts_begin(cs->alerts);
         for (int i = 0; i < n; i++) {
                 memset(&ctxs[i], 0, sizeof(ctxs[i]));
@@ -252,11 +259,7 @@ void chg_store_read_scored(chg_store_t *cs, vg_proc_t *p,
                            const chg_event_t *evs, const char *want, int n)
 {
         char k[512];
-        if (n > cs->idx_cap) {
-                cs->idx     = vg_realloc(cs->idx, sizeof(*cs->idx) * n);
-                cs->idx_cap = n;
-        }
-        vg_redis_batch_t *rd = vg_store_read_begin(cs->s, p, n);
+        vg_redis_batch_t *rd = chg_reads_begin(cs, p, n);
         for (int i = 0; i < n; i++) {
                 cs->idx[i].features =
                         want[i] ? vg_redis_batch_blob_get(

@@ -211,8 +211,23 @@ static const char *chg_scored_features(chg_state_t *st, int i, size_t *lenp)
         return st->ctxs[i].features;
 }
 
+/* Learns the outcome \p ev from the features it was scored with. */
 static void chg_learn_one(chg_state_t *st, const chg_event_t *ev,
-                          const char *blob, size_t len);
+                          const char *blob, size_t len)
+{
+        double p;
+        int64_t cluster;
+        if (blob &&
+            vg_features_blob_decode(st->x, blob, len, &p, &cluster) == 0) {
+                chg_model_score_outcome(st->model, p, ev->failed);
+                chg_model_learn(st->model, ev, st->x, ev->failed, cluster);
+                st->learned++;
+        } else {
+                /* never scored (or its features expired): statistics */
+                chg_model_learn(st->model, ev, NULL, ev->failed, -1);
+                st->unlearned++;
+        }
+}
 
 /* An outcome: in the team's and the CI's windows, and learned in line if
  * it is the next of its partition to learn (else the learner does). */
@@ -308,24 +323,6 @@ static int chg_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
 
 /* ---------------------------------------------------------------------- */
 /* Learning                                                               */
-
-/* Learns the outcome \p ev from the features it was scored with. */
-static void chg_learn_one(chg_state_t *st, const chg_event_t *ev,
-                          const char *blob, size_t len)
-{
-        double p;
-        int64_t cluster;
-        if (blob &&
-            vg_features_blob_decode(st->x, blob, len, &p, &cluster) == 0) {
-                chg_model_score_outcome(st->model, p, ev->failed);
-                chg_model_learn(st->model, ev, st->x, ev->failed, cluster);
-                st->learned++;
-        } else {
-                /* never scored (or its features expired): statistics */
-                chg_model_learn(st->model, ev, NULL, ev->failed, -1);
-                st->unlearned++;
-        }
-}
 
 /* 1 if \p ev is an outcome the scoring side accepts (what it dead-letters,
  * invalid or with event times out of bounds, is not learned either). */
