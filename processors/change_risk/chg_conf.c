@@ -31,6 +31,9 @@ static const vg_conf_prop_t chg_conf_props[] = {
         {0, "change.incident.window.days", VG_CONF_INT, "30", 1, 3650, NULL,
          "Event-time window of incidents on a CI (ci_incidents_30d), as "
          "written by the incident processor."},
+        {0, "change.work.keep.days", VG_CONF_INT, "30", 1, 3650, NULL,
+         "Event-time window kept of the changes at work on each CI "
+         "(ci:{ci}:work), read by vigie-incident for suspect changes."},
         {0, "change.hash.bits", VG_CONF_INT, "18", 10, 26, NULL,
          "Feature hashing: 2^bits weights in the logistic model."},
         {0, "change.ftrl.alpha", VG_CONF_DBL, "0.1", 1e-6, 10, NULL,

@@ -8,6 +8,7 @@
 #include "vg_hash.h"
 #include "vg_mem.h"
 #include "vg_utf8.h"
+#include "vg_work.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ struct chg_store_s {
         vg_alerts_t *alerts;
         chg_reads_t *idx;
         int idx_cap;
-        int64_t team_ms, ci_ms, inc_ms;
+        int64_t team_ms, ci_ms, inc_ms, work_ms;
         int64_t features_ttl_s;
 };
 
@@ -40,6 +41,8 @@ chg_store_t *chg_store_new(vg_store_t *s, const vg_conf_t *conf)
                     CHG_DAY_MS;
         cs->inc_ms = vg_conf_get_int(conf, "change.incident.window.days") *
                      CHG_DAY_MS;
+        cs->work_ms = vg_conf_get_int(conf, "change.work.keep.days") *
+                      CHG_DAY_MS;
         cs->features_ttl_s =
                 vg_conf_get_int(conf, "change.features.ttl.days") * 86400;
         cs->alerts = vg_alerts_new(s, "chg", chg_band_names, CHG_NBANDS,
@@ -253,6 +256,39 @@ void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev,
                         chg_window_put(cs, "ci", ev->ci, "failed", t, wm,
                                        cs->ci_ms, ev->number);
         }
+}
+
+static size_t chg_min(size_t a, size_t b)
+{
+        return a < b ? a : b;
+}
+
+void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
+                        int64_t wm)
+{
+        char k[512], m[VG_WORK_MEMBER_MAX];
+        vg_work_t w = {.event_time = ev->event_time,
+                       .start_ms   = ev->start_date,
+                       .end_ms     = ev->end_date,
+                       .p_failure  = p};
+        int64_t t = ev->start_date >= 0 ? ev->start_date
+                    : ev->opened_at >= 0 ? ev->opened_at
+                                         : ev->event_time;
+
+        if (!*ev->ci)
+                return;
+        /* up to the arrays' ends: vg_work_encode() cuts them at a
+         * character boundary */
+        memcpy(w.number, ev->number,
+               chg_min(strlen(ev->number), sizeof(w.number)));
+        memcpy(w.type, ev->type, chg_min(strlen(ev->type), sizeof(w.type)));
+        if (!vg_work_encode(&w, m, sizeof(m)))
+                return; /* no number (chg_event_read() refuses it) */
+        chg_key(cs, k, sizeof(k), "ci", ev->ci, "work");
+        vg_store_window_add(cs->s, k, t, m);
+        if ((vg_hash64(ev->number, strlen(ev->number), 0) & 15) == 0)
+                vg_redis_batch_window_trim(vg_store_writes(cs->s), k,
+                                           wm - 2 * cs->work_ms);
 }
 
 void chg_store_read_scored(chg_store_t *cs, vg_proc_t *p,

@@ -13,6 +13,8 @@
  *   ci:{ci}:failed        zset  failed changes on the CI
  *   ci:{ci}:incidents     zset  incidents on the CI (incident processor)
  *   ci:{ci}:open          hash  open changes: number -> "start_ms,end_ms"
+ *   ci:{ci}:work          zset  changes at work on the CI, one member per
+ *                               scored record (vg_work.h), at start time
  *   chg:{number}:features blob  features as scored, for learning (TTL)
  *   chg:{number}:alerts   hash  bands already alerted (vg_alerts)
  */
@@ -55,6 +57,12 @@ void chg_store_put_open(chg_store_t *cs, const chg_event_t *ev);
 void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev,
                            int64_t wm);
 void chg_store_put_cancel(chg_store_t *cs, const chg_event_t *ev);
+/** A scored record of a change with a CI in the CI's changes at work
+ *  (ci:{ci}:work, read by vigie-incident): the vg_work_encode() of it
+ *  with the published \p p, at its start date (else opened_at, else its
+ *  event time); trims as of the watermark \p wm. */
+void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
+                        int64_t wm);
 /** @} */
 
 /** @name Learning: the features each change was scored with. @{ */

@@ -195,6 +195,7 @@ static void chg_score(chg_state_t *st, int i)
         st->blob_lens[i] = len;
         chg_store_put_features(st->store, ev, st->blobs[i], len);
         chg_store_put_open(st->store, ev);
+        chg_store_put_work(st->store, ev, sc.p, vg_proc_watermark(st->p));
 }
 
 /* The features of \p ev as scored: from this batch, else from Redis. */
