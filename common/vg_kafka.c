@@ -203,6 +203,8 @@ static void vg_kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 return; /* the input stays pending: its offset never moves */
         }
         k->st.delivered++;
+        k->st.last_partition = rkm->partition;
+        k->st.last_offset    = rkm->offset;
         if (in)
                 vg_kafka_input_ack(k, in);
 }
@@ -585,6 +587,8 @@ vg_kafka_t *vg_kafka_new(const vg_conf_t *conf, const char *group_id,
         k->flags      = flags;
         k->flush_ms   = (int)vg_conf_get_int(conf, "flush.timeout.ms");
         k->batch_max_us = vg_conf_get_int(conf, "batch.max.ms") * 1000;
+        k->st.last_partition = -1;
+        k->st.last_offset    = -1;
 
         if (flags & VG_KAFKA_F_PRODUCER) {
                 k->producer = vg_kafka_producer_new(k, conf, errstr,

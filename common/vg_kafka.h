@@ -56,6 +56,9 @@ typedef struct vg_kafka_stats_s {
         uint64_t offsets_stored;
         uint64_t rebalances;
         int64_t dr_latency_us_max;
+        int32_t last_partition; /**< partition of the last acknowledged
+                                 *   output (-1: none yet) */
+        int64_t last_offset;    /**< its offset (-1: none yet) */
 } vg_kafka_stats_t;
 
 /**

@@ -1,7 +1,8 @@
 /**
  * @file ctl_main.c
  * @brief vigie-ctl: produce JSON Lines or CSV to Avro topics, consume Avro topics
- *        as JSON Lines, list topics, generate demo data, print config.
+ *        as JSON Lines, send responder feedback, list topics, generate demo
+ *        data, print config.
  */
 #include "ctl.h"
 #include "vg_log.h"
@@ -22,6 +23,8 @@ static const ctl_cmd_t ctl_cmds[] = {
          ctl_produce_run, ctl_produce_usage},
         {"consume", "an Avro topic to JSON Lines", ctl_consume_run,
          ctl_consume_usage},
+        {"feedback", "a responder's feedback on an incident to "
+                     "itsm.feedback", ctl_feedback_run, ctl_feedback_usage},
         {"topics", "list topics, partitions and end offsets", ctl_topics_run,
          ctl_topics_usage},
         {"gen", "generate demo event streams (changes, incidents, surveys)",

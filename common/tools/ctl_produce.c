@@ -362,20 +362,9 @@ int ctl_produce_run(vg_conf_t *conf, int argc, char **argv)
                                 "jsonl or csv\n", p.format);
                 goto done;
         }
-        reg = vg_avro_registry_new(vg_conf_get_str(conf, "schema.dir"),
-                                   vg_conf_get_str(conf, "schema.registry.url"),
-                                   errstr, sizeof(errstr));
-        if (!reg) {
-                fprintf(stderr, "vigie-ctl produce: %s\n", errstr);
+        p.sch = ctl_topic_schema(conf, "produce", p.topic, &reg);
+        if (!p.sch)
                 goto done;
-        }
-        p.sch = vg_avro_registry_by_topic(reg, p.topic);
-        if (!p.sch) {
-                fprintf(stderr, "vigie-ctl produce: no schema for topic "
-                                "\"%s\" in %s/registry.json\n", p.topic,
-                        vg_conf_get_str(conf, "schema.dir"));
-                goto done;
-        }
         if (ctl_csv_map_check(p.map, p.sch, errstr, sizeof(errstr))) {
                 fprintf(stderr, "vigie-ctl produce: %s\n", errstr);
                 goto done;

@@ -29,6 +29,7 @@ static const char *vg_broker_default_topics[] = {
         "itsm.changes",          "itsm.incidents",  "itsm.surveys",
         "itsm.changes.scored",   "itsm.incidents.enriched",
         "itsm.surveys.insights", "itsm.alerts",     "itsm.deadletter",
+        "itsm.feedback",
 };
 
 static volatile sig_atomic_t vg_broker_run = 1;
@@ -60,7 +61,7 @@ static void usage(FILE *fp)
                 "  -t, --topic NAME         create this topic (repeatable; "
                 "default: the vigie\n"
                 "                           topics itsm.changes ... "
-                "itsm.deadletter)\n"
+                "itsm.feedback)\n"
                 "  -f, --bootstrap-file F   write the bootstrap address to "
                 "F once ready\n"
                 "  -l, --log-level LEVEL    error, warn, info, debug "

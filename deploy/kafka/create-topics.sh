@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates the eight vigie topics on an Apache Kafka cluster with
+# Creates the nine vigie topics on an Apache Kafka cluster with
 # kafka-topics.sh. Idempotent (--if-not-exists): safe to run at every start.
 #
 # Environment (all optional):
@@ -14,7 +14,7 @@
 #
 # Cleanup policies:
 #   input and event topics (itsm.changes, itsm.incidents, itsm.surveys,
-#   itsm.alerts): delete (time retention, the broker's default).
+#   itsm.feedback, itsm.alerts): delete (time retention, the broker's default).
 #   itsm.deadletter: delete, kept DEADLETTER_RETENTION_MS for investigation
 #   and replay.
 #   results (itsm.changes.scored, itsm.incidents.enriched,
@@ -60,7 +60,7 @@ create() { # name, then --config k=v ...
                 --config "min.insync.replicas=$MIN_ISR" "$@"
 }
 
-for t in itsm.changes itsm.incidents itsm.surveys itsm.alerts; do
+for t in itsm.changes itsm.incidents itsm.surveys itsm.feedback itsm.alerts; do
         create "$t" --config cleanup.policy=delete
 done
 create itsm.deadletter --config cleanup.policy=delete \

@@ -19,6 +19,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -728,6 +729,121 @@ START_TEST(test_csv_roundtrip)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* vigie-ctl feedback, read back with vigie-ctl consume               */
+
+/* Runs vigie-ctl feedback INCIDENT ARGS... (NULL-terminated, at most 10),
+ * output to \p log. @returns its exit status. */
+static int feedback_run(const char *log, const char *incident, ...)
+{
+        char *argv[16] = {(char *)itest_bin("vigie-ctl"), "-b",
+                          getenv("VG_BOOTSTRAP"), "feedback",
+                          (char *)incident};
+        int n = 5;
+        va_list ap;
+
+        va_start(ap, incident);
+        for (const char *a; n < 15 && (a = va_arg(ap, const char *));)
+                argv[n++] = (char *)a;
+        va_end(ap);
+        argv[n] = NULL;
+        return itest_run(argv, log);
+}
+
+/* The feedback id printed on the success line in \p log ("feedback ID
+ * ..."), into \p id. */
+static void printed_id(const char *log, char *id, size_t size)
+{
+        size_t len;
+        char *text = read_all(log, &len), *p = strstr(text, "feedback ");
+
+        ck_assert_msg(p != NULL, "no success line in %s: %s", log, text);
+        snprintf(id, size, "%.*s", (int)strcspn(p + 9, " "), p + 9);
+        vg_free(text);
+}
+
+START_TEST(test_feedback)
+{
+        const char *out = itest_path("feedback.jsonl");
+        const char *log1 = itest_path("feedback1.log");
+        const char *log2 = itest_path("feedback2.log");
+        const char *bad = itest_path("feedback-bad.log");
+        char id1[64], id2[64];
+        long dups;
+
+        ck_assert_int_eq(feedback_run(log1, "INC0010001", "--confirm",
+                                      "CHG0000123", "--by", "j.martin",
+                                      "--comment", "rollback fixed it ☃",
+                                      "--at", "2025-03-01 10:00:00", NULL),
+                         0);
+        ck_assert(itest_file_contains(log1, " CONFIRM_CHANGE INC0010001 -> "
+                                            "CHG0000123 delivered to "
+                                            "itsm.feedback ["));
+        ck_assert(itest_file_contains(log1, "] at offset 0\n"));
+        printed_id(log1, id1, sizeof(id1));
+        ck_assert_int_eq(strlen(id1), 19);
+        ck_assert(!strncmp(id1, "fb-", 3));
+        ck_assert_int_eq(feedback_run(log2, "INC0010001", "--sub-cause",
+                                      "Firmware", "--id", "fb-custom",
+                                      "--at", "2025-03-01T11:30:00+01:00",
+                                      NULL),
+                         0);
+        ck_assert(itest_file_contains(log2, "feedback fb-custom "
+                                            "SET_SUB_CAUSE INC0010001 -> "
+                                            "Firmware delivered to "
+                                            "itsm.feedback ["));
+        ck_assert(itest_file_contains(log2, "] at offset 1\n"));
+        printed_id(log2, id2, sizeof(id2));
+        /* usage errors: exit 2, nothing sent */
+        ck_assert_int_eq(feedback_run(bad, "INC0010002", NULL), 2);
+        ck_assert(itest_file_contains(bad, "an action is required"));
+        ck_assert_int_eq(feedback_run(bad, "INC0010002", "--reject", "C1",
+                                      "--group", "G", NULL), 2);
+        ck_assert_int_eq(feedback_run(bad, "INC0010002", "--reject", "C1",
+                                      "--at", "yesterday", NULL), 2);
+        ck_assert(itest_file_contains(bad, "--at: cannot parse timestamp"));
+
+        ck_assert_int_eq(consume_with(out, "-m", "-t", "itsm.feedback", NULL),
+                         0);
+        ck_assert_int_eq(itest_count_lines(out), 2);
+        json_t *got = load_by(out, "value", "feedback_id", &dups);
+        ck_assert_int_eq(dups, 0);
+        ck_assert_int_eq(json_object_size(got), 2);
+
+        json_t *a = json_object_get(got, id1), *b = json_object_get(got, id2);
+        ck_assert_msg(a && b, "feedback %s or %s not consumed", id1, id2);
+        ck_assert_str_eq(json_string_value(json_object_get(a, "incident")),
+                         "INC0010001");
+        ck_assert_str_eq(json_string_value(json_object_get(a, "action")),
+                         "CONFIRM_CHANGE");
+        ck_assert_str_eq(json_string_value(json_object_get(a, "change")),
+                         "CHG0000123");
+        ck_assert(json_is_null(json_object_get(a, "value")));
+        ck_assert_str_eq(json_string_value(json_object_get(a, "responder")),
+                         "j.martin");
+        ck_assert_str_eq(json_string_value(json_object_get(a, "comment")),
+                         "rollback fixed it ☃");
+        ck_assert_int_eq(ts_of(json_object_get(a, "created_at")),
+                         1740823200000LL);
+        ck_assert_str_eq(json_string_value(json_object_get(b, "action")),
+                         "SET_SUB_CAUSE");
+        ck_assert_str_eq(json_string_value(json_object_get(b, "value")),
+                         "Firmware");
+        ck_assert(json_is_null(json_object_get(b, "change")));
+        ck_assert(json_is_null(json_object_get(b, "responder")));
+        ck_assert(json_is_null(json_object_get(b, "comment")));
+        ck_assert_int_eq(ts_of(json_object_get(b, "created_at")),
+                         1740825000000LL);
+        json_decref(got);
+
+        /* keyed by the incident: both on one partition, in order */
+        ck_assert(itest_file_contains(out, "\"offset\":0,\"key\":"
+                                           "\"INC0010001\""));
+        ck_assert(itest_file_contains(out, "\"offset\":1,\"key\":"
+                                           "\"INC0010001\""));
+}
+END_TEST
+
 int main(void)
 {
         const itest_case_t cases[] = {
@@ -739,6 +855,7 @@ int main(void)
                 {"fixed_port", test_broker_fixed_port},
                 {"utf8", test_utf8},
                 {"csv", test_csv_roundtrip},
+                {"feedback", test_feedback},
         };
         return itest_main("pipeline", cases,
                           (int)(sizeof(cases) / sizeof(cases[0])));

@@ -116,7 +116,7 @@ START_TEST(test_schema_files)
                 ck_assert_msg(found, "%s not in registry.json", de->d_name);
         }
         closedir(dir);
-        ck_assert_int_eq(n, 8);
+        ck_assert_int_eq(n, 9);
 }
 END_TEST
 
@@ -163,12 +163,13 @@ START_TEST(test_registry_lookup)
                 {"itsm.surveys.insights", "SurveyInsight", 6},
                 {"itsm.alerts", "Alert", 7},
                 {"itsm.deadletter", "DeadLetter", 8},
+                {"itsm.feedback", "Feedback", 9},
         };
         char full[128], subject[128];
         size_t i;
 
-        ck_assert_int_eq(vg_avro_registry_count(reg), 8);
-        for (i = 0; i < 8; i++) {
+        ck_assert_int_eq(vg_avro_registry_count(reg), 9);
+        for (i = 0; i < 9; i++) {
                 vg_avro_schema_t *sch = vg_avro_registry_by_topic(
                     reg, want[i].topic);
                 ck_assert_ptr_nonnull(sch);
@@ -190,9 +191,9 @@ START_TEST(test_registry_lookup)
         }
         ck_assert_ptr_null(vg_avro_registry_by_topic(reg, "itsm.nope"));
         ck_assert_ptr_null(vg_avro_registry_by_id(reg, 0));
-        ck_assert_ptr_null(vg_avro_registry_by_id(reg, 9));
+        ck_assert_ptr_null(vg_avro_registry_by_id(reg, 10));
         ck_assert_ptr_null(vg_avro_registry_by_name(reg, "Nope"));
-        ck_assert_ptr_null(vg_avro_registry_at(reg, 8));
+        ck_assert_ptr_null(vg_avro_registry_at(reg, 9));
         vg_avro_registry_destroy(NULL);
 }
 END_TEST
@@ -589,6 +590,10 @@ START_TEST(test_invalid_fixtures)
                  "score: 3000000000 out of range for integer"},
                 {"DeadLetter-bytes-not-latin1.json", "DeadLetter",
                  "original: character at byte 5 is not latin-1"},
+                {"Feedback-unknown-action.json", "Feedback",
+                 "action: unknown enum symbol \"SET_PRIORITY\" (expected "
+                 "one of CONFIRM_CHANGE, REJECT_CHANGE, SET_CAUSE, "
+                 "SET_SUB_CAUSE, SET_GROUP)"},
         };
         size_t i, len;
 

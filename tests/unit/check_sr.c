@@ -372,7 +372,7 @@ START_TEST(test_registry_with_sr)
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake.port);
         reg = vg_avro_registry_new(VG_SCHEMA_DIR, url, errstr, sizeof(errstr));
         ck_assert_msg(reg != NULL, "%s", errstr);
-        ck_assert_int_eq(fake.nposts, 8);
+        ck_assert_int_eq(fake.nposts, 9);
         /* ids come from the registry, in registry.json order */
         sch = vg_avro_registry_by_topic(reg, "itsm.changes");
         ck_assert_int_eq(vg_avro_schema_id(sch), 101);
