@@ -8,26 +8,12 @@
  * vg_redis_batch_*() helpers, vg_redis_batch_exec() it (one round trip), read
  * the replies, then build and exec a second batch with all the writes.
  *
- * @section keys Key layout (also in deploy/REDIS_KEYS.md)
+ * @section keys Key layout
  *
  * Every key is `<prefix><kind>:<id>:<what>`, the prefix defaulting to
  * "vigie:", and `<id>` escaped by vg_redis_key_escape() (see below). Keys are
- * built with vg_redis_key():
- *
- * | key                          | type | member / field  | score / value    |
- * |------------------------------|------|-----------------|------------------|
- * | vigie:team:{group}:changes   | zset | change number   | event time (ms)  |
- * | vigie:team:{group}:failed    | zset | change number   | event time (ms)  |
- * | vigie:ci:{ci}:changes        | zset | change number   | event time (ms)  |
- * | vigie:ci:{ci}:failed         | zset | change number   | event time (ms)  |
- * | vigie:ci:{ci}:incidents      | zset | incident number | event time (ms)  |
- * | vigie:ci:{ci}:open           | hash | change number   | "start_ms,end_ms"|
- * | vigie:chg:{number}:features  | blob | -               | feature vector   |
- * | vigie:model:{name}:snapshot  | blob | -               | model bytes      |
- * | vigie:alert:{number}:{band}  | mark | -               | batch token      |
- * | vigie:seen:{topic}:{eventid} | mark | -               | batch token      |
- *
- * ({group}, {ci}... stand for the escaped name; no literal braces.)
+ * built with vg_redis_key(). The table of every key, its writer and its
+ * readers is deploy/REDIS_KEYS.md (one table, kept there only).
  *
  * Event time and idempotence: windows are sorted sets keyed by EVENT time,
  * with the event's id as member. Re-adding the same (member, time) is a

@@ -17,7 +17,7 @@ static const vg_conf_prop_t inc_conf_props[] = {
          NULL,
          "Changes on the incident's CI whose work started in this window "
          "before opened_at (or is still going on) are suspects."},
-        {0, "incident.suspect.alert.score", VG_CONF_DBL, "0.5", 0, 1, NULL,
+        {0, "incident.suspect.alert.score", VG_CONF_DBL, "0.25", 0, 1, NULL,
          "CHANGE_INDUCED_INCIDENT when the top suspect's learned score "
          "reaches this."},
         {0, "incident.suspect.alert.min.learned", VG_CONF_INT, "50", 0,

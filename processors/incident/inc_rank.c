@@ -68,9 +68,14 @@ static void inc_rank_features(inc_rank_t *r, const inc_suspect_t *s)
         vg_features_t *x = r->x;
 
         vg_features_clear(x);
-        vg_features_add_kv(x, "since_start",
-                           inc_bucket(s->hours_before, dt_e, dt_n, 7), 1.0);
+        const char *dt = inc_bucket(s->hours_before, dt_e, dt_n, 7);
+        char cross[48];
+
+        vg_features_add_kv(x, "since_start", dt, 1.0);
         vg_features_add(x, s->during ? "during_work" : "after_work", 1.0);
+        snprintf(cross, sizeof(cross), "%s|%s", dt,
+                 s->during ? "during" : "after");
+        vg_features_add_kv(x, "since_start|work", cross, 1.0);
         vg_features_add(x, "p_failure", s->w.p_failure * 2.0);
         vg_features_add_kv(x, "p_band",
                            inc_bucket(s->w.p_failure, p_e, p_n, 5), 1.0);
