@@ -410,8 +410,10 @@ static int vg_proc_loop(vg_proc_t *p)
                 uint64_t revokes = p->revokes;
                 int n = vg_kafka_consume(p->k, krs, p->batch_size, poll_ms);
                 for (int i = 0; i < n; i++) {
-                        p->recs[i]    = (vg_proc_rec_t){0};
-                        p->recs[i].kr = krs[i];
+                        p->recs[i]      = (vg_proc_rec_t){0};
+                        p->recs[i].kr   = krs[i];
+                        p->recs[i].side = p->side_topic &&
+                                          strcmp(krs[i].topic, p->in_topic);
                         vg_proc_decode(p, i);
                 }
                 if (n > 0 && vg_proc_run_batch(p, n) == -1)
@@ -601,6 +603,16 @@ static int vg_proc_setup(vg_proc_t *p, char *errstr, size_t errstr_size)
                          p->in_topic);
                 return -1;
         }
+        if (p->def->side_topic_prop &&
+            *vg_conf_get_str(p->conf, p->def->side_topic_prop))
+                p->side_topic = vg_conf_get_str(p->conf,
+                                                p->def->side_topic_prop);
+        if (p->side_topic && !vg_avro_registry_by_topic(p->reg,
+                                                         p->side_topic)) {
+                snprintf(errstr, errstr_size, "%s: no schema for topic %s",
+                         p->def->side_topic_prop, p->side_topic);
+                return -1;
+        }
         if (!(p->redis = vg_proc_redis_new(p->conf, errstr, errstr_size)))
                 return -1;
         p->store = vg_store_new(p->redis);
@@ -668,7 +680,8 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
                 vg_proc_teardown(&p);
                 return 1;
         }
-        p.k = vg_kafka_new(p.conf, p.group, &p.in_topic, 1,
+        const char *topics[2] = {p.in_topic, p.side_topic};
+        p.k = vg_kafka_new(p.conf, p.group, topics, p.side_topic ? 2 : 1,
                            VG_KAFKA_F_CONSUMER | VG_KAFKA_F_PRODUCER, errstr,
                            sizeof(errstr));
         if (!p.k) {
@@ -685,8 +698,9 @@ int vg_proc_main(const vg_processor_def_t *def, int argc, char **argv)
         }
         vg_kafka_on_revoke(p.k, vg_proc_on_revoke, &p);
         p.t_start_ms = p.t_stats_ms = p.t_ckpt_ms = vg_time_now_ms();
-        vg_info("proc", "%s started: %s -> %s, group %s, brokers %s",
-                def->name, p.in_topic, p.out_topic, p.group,
+        vg_info("proc", "%s started: %s%s%s -> %s, group %s, brokers %s",
+                def->name, p.in_topic, p.side_topic ? " + " : "",
+                p.side_topic ? p.side_topic : "", p.out_topic, p.group,
                 vg_conf_get_str(p.conf, "bootstrap.servers"));
 
         rc = vg_proc_loop(&p);

@@ -34,6 +34,8 @@ typedef struct vg_proc_rec_s {
         int dead;              /**< set by vg_proc_deadletter() */
         int learn;             /**< process(): learn it in line (see
                                 *   vg_proc_learn_claim()) */
+        int side;              /**< a record of the side topic (see
+                                *   vg_processor_def_t.side_topic_prop) */
 } vg_proc_rec_t;
 
 /** A processor. Every callback but process may be NULL. */
@@ -46,6 +48,15 @@ typedef struct vg_processor_def_s {
          *  none), e.g. &chg_conf_group (processors/change_risk/chg_conf.c).
          *  --help and the configuration are built from them. */
         const vg_conf_group_t *conf_group;
+        /** The property (may be NULL) naming a second topic that the same
+         *  consumer group consumes, e.g. responders' feedback: its records
+         *  come to process() with rec->side set, mixed with the input's,
+         *  and are committed the same way (at least once: what they write
+         *  must be idempotent). The learner never reads it: what such a
+         *  record teaches must be learned through the input topic's
+         *  records (e.g. stored, then read when an outcome is learned).
+         *  An empty value: no side topic. */
+        const char *side_topic_prop;
         /** Creates the processor state. @returns NULL + errstr on error. */
         void *(*init)(vg_proc_t *p, char *errstr, size_t errstr_size);
         /** Processes \p n decoded records (predict, emit, learn).

@@ -28,6 +28,7 @@ struct vg_proc_s {
         vg_kafka_t *k;
         void *st;
         const char *in_topic, *out_topic, *group;
+        const char *side_topic; /**< def->side_topic_prop's value, or NULL */
         int bootstrapping;
         int batch_size;
         vg_proc_rec_t *recs;

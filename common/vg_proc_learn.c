@@ -132,7 +132,7 @@ void vg_proc_learn_after(vg_proc_t *p, int n, uint64_t revokes)
                 return;
         for (int i = 0; i < n && p->revokes == revokes; i++) {
                 const vg_kafka_rec_t *kr = &p->recs[i].kr;
-                if (kr->partition >= 0 && kr->partition < p->nparts &&
+                if (!p->recs[i].side && kr->partition >= 0 && kr->partition < p->nparts &&
                     kr->offset + 1 > p->scored_next[kr->partition])
                         p->scored_next[kr->partition] = kr->offset + 1;
         }
@@ -202,7 +202,8 @@ int vg_proc_learn_claim(vg_proc_t *p, const vg_proc_rec_t *rec)
 int vg_proc_learn_defer(vg_proc_t *p, const vg_proc_rec_t *rec)
 {
         int32_t part = rec->kr.partition;
-        if (!p->learn || p->bootstrapping || part < 0 || part >= p->nparts)
+        if (!p->learn || p->bootstrapping || rec->side || part < 0 ||
+            part >= p->nparts)
                 return 0;
         if (p->deferred[part] < 0 || rec->kr.offset < p->deferred[part])
                 p->deferred[part] = rec->kr.offset;
@@ -225,7 +226,7 @@ static int vg_proc_learned_before(vg_proc_t *p, const vg_proc_rec_t *rec)
 {
         int32_t part       = rec->kr.partition;
         const int64_t *nxt = vg_learn_next(p->learn);
-        return part < 0 || part >= p->nparts || nxt[part] >= rec->kr.offset ||
+        return rec->side || part < 0 || part >= p->nparts || nxt[part] >= rec->kr.offset ||
                (nxt[part] < 0 && rec->kr.offset == 0);
 }
 
@@ -255,16 +256,17 @@ void vg_proc_learn_mark(vg_proc_t *p, int n)
 {
         for (int i = 0; i < n; i++) {
                 vg_proc_rec_t *rec = &p->recs[i];
-                rec->learn         = !p->learn || p->bootstrapping ||
-                             vg_learn_claim(p->learn, rec->kr.partition,
-                                            rec->kr.offset);
+                rec->learn         = !rec->side &&
+                             (!p->learn || p->bootstrapping ||
+                              vg_learn_claim(p->learn, rec->kr.partition,
+                                             rec->kr.offset));
         }
 }
 
 int vg_proc_scored_past(vg_proc_t *p, const vg_proc_rec_t *rec)
 {
         int32_t part = rec->kr.partition;
-        if (p->bootstrapping || part < 0 || part >= p->nparts)
+        if (p->bootstrapping || rec->side || part < 0 || part >= p->nparts)
                 return 1;
         if (rec->kr.offset < p->scored_next[part] ||
             rec->kr.offset < p->committed[part])

@@ -13,6 +13,12 @@ static const vg_conf_prop_t inc_conf_props[] = {
          "States (comma-separated, case-insensitive) in which an incident "
          "is resolved: no enrichment is emitted for them, and its labels "
          "are learned from the first such record that carries them."},
+        {0, "incident.feedback.topic", VG_CONF_STR, "itsm.feedback", 0, 0,
+         NULL,
+         "Topic of responders' feedback (schema Feedback: a suspect change "
+         "confirmed or rejected, a cause, sub-cause or group corrected), "
+         "consumed by the same group; what it says is learned with the "
+         "incident's resolution. Empty: none."},
         {0, "incident.suspect.window.hours", VG_CONF_INT, "72", 1, 8760,
          NULL,
          "Changes on the incident's CI whose work started in this window "

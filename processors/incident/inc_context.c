@@ -21,7 +21,7 @@ typedef struct inc_count_reads_s {
 
 /** Reply indexes of one update's reads. */
 typedef struct inc_reads_s {
-        size_t state, work, alerts, recur_ci, recur_cl;
+        size_t state, feedback, work, alerts, recur_ci, recur_cl;
         inc_count_reads_t ci, cl;
 } inc_reads_t;
 
@@ -131,6 +131,8 @@ static void inc_queue_reads(inc_store_t *cs, vg_redis_batch_t *rd,
                 return;
         ix->state = vg_redis_batch_hgetall(
                 rd, inc_key(cs, k, sizeof(k), "inc", ev->number, "state"));
+        ix->feedback = vg_redis_batch_hgetall(
+                rd, inc_key(cs, k, sizeof(k), "inc", ev->number, "feedback"));
         if (want != INC_READ_ALL)
                 return;
         ix->alerts = vg_alerts_read(cs->alerts, rd, ev->number);
@@ -259,6 +261,7 @@ int inc_store_ctx(inc_store_t *cs, int i, const inc_event_t *ev,
                 return -1;
         }
         inc_parse_state(vg_store_reply(cs->s, ix->state), &ctx->st);
+        inc_fb_state_parse(vg_store_reply(cs->s, ix->feedback), &ctx->fb);
         inc_parse_counts(cs, &ix->ci, &ctx->ci);
         inc_parse_counts(cs, &ix->cl, &ctx->cl);
         inc_parse_work(cs, ix->work, ctx);
@@ -345,6 +348,16 @@ void inc_store_put_windows(inc_store_t *cs, const inc_event_t *ev,
                                                       sizeof(id)),
                                        "incidents"),
                                ev, wm, keep);
+}
+
+void inc_store_put_feedback(inc_store_t *cs, const inc_fb_t *fb)
+{
+        char k[512], field[128], value[256];
+        vg_redis_batch_t *wr = vg_store_writes(cs->s);
+        inc_key(cs, k, sizeof(k), "inc", fb->incident, "feedback");
+        inc_fb_field(fb, field, sizeof(field), value, sizeof(value));
+        inc_hset(wr, k, field, value, strlen(value));
+        vg_redis_batch_expire(wr, k, cs->state_ttl_s);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
  *                                 by vigie-change as ci_incidents_30d)
  *   inccl:{id}:incidents    zset  incidents of a cluster, at opened_at
  *   ci:{ci}:work            zset  changes at work (vigie-change, vg_work.h)
+ *   inc:{number}:feedback   hash  responders' feedback (inc_feedback.h)
  *   inc:{number}:alerts     hash  CHANGE_INDUCED_INCIDENT (vg_alerts)
  *   recur:{subject}:alerts  hash  RECURRING_INCIDENTS per subject and
  *                                 window (vg_alerts)
@@ -60,6 +61,8 @@ void inc_state_clear(inc_state_t *st);
  *         \p st->first is written only if \p first. */
 void inc_store_put_state(inc_store_t *cs, const inc_event_t *ev,
                          const inc_state_t *st, int first);
+/** @brief A responder's feedback, into the incident's feedback hash. */
+void inc_store_put_feedback(inc_store_t *cs, const inc_fb_t *fb);
 /** @brief The incident in its CI's window and, if \p cluster >= 0, its
  *         cluster's; trims as of the watermark \p wm. */
 void inc_store_put_windows(inc_store_t *cs, const inc_event_t *ev,

@@ -7,6 +7,7 @@
 #ifndef INC_CTX_H
 #define INC_CTX_H
 
+#include "inc_feedback.h"
 #include "vg_work.h"
 
 #include <stddef.h>
@@ -41,6 +42,7 @@ typedef struct inc_state_s {
 
 typedef struct inc_ctx_s {
         inc_state_t st;
+        inc_fb_state_t fb; /**< responders' feedback on the incident */
         int64_t cluster;   /**< nearest cluster when read, -1: none */
         inc_counts_t ci, cl;
         unsigned alerted;  /**< CHANGE_INDUCED_INCIDENT already out */

@@ -451,6 +451,12 @@ static void inc_first_rank(const char *first, size_t len, int l,
         }
 }
 
+/* Label \p l of a lesson: corrected, else the record's. */
+static const char *inc_lesson_label(const inc_lesson_t *ls, int l)
+{
+        return ls->labels[l] ? ls->labels[l] : ls->ev->labels[l];
+}
+
 static void inc_learn_published(inc_model_t *m, const inc_lesson_t *ls)
 {
         if (!ls->first)
@@ -458,10 +464,10 @@ static void inc_learn_published(inc_model_t *m, const inc_lesson_t *ls)
         for (int l = 0; l < INC_NLABELS; l++) {
                 int rank;
                 double p;
-                if (!*ls->ev->labels[l])
+                if (!*inc_lesson_label(ls, l))
                         continue;
                 inc_first_rank(ls->first, ls->first_len, l,
-                               ls->ev->labels[l], &rank, &p);
+                               inc_lesson_label(ls, l), &rank, &p);
                 vg_preq_add_multi(m->published[l], p, rank);
         }
 }
@@ -476,7 +482,8 @@ static void inc_learn_cluster(inc_model_t *m, const inc_lesson_t *ls,
                                          3600000.0
                                : -1;
         snprintf(outcome, sizeof(outcome), "%.63s\t%.63s\t%.2f",
-                 ev->labels[INC_L_CLOSE], ev->labels[INC_L_CAUSE], hours);
+                 inc_lesson_label(ls, INC_L_CLOSE),
+                 inc_lesson_label(ls, INC_L_CAUSE), hours);
         vg_kmeans_observe(m->km, ev->number, inc_embed_d(m, embed), outcome,
                           ev->opened_at, NULL);
 }
@@ -499,11 +506,11 @@ int inc_model_learn(inc_model_t *m, const inc_lesson_t *ls,
         }
         inc_learn_published(m, ls);
         for (int l = 0; l < INC_NLABELS; l++)
-                if (*ev->labels[l])
-                        vg_softmax_learn(m->sm[l], x, ev->labels[l]);
+                if (*inc_lesson_label(ls, l))
+                        vg_softmax_learn(m->sm[l], x, inc_lesson_label(ls, l));
         inc_learn_cluster(m, ls, embed);
         inc_rank_learn(m->rank, ls->suspects, ls->nsuspects,
-                       inc_event_cause_change(ev));
+                       ls->cause ? ls->cause : inc_event_cause_change(ev));
         inc_seen_put(&m->seen, h, ev->event_time);
         return 1;
 }

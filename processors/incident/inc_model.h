@@ -96,6 +96,10 @@ typedef struct inc_lesson_s {
         size_t first_len;
         const inc_suspect_t *suspects; /**< as scored */
         int nsuspects;
+        const char *labels[INC_NLABELS]; /**< the labels to learn (NULL:
+                                          *   the record's) */
+        const char *cause; /**< the change that caused it, "" none (NULL:
+                            *   the record's caused_by / rfc) */
 } inc_lesson_t;
 
 /**

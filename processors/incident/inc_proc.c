@@ -51,7 +51,7 @@ typedef struct inc_proc_state_s {
         int table_cap, cap;
         /* counters */
         uint64_t updates, enriched, opened, resolutions, learned, alerts_chg,
-                alerts_recur, degraded, deferred;
+                alerts_recur, degraded, deferred, feedback;
 } inc_st_t;
 
 /* ---------------------------------------------------------------------- */
@@ -341,12 +341,13 @@ static void inc_produced(void *opaque, void *job, int out)
         }
 }
 
-/* Learns resolution \p ev from the state it was enriched with. */
+/* Learns resolution \p ev from the state it was enriched with and what
+ * responders said (\p fb). */
 static int inc_learn_one(inc_st_t *st, const inc_event_t *ev,
-                         const inc_state_t *was)
+                         const inc_state_t *was, const inc_fb_state_t *fb)
 {
         inc_suspect_t sus[INC_MAX_SUSPECTS];
-        inc_lesson_t ls = {.ev = ev};
+        inc_lesson_t ls = {.ev = ev, .cause = inc_fb_cause(fb, ev)};
         int have_x = 0;
         double p;
         int64_t cl;
@@ -357,6 +358,8 @@ static int inc_learn_one(inc_st_t *st, const inc_event_t *ev,
         ls.x = have_x ? st->x : NULL;
         if (was->embed && was->embed_len == sizeof(float) * (size_t)st->dim)
                 ls.embed = (const float *)(const void *)was->embed;
+        for (int l = 0; l < INC_NLABELS; l++)
+                ls.labels[l] = inc_fb_label(fb, ev, l);
         ls.first     = was->first;
         ls.first_len = was->first_len;
         ls.suspects  = sus;
@@ -384,7 +387,7 @@ static void inc_resolution(inc_st_t *st, int i, const inc_state_t *was)
                 st->deferred++;
                 return; /* the learner learns it once Redis is back */
         }
-        inc_learn_one(st, &st->evs[i], was);
+        inc_learn_one(st, &st->evs[i], was, &st->ctxs[i].fb);
 }
 
 /* The state of the incident before update \p i: the last record of the
@@ -430,6 +433,8 @@ static int inc_read_batch(inc_st_t *st, vg_proc_rec_t *recs, int n)
         int m = 0;
         for (int i = 0; i < n; i++) {
                 inc_event_t *ev = &st->evs[m];
+                if (recs[i].dead || recs[i].side)
+                        continue;
                 if (inc_event_read(ev, recs[i].val, &st->resolved, errstr,
                                    sizeof(errstr))) {
                         vg_proc_deadletter(st->p, &recs[i], VG_DLQ_VALIDATION,
@@ -458,6 +463,24 @@ static void inc_plan_reads(inc_st_t *st, int m)
         }
 }
 
+/* The batch's feedback records: kept in their incidents' hashes. */
+static void inc_feedback(inc_st_t *st, vg_proc_rec_t *recs, int n)
+{
+        char errstr[256];
+        for (int i = 0; i < n; i++) {
+                inc_fb_t fb;
+                if (!recs[i].side || recs[i].dead)
+                        continue;
+                if (inc_fb_read(&fb, recs[i].val, errstr, sizeof(errstr))) {
+                        vg_proc_deadletter(st->p, &recs[i], VG_DLQ_VALIDATION,
+                                           "%s", errstr);
+                        continue;
+                }
+                inc_store_put_feedback(st->store, &fb);
+                st->feedback++;
+        }
+}
+
 static int inc_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
                        int n)
 {
@@ -475,6 +498,7 @@ static int inc_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
                 inc_update(st, i);
                 vg_store_pump(vg_proc_store(p));
         }
+        inc_feedback(st, recs, n);
         int rc = vg_render_emit(st->render, p, st->recs, inc_produced, st);
         for (int i = 0; i < m; i++) {
                 inc_ctx_clear(&st->ctxs[i]);
@@ -523,7 +547,8 @@ static int inc_learn(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs, int n)
                                 inc_ctx_clear(&st->ctxs[j]);
                         return i; /* Redis down: learned once it is back */
                 }
-                inc_learn_one(st, &st->evs[i], &st->ctxs[i].st);
+                inc_learn_one(st, &st->evs[i], &st->ctxs[i].st,
+                              &st->ctxs[i].fb);
         }
         for (int i = 0; i < n; i++)
                 if (st->want[i])
@@ -564,7 +589,7 @@ static void inc_report(void *opaque, vg_proc_t *p, FILE *fp)
                 "  alerts: %llu CHANGE_INDUCED_INCIDENT, %llu "
                 "RECURRING_INCIDENTS\n"
                 "  resolutions %llu: %llu learned here in line or by the "
-                "learner, %llu deferred\n"
+                "learner, %llu deferred; %llu feedback(s)\n"
                 "  model %s, %.1f MiB\n"
                 "  live quality (first prediction vs the label at "
                 "resolution):\n",
@@ -577,6 +602,7 @@ static void inc_report(void *opaque, vg_proc_t *p, FILE *fp)
                 (unsigned long long)st->resolutions,
                 (unsigned long long)st->learned,
                 (unsigned long long)st->deferred,
+                (unsigned long long)st->feedback,
                 inc_model_version(st->model),
                 (double)inc_model_memory(st->model) / (1 << 20));
         inc_model_report(st->model, fp);
@@ -592,6 +618,7 @@ const vg_processor_def_t inc_processor = {
         .input_topic  = "itsm.incidents",
         .output_topic = "itsm.incidents.enriched",
         .conf_group   = &inc_conf_group,
+        .side_topic_prop = "incident.feedback.topic",
         .init         = inc_init,
         .process      = inc_process,
         .learn        = inc_learn,

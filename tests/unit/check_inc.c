@@ -2,6 +2,7 @@
  * models (learning once, checkpoints, privacy) and records. */
 #include "inc_conf.h"
 #include "inc_event.h"
+#include "inc_feedback.h"
 #include "inc_model.h"
 #include "inc_output.h"
 #include "inc_policy.h"
@@ -468,6 +469,71 @@ START_TEST(test_output_records)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------- */
+/* Feedback                                                               */
+
+static void fb_put(inc_fb_state_t *fs, const char *json)
+{
+        vg_avro_schema_t *fsch = vg_avro_registry_by_name(reg, "Feedback");
+        avro_value_t v;
+        inc_fb_t fb;
+        char field[128], value[256];
+        vg_avro_schema_value_new(fsch, &v);
+        ck_assert_int_eq(vg_avro_from_json(fsch, json, strlen(json), &v,
+                                           errstr, sizeof(errstr)), VG_OK);
+        ck_assert_int_eq(inc_fb_read(&fb, &v, errstr, sizeof(errstr)), 0);
+        inc_fb_field(&fb, field, sizeof(field), value, sizeof(value));
+        inc_fb_state_put(fs, field, value, strlen(value));
+        avro_value_decref(&v);
+}
+
+#define FB(action, what, t)                                                    \
+        "{\"feedback_id\":\"f\",\"incident\":\"INC1\",\"action\":\"" action  \
+        "\"," what ",\"created_at\":" #t "}"
+
+START_TEST(test_feedback)
+{
+        vg_avro_schema_t *fsch = vg_avro_registry_by_name(reg, "Feedback");
+        inc_fb_state_t fs;
+        inc_event_t ev;
+        avro_value_t v;
+        inc_fb_t fb;
+
+        ck_assert_int_eq(read_json(&ev, INC(",\"incident_state\":\"Closed\","
+                                            "\"caused_by\":\"CHG1\","
+                                            "\"u_cause\":\"Network\"")), 0);
+        /* nothing said: the record's */
+        memset(&fs, 0, sizeof(fs));
+        inc_fb_state_done(&fs);
+        ck_assert_str_eq(inc_fb_cause(&fs, &ev), "CHG1");
+        ck_assert_str_eq(inc_fb_label(&fs, &ev, INC_L_CAUSE), "Network");
+        /* CHG1 rejected, the cause corrected */
+        fb_put(&fs, FB("REJECT_CHANGE", "\"change\":\"CHG1\"", 10));
+        fb_put(&fs, FB("SET_CAUSE", "\"value\":\"Software\"", 11));
+        inc_fb_state_done(&fs);
+        ck_assert_str_eq(inc_fb_cause(&fs, &ev), "");
+        ck_assert_str_eq(inc_fb_label(&fs, &ev, INC_L_CAUSE), "Software");
+        ck_assert_str_eq(inc_fb_label(&fs, &ev, INC_L_GROUP), "Network L2");
+        /* CHG2 confirmed later: the positive */
+        fb_put(&fs, FB("CONFIRM_CHANGE", "\"change\":\"CHG2\"", 12));
+        inc_fb_state_done(&fs);
+        ck_assert_str_eq(inc_fb_cause(&fs, &ev), "CHG2");
+        /* ... then rejected: withdrawn */
+        fb_put(&fs, FB("REJECT_CHANGE", "\"change\":\"CHG2\"", 13));
+        inc_fb_state_done(&fs);
+        ck_assert_str_eq(inc_fb_cause(&fs, &ev), "");
+
+        /* invalid: a change action without a change */
+        vg_avro_schema_value_new(fsch, &v);
+        const char *bad = FB("CONFIRM_CHANGE", "\"value\":\"x\"", 1);
+        ck_assert_int_eq(vg_avro_from_json(fsch, bad, strlen(bad), &v, errstr,
+                                           sizeof(errstr)), VG_OK);
+        ck_assert_int_eq(inc_fb_read(&fb, &v, errstr, sizeof(errstr)), -1);
+        ck_assert_ptr_nonnull(strstr(errstr, "change"));
+        avro_value_decref(&v);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s  = suite_create("incident");
@@ -486,6 +552,7 @@ int main(void)
         tcase_add_test(tc, test_model_checkpoint);
         tcase_add_test(tc, test_model_privacy);
         tcase_add_test(tc, test_output_records);
+        tcase_add_test(tc, test_feedback);
         tcase_set_timeout(tc, 120);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
