@@ -310,6 +310,16 @@ vg_err_t vg_avro_get_bool(const avro_value_t *rec, const char *name,
 vg_err_t vg_avro_get_enum(const avro_value_t *rec, const char *name,
                           const char **symbolp);
 
+/** @name Fields with a default, for reading events: the value, or
+ *  \p dflt when the field is null, absent or of another type. @{ */
+const char *vg_avro_str_or(const avro_value_t *rec, const char *name,
+                           const char *dflt);
+int64_t vg_avro_long_or(const avro_value_t *rec, const char *name,
+                        int64_t dflt);
+int32_t vg_avro_int_or(const avro_value_t *rec, const char *name,
+                       int32_t dflt);
+/** @} */
+
 vg_err_t vg_avro_set_str(avro_value_t *rec, const char *name, const char *s);
 vg_err_t vg_avro_set_strn(avro_value_t *rec, const char *name, const char *s,
                           size_t len);

@@ -406,3 +406,24 @@ vg_err_t vg_avro_map_set_str(avro_value_t *rec, const char *name,
                 return VG_ERR_INVALID;
         return avro_value_set_string(&child, s) ? VG_ERR_INVALID : VG_OK;
 }
+
+const char *vg_avro_str_or(const avro_value_t *rec, const char *name,
+                           const char *dflt)
+{
+        const char *s = NULL;
+        return vg_avro_get_str(rec, name, &s, NULL) == VG_OK && s ? s : dflt;
+}
+
+int64_t vg_avro_long_or(const avro_value_t *rec, const char *name,
+                        int64_t dflt)
+{
+        int64_t v;
+        return vg_avro_get_long(rec, name, &v) == VG_OK ? v : dflt;
+}
+
+int32_t vg_avro_int_or(const avro_value_t *rec, const char *name,
+                       int32_t dflt)
+{
+        int32_t v;
+        return vg_avro_get_int(rec, name, &v) == VG_OK ? v : dflt;
+}

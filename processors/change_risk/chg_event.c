@@ -11,16 +11,12 @@
 
 static const char *chg_str(const avro_value_t *val, const char *field)
 {
-        const char *s = NULL;
-        if (vg_avro_get_str(val, field, &s, NULL) != VG_OK || !s)
-                return "";
-        return s;
+        return vg_avro_str_or(val, field, "");
 }
 
 static int64_t chg_ts(const avro_value_t *val, const char *field)
 {
-        int64_t v;
-        return vg_avro_get_long(val, field, &v) == VG_OK ? v : -1;
+        return vg_avro_long_or(val, field, -1);
 }
 
 /* @returns 1 if \p s is one of the NULL-terminated \p set (ignoring case

@@ -13,22 +13,17 @@
 
 static const char *inc_str(const avro_value_t *val, const char *field)
 {
-        const char *s = NULL;
-        if (vg_avro_get_str(val, field, &s, NULL) != VG_OK || !s)
-                return "";
-        return s;
+        return vg_avro_str_or(val, field, "");
 }
 
 static int64_t inc_ts(const avro_value_t *val, const char *field)
 {
-        int64_t v;
-        return vg_avro_get_long(val, field, &v) == VG_OK ? v : -1;
+        return vg_avro_long_or(val, field, -1);
 }
 
 static int inc_int(const avro_value_t *val, const char *field)
 {
-        int32_t v;
-        return vg_avro_get_int(val, field, &v) == VG_OK ? (int)v : -1;
+        return (int)vg_avro_int_or(val, field, -1);
 }
 
 int inc_states_parse(inc_states_t *st, const char *list)

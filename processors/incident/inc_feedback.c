@@ -17,10 +17,7 @@ static const char *const inc_fb_names[] = {
 
 static const char *inc_fb_str(const avro_value_t *val, const char *field)
 {
-        const char *s = NULL;
-        if (vg_avro_get_str(val, field, &s, NULL) != VG_OK || !s)
-                return "";
-        return s;
+        return vg_avro_str_or(val, field, "");
 }
 
 int inc_fb_read(inc_fb_t *fb, const avro_value_t *val, char *errstr,
@@ -32,8 +29,7 @@ int inc_fb_read(inc_fb_t *fb, const avro_value_t *val, char *errstr,
         memset(fb, 0, sizeof(*fb));
         fb->id       = inc_fb_str(val, "feedback_id");
         fb->incident = inc_fb_str(val, "incident");
-        if (vg_avro_get_long(val, "created_at", &fb->created_at) != VG_OK)
-                fb->created_at = 0;
+        fb->created_at = vg_avro_long_or(val, "created_at", 0);
         vg_avro_get_enum(val, "action", &action);
         for (a = 0; action && a < 5 && strcmp(action, inc_fb_names[a]); a++)
                 ;
