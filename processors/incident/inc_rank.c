@@ -76,6 +76,15 @@ static void inc_rank_features(inc_rank_t *r, const inc_suspect_t *s)
         snprintf(cross, sizeof(cross), "%s|%s", dt,
                  s->during ? "during" : "after");
         vg_features_add_kv(x, "since_start|work", cross, 1.0);
+        if (!s->during) /* how long after the work ended */
+                vg_features_add_kv(
+                        x, "since_end",
+                        inc_bucket(s->hours_before -
+                                           (double)(s->w.end_ms -
+                                                    s->w.start_ms) /
+                                                   3600000.0,
+                                   dt_e, dt_n, 7),
+                        1.0);
         vg_features_add(x, "p_failure", s->w.p_failure * 2.0);
         vg_features_add_kv(x, "p_band",
                            inc_bucket(s->w.p_failure, p_e, p_n, 5), 1.0);
