@@ -517,8 +517,8 @@ static int blob_decode_v3(vg_features_t *x, const char *r, const char *end)
                 return -1;
         shift = bits - (uint32_t)x->bits;
         for (uint32_t i = 0; i < nnz; i++) {
-                uint32_t slot;
-                double val;
+                uint32_t slot = 0; /* the length check above: always read */
+                double val    = 0;
                 vg_features_get(&r, end, &slot, sizeof(slot));
                 vg_features_get(&r, end, &val, sizeof(val));
                 if (slot >> bits)

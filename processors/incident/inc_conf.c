@@ -61,6 +61,10 @@ static const vg_conf_prop_t inc_conf_props[] = {
          "Feature hashing: 2^bits coordinates per multiclass model."},
         {0, "incident.softmax.alpha", VG_CONF_DBL, "0.1", 1e-6, 10, NULL,
          "FTRL-Proximal learning rate scale of the multiclass models."},
+        {0, "incident.group.alpha", VG_CONF_DBL, "0.5", 1e-6, 10, NULL,
+         "FTRL-Proximal learning rate scale of the routing (final group) "
+         "model, which has the most classes and learns faster with a "
+         "larger one (chosen on the first half of the UCI log)."},
         {0, "incident.softmax.l1", VG_CONF_DBL, "0.1", 0, 100, NULL,
          "FTRL-Proximal L1 strength of the multiclass models."},
         {0, "incident.softmax.l2", VG_CONF_DBL, "1.0", 0, 100, NULL,

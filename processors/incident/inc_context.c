@@ -203,9 +203,13 @@ static void inc_parse_state(const vg_redis_reply_t *rep, inc_state_t *st)
                 if (!f)
                         continue;
                 st->seen = 1;
+                const char *hex = vg_redis_reply_str(v, NULL);
                 if (!strcmp(f, "sig")) {
-                        const char *s = vg_redis_reply_str(v, NULL);
-                        st->sig       = s ? strtoull(s, NULL, 16) : 0;
+                        st->sig = hex ? strtoull(hex, NULL, 16) : 0;
+                } else if (!strcmp(f, "by")) {
+                        st->by = hex ? strtoull(hex, NULL, 16) : 0;
+                } else if (!strcmp(f, "open_by")) {
+                        st->open_by = hex ? strtoull(hex, NULL, 16) : 0;
                 } else if (!strcmp(f, "feat") && !st->feat) {
                         st->feat = inc_dup(v, &st->feat_len);
                 } else if (!strcmp(f, "embed") && !st->embed) {
@@ -306,10 +310,14 @@ void inc_store_put_state(inc_store_t *cs, const inc_event_t *ev,
                          const inc_state_t *st, int first)
 {
         vg_redis_batch_t *wr = vg_store_writes(cs->s);
-        char k[512], sig[24];
+        char k[512], hex[24];
         inc_key(cs, k, sizeof(k), "inc", ev->number, "state");
-        snprintf(sig, sizeof(sig), "%016llx", (unsigned long long)st->sig);
-        inc_hset(wr, k, "sig", sig, strlen(sig));
+        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)st->sig);
+        inc_hset(wr, k, "sig", hex, strlen(hex));
+        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)ev->uid);
+        inc_hset(wr, k, "by", hex, strlen(hex));
+        if (st->open_by == ev->uid)
+                inc_hset(wr, k, "open_by", hex, strlen(hex));
         inc_hset(wr, k, "feat", st->feat, st->feat_len);
         inc_hset(wr, k, "embed", st->embed, st->embed_len);
         inc_hset(wr, k, "suspects", st->suspects, st->suspects_len);
@@ -330,10 +338,10 @@ static void inc_window_put(inc_store_t *cs, const char *key,
                                            wm - 2 * keep);
 }
 
-void inc_store_put_windows(inc_store_t *cs, const inc_event_t *ev,
-                           int64_t cluster, int64_t wm)
+void inc_store_put_ci_window(inc_store_t *cs, const inc_event_t *ev,
+                             int64_t wm)
 {
-        char k[512], id[32];
+        char k[512];
         int64_t keep = cs->base_ms + cs->recur_ms;
         if (*ev->ci)
                 inc_window_put(cs,
@@ -341,6 +349,13 @@ void inc_store_put_windows(inc_store_t *cs, const inc_event_t *ev,
                                        "incidents"),
                                ev, wm,
                                keep > cs->ci_keep_ms ? keep : cs->ci_keep_ms);
+}
+
+void inc_store_put_cluster_window(inc_store_t *cs, const inc_event_t *ev,
+                                  int64_t cluster, int64_t wm)
+{
+        char k[512], id[32];
+        int64_t keep = cs->base_ms + cs->recur_ms;
         if (cluster >= 0)
                 inc_window_put(cs,
                                inc_key(cs, k, sizeof(k), "inccl",

@@ -57,16 +57,21 @@ void inc_ctx_clear(inc_ctx_t *ctx);
 void inc_state_clear(inc_state_t *st);
 
 /** @name Writes, queued into the batch store. @{ */
-/** @brief The incident's state after an enrichment (\p st's blobs);
+/** @brief The incident's state after an enrichment by \p ev (\p st's
+ *         blobs; "by" is \p ev, "open_by" too if \p st->open_by is);
  *         \p st->first is written only if \p first. */
 void inc_store_put_state(inc_store_t *cs, const inc_event_t *ev,
                          const inc_state_t *st, int first);
 /** @brief A responder's feedback, into the incident's feedback hash. */
 void inc_store_put_feedback(inc_store_t *cs, const inc_fb_t *fb);
-/** @brief The incident in its CI's window and, if \p cluster >= 0, its
- *         cluster's; trims as of the watermark \p wm. */
-void inc_store_put_windows(inc_store_t *cs, const inc_event_t *ev,
-                           int64_t cluster, int64_t wm);
+/** @brief The incident in its CI's window (idempotent: any update may
+ *         add it); trims as of the watermark \p wm. */
+void inc_store_put_ci_window(inc_store_t *cs, const inc_event_t *ev,
+                             int64_t wm);
+/** @brief The incident in cluster \p cluster's window (>= 0; the cluster
+ *         it joined when first enriched). */
+void inc_store_put_cluster_window(inc_store_t *cs, const inc_event_t *ev,
+                                  int64_t cluster, int64_t wm);
 /** @} */
 
 /** @name Alerts (vg_alerts): CHANGE_INDUCED_INCIDENT once per incident,

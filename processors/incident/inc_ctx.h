@@ -28,7 +28,10 @@ typedef struct inc_counts_s {
 /** The incident's state (inc:{number}:state), as stored. */
 typedef struct inc_state_s {
         int seen;       /**< an earlier update of the incident was read */
+        int unknown;    /**< the store could not be read: seen or not? */
         uint64_t sig;   /**< its fields at its last enrichment */
+        uint64_t by;    /**< the update that enriched it last (its uid) */
+        uint64_t open_by; /**< the update that enriched it first */
         char *feat;     /**< features as scored (VGF3 blob), or NULL */
         size_t feat_len;
         char *embed;    /**< embedding as scored (floats), or NULL */

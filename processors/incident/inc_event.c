@@ -145,8 +145,12 @@ int inc_event_read(inc_event_t *ev, const avro_value_t *val,
                          "resolved_at: before opened_at");
                 return -1;
         }
+        char id[160];
+        inc_event_id(ev, id, sizeof(id));
         ev->resolved = inc_states_has(resolved, ev->state);
         ev->sig      = inc_sig(ev);
+        /* the id and the event time: logs repeat a sys_mod_count */
+        ev->uid = vg_hash64_str(id, (uint64_t)ev->event_time);
         return 0;
 }
 

@@ -54,6 +54,8 @@ typedef struct inc_event_s {
         int64_t opened_at; /**< ms; the event time if absent */
         int64_t resolved_at, closed_at; /**< ms, or -1 */
         int64_t event_time; /**< sys_updated_on, ms */
+        uint64_t uid; /**< hash of the update's id (inc_event_id()) and
+                       *   event time: the same record consumed again */
         uint64_t sig; /**< hash of what an enrichment depends on: category,
                        *   subcategory, symptom, CI and the texts */
 } inc_event_t;

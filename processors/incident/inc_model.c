@@ -104,13 +104,15 @@ static int inc_seen_has(const inc_seen_t *s, uint64_t h)
 /* ---------------------------------------------------------------------- */
 /* Construction                                                           */
 
-static vg_softmax_t *inc_softmax_new(const vg_conf_t *conf, char *errstr,
-                                     size_t errstr_size)
+static vg_softmax_t *inc_softmax_new(const vg_conf_t *conf, int label,
+                                     char *errstr, size_t errstr_size)
 {
         vg_softmax_conf_t sc;
         vg_softmax_conf_init(&sc);
         sc.hash_bits   = (int)vg_conf_get_int(conf, "incident.hash.bits");
-        sc.alpha       = vg_conf_get_double(conf, "incident.softmax.alpha");
+        sc.alpha       = vg_conf_get_double(conf, label == INC_L_GROUP
+                                                          ? "incident.group.alpha"
+                                                          : "incident.softmax.alpha");
         sc.l1          = vg_conf_get_double(conf, "incident.softmax.l1");
         sc.l2          = vg_conf_get_double(conf, "incident.softmax.l2");
         sc.max_classes = (int)vg_conf_get_int(conf, "incident.max.classes");
@@ -142,7 +144,8 @@ inc_model_t *inc_model_new(const vg_conf_t *conf, char *errstr,
         tc.embed_dim = INC_EMBED_DIM;
         m->radius    = vg_conf_get_double(conf, "incident.cluster.radius");
         for (int l = 0; l < INC_NLABELS; l++)
-                if (!(m->sm[l] = inc_softmax_new(conf, errstr, errstr_size)) ||
+                if (!(m->sm[l] = inc_softmax_new(conf, l, errstr,
+                                                 errstr_size)) ||
                     !(m->published[l] = vg_preq_new(NULL, errstr,
                                                     errstr_size)))
                         goto fail;
@@ -530,10 +533,13 @@ void inc_model_report(const inc_model_t *m, FILE *fp)
         char line[512];
         for (int l = 0; l < INC_NLABELS; l++) {
                 const vg_preq_t *pq = m->published[l];
-                fprintf(fp, "  %-17s %3d classes  published first: ",
-                        inc_label_field(l), vg_softmax_n_classes(m->sm[l]));
-                vg_preq_format(pq, line, sizeof(line));
-                fprintf(fp, "%s\n", line);
+                /* only the top 3 are kept as published: no log-loss */
+                fprintf(fp, "  %-17s %3d classes  first predictions: n=%.0f "
+                        "top1=%.4f top3=%.4f (faded)\n",
+                        inc_label_field(l), vg_softmax_n_classes(m->sm[l]),
+                        vg_preq_get(pq, VG_PREQ_N),
+                        vg_preq_get(pq, VG_PREQ_TOP1),
+                        vg_preq_get(pq, VG_PREQ_TOP3));
         }
         inc_rank_quality(m->rank, line, sizeof(line));
         fprintf(fp, "  %-17s %llu incident(s) with suspects: %s\n",

@@ -225,7 +225,7 @@ static void inc_recurrence(inc_st_t *st, int i, inc_score_t *sc, int which,
 
 /* The state the enrichment of \p i leaves, in st->made[i]. */
 static void inc_make_state(inc_st_t *st, int i, const inc_score_t *sc,
-                           int first)
+                           int first, const inc_state_t *was)
 {
         inc_state_t *ns = &st->made[i];
         char buf[INC_MAX_SUSPECTS * VG_WORK_MEMBER_MAX + 8];
@@ -237,7 +237,10 @@ static void inc_make_state(inc_st_t *st, int i, const inc_score_t *sc,
         memset(ns, 0, sizeof(*ns));
         ns->owned     = 1;
         ns->seen      = 1;
+        ns->unknown   = st->ctxs[i].degraded && was->unknown;
         ns->sig       = st->evs[i].sig;
+        ns->by        = st->evs[i].uid;
+        ns->open_by   = sc->opened ? st->evs[i].uid : was->open_by;
         ns->feat      = vg_features_blob_encode(st->x, p, sc->cluster_id,
                                                 &ns->feat_len);
         ns->embed_len = sizeof(float) * (size_t)st->dim;
@@ -255,9 +258,21 @@ static void inc_make_state(inc_st_t *st, int i, const inc_score_t *sc,
         }
 }
 
+/* The cluster of update \p i: the one its incident joined when first
+ * enriched (in its features as scored), else the nearest now. */
+static int64_t inc_cluster_of(const inc_st_t *st, int i,
+                              const inc_state_t *was)
+{
+        int64_t c = was->feat ? vg_features_blob_cluster(was->feat,
+                                                         was->feat_len)
+                              : -1;
+        return c >= 0 ? c : st->clusters[i];
+}
+
 /* Enriches update \p i (the state before it: \p was), queues its records
  * for rendering and its writes. */
-static void inc_enrich(inc_st_t *st, int i, const inc_state_t *was)
+static void inc_enrich(inc_st_t *st, int i, const inc_state_t *was,
+                       int opened)
 {
         const inc_event_t *ev = &st->evs[i];
         inc_ctx_t *ctx        = &st->ctxs[i];
@@ -269,11 +284,11 @@ static void inc_enrich(inc_st_t *st, int i, const inc_state_t *was)
         memset(&sc, 0, sizeof(sc));
         sc.ev     = ev;
         sc.ctx    = ctx;
-        sc.opened = !was->seen;
+        sc.opened = opened;
         inc_model_features(st->model, ev, st->x, NULL);
         inc_model_predict(st->model, st->x, sc.tops);
         sc.nfactors   = inc_model_explain(st->model, st->x, sc.factors, 6);
-        sc.cluster_id = st->clusters[i];
+        sc.cluster_id = inc_cluster_of(st, i, was);
         inc_model_similar(st->model, embed, ev->number, &sc.sim);
         sc.nsuspects  = inc_rank_score(rank, ctx->work, ctx->nwork,
                                        ev->opened_at, st->suspect_ms,
@@ -286,8 +301,8 @@ static void inc_enrich(inc_st_t *st, int i, const inc_state_t *was)
         sc.ci_7d  = inc_with_self(ctx->ci.in_7d, was);
         sc.cl_24h = ctx->cl.in_window;
         sc.cl_7d  = inc_with_self(ctx->cl.in_7d, was);
-        if (sc.cluster_id < 0)
-                sc.cl_24h = sc.cl_7d = 0;
+        if (sc.cluster_id < 0 || sc.cluster_id != st->clusters[i])
+                sc.cl_24h = sc.cl_7d = 0; /* not the cluster read */
         if (!*ev->ci)
                 sc.ci_24h = sc.ci_7d = 0;
         sc.alert_change = sc.nsuspects &&
@@ -301,10 +316,17 @@ static void inc_enrich(inc_st_t *st, int i, const inc_state_t *was)
         st->enriched++;
         st->opened += sc.opened;
         st->degraded += ctx->degraded;
-        inc_make_state(st, i, &sc, first);
-        inc_store_put_state(st->store, ev, &st->made[i], first);
-        inc_store_put_windows(st->store, ev, sc.cluster_id,
-                              vg_proc_watermark(st->p));
+        inc_make_state(st, i, &sc, first, was);
+        inc_store_put_ci_window(st->store, ev, vg_proc_watermark(st->p));
+        /* in the cluster it joins when first enriched, once: before its
+         * state, so that a state in the store says it is in */
+        if (!was->seen && !was->unknown && sc.cluster_id >= 0)
+                inc_store_put_cluster_window(st->store, ev, sc.cluster_id,
+                                             vg_proc_watermark(st->p));
+        /* what the store said is unknown: its state is not replaced (the
+         * next update, Redis back, enriches it again if need be) */
+        if (!st->made[i].unknown)
+                inc_store_put_state(st->store, ev, &st->made[i], first);
         if (!vg_proc_bootstrapping(st->p)) {
                 memcpy(vg_render_job(st->render), &sc, sizeof(sc));
                 vg_render_push(st->render, i, ev->number);
@@ -382,8 +404,7 @@ static void inc_resolution(inc_st_t *st, int i, const inc_state_t *was)
         st->resolutions++;
         if (!vg_proc_learn_claim(st->p, st->recs[i]))
                 return; /* learned already, or the learner will */
-        if (st->ctxs[i].degraded && !was->seen &&
-            vg_proc_learn_defer(st->p, st->recs[i])) {
+        if (was->unknown && vg_proc_learn_defer(st->p, st->recs[i])) {
                 st->deferred++;
                 return; /* the learner learns it once Redis is back */
         }
@@ -395,19 +416,45 @@ static void inc_resolution(inc_st_t *st, int i, const inc_state_t *was)
 static const inc_state_t *inc_state_before(inc_st_t *st, int i)
 {
         st->prev[i] = inc_batch_prev(st, i);
-        return st->prev[i] >= 0 ? &st->eff[st->prev[i]] : &st->ctxs[i].st;
+        if (st->prev[i] >= 0)
+                return &st->eff[st->prev[i]];
+        st->ctxs[i].st.unknown = st->ctxs[i].degraded;
+        return &st->ctxs[i].st;
+}
+
+/* Whether update \p ev is enriched, given the incident's state \p was,
+ * and whether as the incident's opening (\p *opened). An incident is
+ * enriched at its first update, again when what it is about changes
+ * before it is resolved, and again when the update that enriched it comes
+ * back (consumed again after a crash: its records may never have been
+ * produced). While the store cannot be read, every update that is not a
+ * resolution is enriched (flagged degraded), as an opening unless its
+ * sys_mod_count says it is a later version. */
+static int inc_should_enrich(const inc_event_t *ev, const inc_state_t *was,
+                             int *opened)
+{
+        if (was->unknown) {
+                if (ev->resolved) /* only a first version of the record */
+                        return (*opened = ev->mod_count == 0);
+                *opened = ev->mod_count <= 0; /* 0, or no counter */
+                return 1;
+        }
+        *opened = !was->seen || was->open_by == ev->uid;
+        return !was->seen || was->by == ev->uid ||
+               (!ev->resolved && was->sig != ev->sig);
 }
 
 static void inc_update(inc_st_t *st, int i)
 {
         const inc_event_t *ev = &st->evs[i];
         const inc_state_t *was = inc_state_before(st, i);
-        int enrich = !was->seen || (!ev->resolved && was->sig != ev->sig);
+        int opened;
+        int enrich = inc_should_enrich(ev, was, &opened);
 
         memset(&st->made[i], 0, sizeof(st->made[i]));
         st->updates++;
         if (enrich) {
-                inc_enrich(st, i, was);
+                inc_enrich(st, i, was, opened);
                 st->eff[i]       = st->made[i];
                 st->eff[i].owned = 0;
                 if (!st->eff[i].first && was->first) {
@@ -418,8 +465,11 @@ static void inc_update(inc_st_t *st, int i)
                 st->eff[i]       = *was;
                 st->eff[i].owned = 0;
         }
-        if (ev->resolved)
+        if (ev->resolved) {
+                inc_store_put_ci_window(st->store, ev,
+                                        vg_proc_watermark(st->p));
                 inc_resolution(st, i, &st->eff[i]);
+        }
 }
 
 /* ---------------------------------------------------------------------- */

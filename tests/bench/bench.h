@@ -21,6 +21,12 @@ int bench_changes_main(int argc, char **argv);
  *         truth: AUC, calibration, precision/recall (bench_changes.c). */
 int bench_quality_main(int argc, char **argv);
 
+/** @brief vigie-incident end to end: quality on the UCI log against the
+ *         batch reference, speed, a generated world with vigie-change
+ *         (suspect changes, alerts), change risk with incidents
+ *         (bench_incidents.c). */
+int bench_incidents_main(int argc, char **argv);
+
 /** @returns a monotonic time in nanoseconds. */
 static inline uint64_t bench_now_ns(void)
 {

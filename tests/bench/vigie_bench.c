@@ -19,6 +19,8 @@ static const struct {
          "vigie-change end to end: throughput, latency, RSS, 2 instances"},
         {"quality", bench_quality_main,
          "vigie-change's p_failure vs the generator's truth: AUC, F1"},
+        {"incidents", bench_incidents_main,
+         "vigie-incident: UCI log quality vs reference, speed, world"},
 };
 
 #define BENCH_CMD_CNT (sizeof(bench_cmds) / sizeof(bench_cmds[0]))

@@ -1,0 +1,1214 @@
+/**
+ * @file check_incident.c
+ * @brief vigie-incident end to end, as separate processes against a
+ *        vigie-broker and a real redis-server (with vigie-change where the
+ *        scenario needs its changes at work): enrichment, suspect changes,
+ *        CI and cluster windows, dead letters, Redis down, SIGKILL and
+ *        restart from the checkpoint, two processors on one broker and one
+ *        Redis. One TCase per ctest entry (CK_RUN_CASE), see incident.cmake.
+ */
+#include "vg_gen.h"
+#include "vg_itest.h"
+#include "vg_kafka.h"
+#include "vg_redis.h"
+#include "vg_time.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DAY_MS 86400000LL
+
+/* ------------------------------------------------------------------ */
+/* Inputs                                                             */
+
+/* Generates \p count events of \p kind ("changes", "incidents") of the
+ * world of \p seed into \p path (and the truth CSV, if \p truth). */
+static void gen(const char *kind, const char *path, const char *truth,
+                long count, uint64_t seed, int64_t start_ms)
+{
+        vg_gen_opts_t o;
+        char errstr[256];
+        vg_gen_opts_init(&o);
+        o.count = count;
+        o.seed  = seed;
+        if (start_ms)
+                o.start_ms = start_ms;
+        vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
+        ck_assert_msg(g != NULL, "%s", errstr);
+        FILE *fp = fopen(path, "w"), *tp = truth ? fopen(truth, "w") : NULL;
+        ck_assert_int_eq(vg_gen_run(g, kind, fp, tp, errstr, sizeof(errstr)),
+                         VG_OK);
+        fclose(fp);
+        if (tp)
+                fclose(tp);
+        vg_gen_destroy(g);
+}
+
+/* Renumbers the incidents of \p path (INC00... -> INC<prefix>...) so that
+ * two generated streams do not share incident numbers. */
+static void renumber(const char *path, const char *prefix)
+{
+        char tmp[1024], *line = NULL;
+        size_t cap = 0;
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        FILE *in = fopen(path, "r"), *out = fopen(tmp, "w");
+        while (getline(&line, &cap, in) != -1) {
+                for (char *s = line; (s = strstr(s, "\"INC00"));)
+                        memcpy(s + 4, prefix, 2), s += 6;
+                fputs(line, out);
+        }
+        free(line);
+        fclose(in);
+        fclose(out);
+        rename(tmp, path);
+}
+
+static int64_t parse_time(const char *s)
+{
+        char errstr[128];
+        int64_t t = -1;
+        if (!s || !*s || vg_time_parse(s, &t, errstr, sizeof(errstr)))
+                return -1;
+        return t;
+}
+
+static void fmt_time(int64_t ms, char *buf, size_t size)
+{
+        time_t s = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* What a generated incident stream holds. */
+typedef struct inc_in_s {
+        long records, incidents, resolved;
+        int64_t first, last; /* earliest opened_at, latest event time */
+        json_t *inc; /* number -> {"ci": s, "opened": I, "resolved": b} */
+        json_t *cis; /* ci -> {number: true} */
+} inc_in_t;
+
+static int is_resolved_state(const char *st)
+{
+        return st && (!strcasecmp(st, "Resolved") || !strcasecmp(st, "Closed"));
+}
+
+/* Adds the incident records of \p path to \p in (zeroed by the first
+ * call's caller with memset). */
+static void load_incidents(const char *path, inc_in_t *in)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        FILE *fp   = fopen(path, "r");
+        if (!in->inc) {
+                in->inc = json_object();
+                in->cis = json_object();
+        }
+        ck_assert_ptr_nonnull(fp);
+        while (getline(&line, &cap, fp) != -1) {
+                json_t *o = json_loads(line, 0, NULL);
+#define S(k) json_string_value(json_object_get(o, k))
+                const char *num = S("number"), *ci = S("cmdb_ci");
+                json_t *e       = json_object_get(in->inc, num);
+                int64_t upd     = parse_time(S("sys_updated_on"));
+                in->records++;
+                if (upd > in->last)
+                        in->last = upd;
+                if (!e) {
+                        int64_t t = parse_time(S("opened_at"));
+                        if (t < 0)
+                                t = parse_time(S("sys_updated_on"));
+                        e = json_pack("{sssIsb}", "ci", ci ? ci : "",
+                                      "opened", (json_int_t)t, "resolved",
+                                      0);
+                        json_object_set_new(in->inc, num, e);
+                        in->incidents++;
+                        if (!in->first || t < in->first)
+                                in->first = t;
+                }
+                if (is_resolved_state(S("incident_state")) &&
+                    !json_is_true(json_object_get(e, "resolved"))) {
+                        json_object_set_new(e, "resolved", json_true());
+                        in->resolved++;
+                }
+                if (ci && *ci) {
+                        json_t *set = json_object_get(in->cis, ci);
+                        if (!set) {
+                                set = json_object();
+                                json_object_set_new(in->cis, ci, set);
+                        }
+                        json_object_set_new(set, num, json_true());
+                }
+#undef S
+                json_decref(o);
+        }
+        free(line);
+        fclose(fp);
+}
+
+/* The windows are trimmed as of the watermark minus twice what they keep
+ * (30 days for ci:{ci}:incidents, 29 for clusters, by default): a stream
+ * shorter than that keeps every incident in them. */
+static void assert_untrimmed(const inc_in_t *in)
+{
+        ck_assert_msg(in->last - in->first < 57 * DAY_MS, "the input spans "
+                      "%.1f days: windows would be trimmed",
+                      (double)(in->last - in->first) / (double)DAY_MS);
+}
+
+static void inc_in_free(inc_in_t *in)
+{
+        json_decref(in->inc);
+        json_decref(in->cis);
+}
+
+/* What a generated change stream holds. */
+typedef struct chg_in_s {
+        long records, scorable, outcomes;
+} chg_in_t;
+
+static void load_changes(const char *path, chg_in_t *in)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        FILE *fp   = fopen(path, "r");
+        memset(in, 0, sizeof(*in));
+        while (getline(&line, &cap, fp) != -1) {
+                json_t *o = json_loads(line, 0, NULL);
+                const char *st =
+                        json_string_value(json_object_get(o, "state"));
+                const char *cc =
+                        json_string_value(json_object_get(o, "close_code"));
+                in->records++;
+                if (!strcmp(st, "Closed") && cc && *cc)
+                        in->outcomes++;
+                else if (strcmp(st, "Closed") && strcmp(st, "Canceled"))
+                        in->scorable++;
+                json_decref(o);
+        }
+        free(line);
+        fclose(fp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Processes                                                          */
+
+static int produce(const char *topic, const char *file)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-t",
+                        (char *)topic, (char *)file, NULL};
+        return itest_run(argv, itest_path("produce.log"));
+}
+
+/* Produces \p file to \p topic at \p rate records/s in the background. */
+static pid_t produce_paced(const char *topic, const char *file,
+                           const char *rate, const char *log)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-r",
+                        (char *)rate, "-t", (char *)topic, (char *)file,
+                        NULL};
+        return itest_spawn(argv, itest_path(log));
+}
+
+static int wait_pid(pid_t pid)
+{
+        int status = -1;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Starts \p prog (vigie-incident or vigie-change) with the test's
+ * settings, then the NULL-terminated `-X key=value` strings that follow
+ * \p log (a later one wins). */
+static pid_t spawn_with(const char *prog, const char *log, ...)
+{
+        char port[64];
+        char *argv[40] = {(char *)itest_bin(prog), "-b",
+                          getenv("VG_BOOTSTRAP"), "-X", port, "-X",
+                          "stats.interval.ms=1000", "-X",
+                          "checkpoint.interval.ms=1000", "-X",
+                          "kafka.session.timeout.ms=6000"};
+        int n = 11;
+        va_list ap;
+        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
+        if (!strcmp(prog, "vigie-change")) {
+                argv[n++] = "-X";
+                argv[n++] = "change.alert.min.learned=100";
+        }
+        va_start(ap, log);
+        for (const char *x; (x = va_arg(ap, const char *)) && n < 37;) {
+                argv[n++] = "-X";
+                argv[n++] = (char *)x;
+        }
+        va_end(ap);
+        argv[n] = NULL;
+        return itest_spawn(argv, log);
+}
+
+#define spawn_incident(log) spawn_with("vigie-incident", log, NULL)
+#define spawn_change(log)   spawn_with("vigie-change", log, NULL)
+
+/* Number of lines of \p path that contain \p needle. */
+static long count_in_file(const char *path, const char *needle)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        long n     = 0;
+        FILE *fp   = fopen(path, "r");
+        while (fp && getline(&line, &cap, fp) != -1)
+                n += strstr(line, needle) != NULL;
+        free(line);
+        if (fp)
+                fclose(fp);
+        return n;
+}
+
+static int wait_in_file(const char *path, const char *needle, double timeout)
+{
+        for (double t0 = itest_now(); itest_now() - t0 < timeout;
+             usleep(100 * 1000))
+                if (itest_file_contains(path, needle))
+                        return 1;
+        return itest_file_contains(path, needle);
+}
+
+/* Waits until \p group has committed \p records offsets of \p topic.
+ * @returns what it has committed. */
+static long wait_committed(const char *group, const char *topic,
+                           long records, double timeout)
+{
+        long done = -1;
+        for (double t0 = itest_now();
+             (done = itest_committed(group, topic)) < records &&
+             itest_now() - t0 < timeout;)
+                usleep(200 * 1000);
+        return done;
+}
+
+/* 1 if the final summary of \p log says its model learned exactly \p n:
+ * "model incident/1 n=N k=" (vigie-incident) or "model change-ftrl/1 n=N,"
+ * (vigie-change). */
+static int learned_exactly(const char *log, const char *model, long n)
+{
+        char want[96];
+        snprintf(want, sizeof(want), "  model %s n=%ld%s", model, n,
+                 !strcmp(model, "incident/1") ? " k=" : ",");
+        if (itest_file_contains(log, want))
+                return 1;
+        char cmd[1024]; /* for the failure message: what it did learn */
+        snprintf(cmd, sizeof(cmd), "grep -E 'summary|resolutions|outcomes|"
+                 "model |restored' %s | tail -8", log);
+        if (system(cmd) != 0)
+                printf("(no summary in %s)\n", log);
+        fflush(stdout);
+        return 0;
+}
+
+/* Prints the counting lines of \p log's summary (for the report). */
+static void print_summary(const char *log)
+{
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "grep -E '  [0-9]+ update|  resolutions|"
+                 "  alerts:' %s", log);
+        fflush(stdout);
+        if (system(cmd) != 0)
+                printf("(no summary in %s)\n", log);
+        fflush(stdout);
+}
+
+/* ------------------------------------------------------------------ */
+/* Outputs                                                            */
+
+/* The enrichments of itsm.incidents.enriched. */
+typedef struct enr_s {
+        long n, distinct, degraded, first_not_opened, opened;
+        long of_resolved; /* enrichments of records in a resolved state */
+        json_t *first;    /* number -> its first enrichment */
+        json_t *clusters; /* number -> {cluster_id: true} (>= 0 only) */
+} enr_t;
+
+static void load_enriched(const char *path, enr_t *e)
+{
+        char *line = NULL, id[32];
+        size_t cap = 0;
+        FILE *fp   = fopen(path, "r");
+        memset(e, 0, sizeof(*e));
+        e->first    = json_object();
+        e->clusters = json_object();
+        ck_assert_ptr_nonnull(fp);
+        /* records of an incident share its key, hence its partition: the
+         * file holds them in the order they were produced */
+        while (getline(&line, &cap, fp) != -1) {
+                json_t *o = json_loads(line, 0, NULL);
+                const char *num =
+                        json_string_value(json_object_get(o, "number"));
+                json_int_t cl =
+                        json_integer_value(json_object_get(o, "cluster_id"));
+                e->n++;
+                e->degraded += json_is_true(
+                        json_object_get(o, "context_degraded"));
+                const char *why = json_string_value(
+                        json_object_get(o, "reason"));
+                e->opened += why && !strcmp(why, "opened");
+                e->of_resolved += is_resolved_state(json_string_value(
+                        json_object_get(o, "incident_state")));
+                if (!json_object_get(e->first, num)) {
+                        e->first_not_opened += !why || strcmp(why, "opened");
+                        json_object_set(e->first, num, o);
+                }
+                if (cl >= 0) {
+                        json_t *set = json_object_get(e->clusters, num);
+                        if (!set) {
+                                set = json_object();
+                                json_object_set_new(e->clusters, num, set);
+                        }
+                        snprintf(id, sizeof(id), "%lld", (long long)cl);
+                        json_object_set_new(set, id, json_true());
+                }
+                json_decref(o);
+        }
+        e->distinct = (long)json_object_size(e->first);
+        free(line);
+        fclose(fp);
+}
+
+static void enr_free(enr_t *e)
+{
+        json_decref(e->first);
+        json_decref(e->clusters);
+}
+
+/* Consumes the enriched topic into \p e. */
+static void consume_enriched(const char *name, enr_t *e)
+{
+        const char *out = itest_path(name);
+        ck_assert_int_ge(itest_consume("itsm.incidents.enriched", out), 0);
+        load_enriched(out, e);
+}
+
+static int redis_exists(const char *kind, const char *id, const char *what);
+
+/* Every incident of \p in enriched, its first enrichment "opened". */
+static void assert_every_incident(const enr_t *e, const inc_in_t *in)
+{
+        const char *num;
+        json_t *v;
+        long missing = 0;
+        json_object_foreach(in->inc, num, v) {
+                if (!json_object_get(e->first, num) && missing++ < 5)
+                        printf("not enriched: %s (CI %s; inc:%s:state %s in "
+                               "Redis)\n", num,
+                               json_string_value(json_object_get(v, "ci")),
+                               num,
+                               redis_exists("inc", num, "state")
+                                       ? "is"
+                                       : "is not");
+        }
+        fflush(stdout);
+        ck_assert_msg(missing == 0, "%ld of %ld incidents never enriched",
+                      missing, in->incidents);
+        ck_assert_int_eq(e->distinct, in->incidents);
+        ck_assert_msg(e->first_not_opened == 0, "%ld incidents' first "
+                      "enrichment is not reason \"opened\"",
+                      e->first_not_opened);
+}
+
+/* ------------------------------------------------------------------ */
+/* Redis                                                              */
+
+static vg_redis_t *redis_open(void)
+{
+        char errstr[256];
+        vg_redis_conf_t *rc = vg_redis_conf_new();
+        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
+                          sizeof(errstr));
+        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        return r;
+}
+
+/* 1 if the test Redis answers a PING now. */
+static int redis_up(void)
+{
+        char errstr[256];
+        vg_redis_conf_t *rc = vg_redis_conf_new();
+        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
+                          sizeof(errstr));
+        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
+        if (!r)
+                vg_redis_conf_destroy(rc);
+        int ok = r && vg_redis_check(r, errstr, sizeof(errstr)) == VG_OK;
+        vg_redis_destroy(r);
+        return ok;
+}
+
+/* Runs one command of NUL-terminated strings: @returns its batch (the
+ * caller destroys it). */
+static vg_redis_batch_t *redis_cmd(vg_redis_t *r, const char *a0,
+                                   const char *a1, const char *a2,
+                                   const char *a3)
+{
+        char errstr[256];
+        const char *argv[] = {a0, a1, a2, a3};
+        int argc = a3 ? 4 : a2 ? 3 : a1 ? 2 : 1;
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        vg_redis_batch_argv(b, argc, argv, NULL);
+        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
+                         VG_OK);
+        return b;
+}
+
+/* 1 if key kind:id:what exists in the test Redis. */
+static int redis_exists(const char *kind, const char *id, const char *what)
+{
+        char key[512];
+        vg_redis_t *r = redis_open();
+        vg_redis_key(r, key, sizeof(key), kind, id, what);
+        vg_redis_batch_t *b = redis_cmd(r, "EXISTS", key, NULL, NULL);
+        int n = (int)vg_redis_reply_int(vg_redis_batch_reply(b, 0));
+        vg_redis_batch_destroy(b);
+        vg_redis_destroy(r);
+        return n > 0;
+}
+
+/* The members of zset \p key, as a JSON object member -> true. */
+static json_t *redis_members(vg_redis_t *r, const char *key)
+{
+        vg_redis_batch_t *b = redis_cmd(r, "ZRANGE", key, "0", "-1");
+        const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
+        json_t *set = json_object();
+        for (size_t i = 0; i < vg_redis_reply_nelem(rep); i++)
+                json_object_set_new(set,
+                                    vg_redis_reply_str(
+                                            vg_redis_reply_elem(rep, i), NULL),
+                                    json_true());
+        vg_redis_batch_destroy(b);
+        return set;
+}
+
+/* The keys matching \p pattern, as a JSON array. */
+static json_t *redis_keys(vg_redis_t *r, const char *pattern)
+{
+        vg_redis_batch_t *b = redis_cmd(r, "KEYS", pattern, NULL, NULL);
+        const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
+        json_t *keys = json_array();
+        for (size_t i = 0; i < vg_redis_reply_nelem(rep); i++)
+                json_array_append_new(
+                        keys, json_string(vg_redis_reply_str(
+                                      vg_redis_reply_elem(rep, i), NULL)));
+        vg_redis_batch_destroy(b);
+        return keys;
+}
+
+/* ci:{ci}:incidents holds exactly the incidents of each CI of \p in (no
+ * more keys either). @returns the number of differences (printed). */
+static long ci_windows_diff(const inc_in_t *in)
+{
+        vg_redis_t *r = redis_open();
+        const char *ci, *num;
+        json_t *want, *v;
+        char key[512];
+        long diff = 0, members = 0;
+        json_object_foreach(in->cis, ci, want) {
+                vg_redis_key(r, key, sizeof(key), "ci", ci, "incidents");
+                json_t *got = redis_members(r, key);
+                members += (long)json_object_size(got);
+                json_object_foreach(want, num, v) {
+                        if (!json_object_get(got, num) && diff++ < 5)
+                                printf("%s: %s missing\n", key, num);
+                }
+                json_object_foreach(got, num, v) {
+                        if (!json_object_get(want, num) && diff++ < 5)
+                                printf("%s: %s extra\n", key, num);
+                }
+                json_decref(got);
+        }
+        json_t *keys = redis_keys(r, "vigie:ci:*:incidents");
+        if (json_array_size(keys) != json_object_size(in->cis)) {
+                printf("%zu ci:*:incidents keys for %zu CIs\n",
+                       json_array_size(keys), json_object_size(in->cis));
+                diff++;
+        }
+        printf("CI windows: %zu CIs, %ld members, %ld difference(s) with "
+               "the input\n", json_object_size(in->cis), members, diff);
+        fflush(stdout);
+        json_decref(keys);
+        vg_redis_destroy(r);
+        return diff;
+}
+
+/* Over every inccl:{id}:incidents: \p total members, \p distinct
+ * incidents, and \p sets: number -> {key: true}. */
+static void cluster_windows(long *total, long *distinct, json_t **sets)
+{
+        vg_redis_t *r = redis_open();
+        json_t *keys  = redis_keys(r, "vigie:inccl:*:incidents");
+        json_t *by    = json_object(), *v, *k;
+        const char *num;
+        size_t i;
+        *total = 0;
+        json_array_foreach(keys, i, k) {
+                json_t *got = redis_members(r, json_string_value(k));
+                json_object_foreach(got, num, v) {
+                        json_t *set = json_object_get(by, num);
+                        if (!set) {
+                                set = json_object();
+                                json_object_set_new(by, num, set);
+                        }
+                        json_object_set_new(set, json_string_value(k),
+                                            json_true());
+                        (*total)++;
+                }
+                json_decref(got);
+        }
+        *distinct = (long)json_object_size(by);
+        printf("cluster windows: %zu clusters, %ld members, %ld distinct "
+               "incidents\n", json_array_size(keys), *total, *distinct);
+        json_object_foreach(by, num, v) {
+                if (json_object_size(v) > 1) {
+                        char *s = json_dumps(v, JSON_COMPACT);
+                        printf("  %s in %zu clusters: %s\n", num,
+                               json_object_size(v), s);
+                        free(s);
+                        break;
+                }
+        }
+        fflush(stdout);
+        json_decref(keys);
+        vg_redis_destroy(r);
+        if (sets)
+                *sets = by;
+        else
+                json_decref(by);
+}
+
+/* Sum of ZCARD over vigie:team:*:changes: closed changes counted. */
+static long team_changes_counted(void)
+{
+        vg_redis_t *r = redis_open();
+        json_t *keys  = redis_keys(r, "vigie:team:*:changes"), *k;
+        long sum      = 0;
+        size_t i;
+        json_array_foreach(keys, i, k) {
+                vg_redis_batch_t *b = redis_cmd(r, "ZCARD",
+                                                json_string_value(k), NULL,
+                                                NULL);
+                sum += (long)vg_redis_reply_int(vg_redis_batch_reply(b, 0));
+                vg_redis_batch_destroy(b);
+        }
+        json_decref(keys);
+        vg_redis_destroy(r);
+        return sum;
+}
+
+/* ------------------------------------------------------------------ */
+/* e2e                                                                */
+
+/* The numbers of the records of \p path (JSON Lines), as a set. */
+static json_t *numbers_of(const char *path)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        json_t *set = json_object();
+        FILE *fp    = fopen(path, "r");
+        while (fp && getline(&line, &cap, fp) != -1) {
+                json_t *o = json_loads(line, 0, NULL);
+                json_object_set_new(set, json_string_value(json_object_get(
+                                                 o, "number")),
+                                    json_true());
+                json_decref(o);
+        }
+        free(line);
+        if (fp)
+                fclose(fp);
+        return set;
+}
+
+/* For each change-induced incident of \p truth (true_change set) whose
+ * change was scored (in \p scored): has it suspects, is the true change
+ * the first. */
+static void suspects_check(const char *truth, const json_t *scored,
+                           const enr_t *e, long *induced, long *with,
+                           long *top1)
+{
+        char line[512];
+        FILE *fp = fopen(truth, "r");
+        *induced = *with = *top1 = 0;
+        ck_assert_ptr_nonnull(fp);
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp)); /* header */
+        while (fgets(line, sizeof(line), fp)) {
+                char *num = strtok(line, ","), *chg = num + strlen(num) + 1;
+                if (*chg == ',' || !(chg = strtok(NULL, ",")) ||
+                    !json_object_get(scored, chg))
+                        continue;
+                (*induced)++;
+                json_t *sus = json_object_get(json_object_get(e->first, num),
+                                              "suspect_changes");
+                if (json_array_size(sus) == 0) {
+                        printf("%s (caused by %s): no suspect change\n", num,
+                               chg);
+                        continue;
+                }
+                (*with)++;
+                const char *first = json_string_value(
+                        json_object_get(json_array_get(sus, 0), "number"));
+                if (first && !strcmp(first, chg))
+                        (*top1)++;
+                else
+                        printf("%s (caused by %s): top suspect %s\n", num,
+                               chg, first);
+        }
+        fclose(fp);
+}
+
+/* The incidents of \p in on \p ci opened in [t - days, t]. */
+static long ci_incidents_at(const inc_in_t *in, const char *ci, int64_t t,
+                            int days)
+{
+        const char *num;
+        json_t *v;
+        long n = 0;
+        json_object_foreach(json_object_get(in->cis, ci), num, v) {
+                int64_t o = json_integer_value(json_object_get(
+                        json_object_get(in->inc, num), "opened"));
+                n += o >= t - days * DAY_MS && o <= t;
+        }
+        return n;
+}
+
+/* The CI of \p in with the most incidents, and its latest opened_at. */
+static const char *busiest_ci(const inc_in_t *in, int64_t *last)
+{
+        const char *ci, *best = NULL, *num;
+        json_t *set, *v;
+        json_object_foreach(in->cis, ci, set) {
+                if (!best || json_object_size(set) >
+                                     json_object_size(json_object_get(
+                                             in->cis, best)))
+                        best = ci;
+        }
+        *last = 0;
+        json_object_foreach(json_object_get(in->cis, best), num, v) {
+                int64_t o = json_integer_value(json_object_get(
+                        json_object_get(in->inc, num), "opened"));
+                if (o > *last)
+                        *last = o;
+        }
+        return best;
+}
+
+/* vigie-change and vigie-incident on one world: changes first (their
+ * work entries in ci:{ci}:work), then incidents; then changes on the
+ * busiest CI read the incidents vigie-incident counted. */
+START_TEST(test_end_to_end)
+{
+        const char *chg = itest_path("chg.jsonl"), *inc = itest_path("inc.jsonl");
+        const char *truth = itest_path("inc.csv");
+        const char *clog = itest_path("change.log"), *ilog = itest_path("inc.log");
+        const char *scored = itest_path("scored.jsonl");
+        const char *extra = itest_path("extra.jsonl");
+        inc_in_t in;
+        chg_in_t cin;
+        enr_t e;
+        long induced, with, top1, total, distinct;
+        char t1[32], t2[32];
+        json_t *sets;
+
+        /* 1,000 incidents span ~26 days; 800 changes ~33 days, at work
+         * before the last incident opens */
+        gen("changes", chg, NULL, 800, 7, 0);
+        gen("incidents", inc, truth, 1000, 7, 0);
+        load_changes(chg, &cin);
+        memset(&in, 0, sizeof(in));
+        load_incidents(inc, &in);
+        assert_untrimmed(&in);
+
+        pid_t pc = spawn_change(clog), pi = spawn_incident(ilog);
+        ck_assert_int_eq(produce("itsm.changes", chg), 0);
+        ck_assert_int_eq(wait_committed("vigie-change", "itsm.changes",
+                                        cin.records, 90),
+                         cin.records);
+        ck_assert_int_eq(produce("itsm.incidents", inc), 0);
+        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
+                                        in.records, 90),
+                         in.records);
+        ck_assert_int_ge(itest_wait_idle("itsm.incidents.enriched",
+                                         in.incidents, 30),
+                         in.incidents);
+
+        /* vigie-change reads the incidents of a CI as ci_incidents_30d */
+        int64_t last;
+        const char *ci = busiest_ci(&in, &last);
+        int64_t at1 = last + 3600000, at2 = last + 20 * DAY_MS;
+        long want1 = ci_incidents_at(&in, ci, at1, 30);
+        long want2 = ci_incidents_at(&in, ci, at2, 30);
+        fmt_time(at1, t1, sizeof(t1));
+        fmt_time(at2, t2, sizeof(t2));
+        FILE *fp = fopen(extra, "w");
+        for (int i = 0; i < 2; i++)
+                fprintf(fp, "{\"number\":\"CHG-CIX%d\",\"state\":\"New\","
+                        "\"type\":\"Normal\",\"category\":\"Software\","
+                        "\"assignment_group\":\"DBA\",\"cmdb_ci\":\"%s\","
+                        "\"opened_at\":\"%s\",\"sys_updated_on\":\"%s\"}\n",
+                        i + 1, ci, i ? t2 : t1, i ? t2 : t1);
+        fclose(fp);
+        ck_assert_int_eq(produce("itsm.changes", extra), 0);
+        ck_assert_int_ge(itest_wait_idle("itsm.changes.scored",
+                                         cin.scorable + 2, 30),
+                         cin.scorable + 2);
+        ck_assert_int_eq(itest_stop(pi, SIGTERM), 0);
+        ck_assert_int_eq(itest_stop(pc, SIGTERM), 0);
+
+        /* every incident enriched once, first as "opened" */
+        consume_enriched("enriched.jsonl", &e);
+        assert_every_incident(&e, &in);
+        ck_assert_msg(e.n == e.distinct, "%ld enrichments of %ld incidents",
+                      e.n, e.distinct);
+        ck_assert_int_eq(e.opened, e.distinct);
+        ck_assert_int_eq(e.of_resolved, 0);
+        ck_assert_int_eq(e.degraded, 0);
+        ck_assert_int_eq(itest_end_offsets("itsm.deadletter"), 0);
+
+        /* the change that caused an incident is its top suspect */
+        ck_assert_int_eq(itest_consume("itsm.changes.scored", scored),
+                         cin.scorable + 2);
+        json_t *chg_scored = numbers_of(scored);
+        suspects_check(truth, chg_scored, &e, &induced, &with, &top1);
+        printf("e2e: %ld incidents, %ld caused by a scored change: %ld with "
+               "suspects, true change top-1 for %ld\n", in.incidents,
+               induced, with, top1);
+        fflush(stdout);
+        ck_assert_int_ge(induced, 10);
+        ck_assert_int_eq(with, induced);
+        ck_assert_msg(top1 * 100 >= induced * 70, "top-1 %ld of %ld", top1,
+                      induced);
+        json_decref(chg_scored);
+
+        /* the CI and cluster windows hold each incident once */
+        ck_assert_int_eq(ci_windows_diff(&in), 0);
+        cluster_windows(&total, &distinct, &sets);
+        ck_assert_int_eq(total, distinct);
+        ck_assert_int_eq(distinct, (long)json_object_size(e.clusters));
+        json_decref(sets);
+
+        /* vigie-change counted the CI's incidents */
+        char *line = NULL;
+        size_t cap = 0;
+        long got1 = -1, got2 = -1;
+        fp = fopen(scored, "r");
+        while (getline(&line, &cap, fp) != -1) {
+                json_t *o = json_loads(line, 0, NULL);
+                const char *num =
+                        json_string_value(json_object_get(o, "number"));
+                long c = (long)json_integer_value(
+                        json_object_get(o, "ci_incidents_30d"));
+                if (!strcmp(num, "CHG-CIX1"))
+                        got1 = c;
+                else if (!strcmp(num, "CHG-CIX2"))
+                        got2 = c;
+                json_decref(o);
+        }
+        free(line);
+        fclose(fp);
+        printf("e2e: ci_incidents_30d of %s: %ld at %s (want %ld), %ld at %s "
+               "(want %ld)\n", ci, got1, t1, want1, got2, t2, want2);
+        fflush(stdout);
+        ck_assert_int_gt(want1, 0);
+        ck_assert_int_eq(got1, want1);
+        ck_assert_int_eq(got2, want2);
+
+        /* each resolution learned once; vigie-change learned its own */
+        ck_assert(itest_file_contains(ilog, "vigie-incident summary"));
+        ck_assert_msg(learned_exactly(ilog, "incident/1", in.resolved),
+                      "not n=%ld", in.resolved);
+        ck_assert_msg(learned_exactly(clog, "change-ftrl/1", cin.outcomes),
+                      "not n=%ld", cin.outcomes);
+        enr_free(&e);
+        inc_in_free(&in);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* bad_records                                                        */
+
+static void produce_raw(vg_kafka_t *k, const char *key, const void *buf,
+                        size_t len)
+{
+        char errstr[256];
+        ck_assert_int_eq(vg_kafka_produce(k, NULL, "itsm.incidents", key,
+                                          strlen(key), buf, len, 0, errstr,
+                                          sizeof(errstr)),
+                         VG_OK);
+}
+
+static void produce_garbage(void)
+{
+        char errstr[256];
+        vg_conf_t *conf = vg_conf_new(NULL);
+        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
+                    sizeof(errstr));
+        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
+                                     errstr, sizeof(errstr));
+        ck_assert_msg(k != NULL, "%s", errstr);
+        produce_raw(k, "INC-G1", "this is not avro", 16);
+        produce_raw(k, "INC-G2", "\x01\x00\x00\x00\x01xyz", 8);
+        ck_assert_int_eq(vg_kafka_close(k, 10000), 0);
+        vg_conf_destroy(conf);
+}
+
+START_TEST(test_bad_records)
+{
+        const char *in = itest_path("bad.jsonl"), *more = itest_path("more.jsonl");
+        const char *dlq = itest_path("dlq.jsonl"), *log = itest_path("inc.log");
+        const char *out = itest_path("out.jsonl");
+        FILE *fp = fopen(in, "w");
+#define REC(num, extra)                                                        \
+        "{\"number\":\"" num "\",\"incident_state\":\"New\",\"cmdb_ci\":"      \
+        "\"db-01\",\"category\":\"Database\",\"short_description\":"          \
+        "\"Slow queries\",\"opened_at\":\"2025-01-01 10:00:00\","             \
+        "\"sys_updated_on\":\"2025-01-01 10:05:00\"" extra "}\n"
+        fprintf(fp,
+                REC("INC-OK1", "")
+                REC("", "")
+                REC("INC-NEG", ",\"reopen_count\":-1")
+                "{\"number\":\"INC-RES\",\"incident_state\":\"Resolved\","
+                "\"cmdb_ci\":\"db-01\",\"u_cause\":\"Software\","
+                "\"opened_at\":\"2025-01-02 10:00:00\",\"resolved_at\":"
+                "\"2025-01-01 10:00:00\",\"sys_updated_on\":"
+                "\"2025-01-02 11:00:00\"}\n"
+                "{\"number\":\"INC-FUT\",\"incident_state\":\"New\","
+                "\"cmdb_ci\":\"db-01\",\"opened_at\":\"2025-01-01 10:00:00\","
+                "\"sys_updated_on\":\"2099-01-01 00:00:00\"}\n"
+                REC("INC-OK2", ""));
+        fclose(fp);
+        fp = fopen(more, "w");
+        fprintf(fp, REC("INC-OK3", ""));
+        fclose(fp);
+#undef REC
+        pid_t p = spawn_incident(log);
+        ck_assert_int_eq(produce("itsm.incidents", in), 0);
+        produce_garbage();
+        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 6, 60), 6);
+        ck_assert_int_ge(itest_wait_idle("itsm.incidents.enriched", 2, 30), 2);
+        /* it keeps running: a later valid record is enriched */
+        ck_assert_int_eq(kill(p, 0), 0);
+        ck_assert_int_eq(produce("itsm.incidents", more), 0);
+        ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 3, 30), 3);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+
+        ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 6);
+        ck_assert(itest_file_contains(dlq, "number: missing or empty"));
+        ck_assert(itest_file_contains(dlq, "reopen_count: negative (-1)"));
+        ck_assert(itest_file_contains(dlq, "resolved_at: before opened_at"));
+        ck_assert(itest_file_contains(dlq, "sys_updated_on: event time "
+                                           "2099-01-01"));
+        ck_assert(itest_file_contains(dlq, "event.time.max.ahead.ms"));
+        ck_assert_int_eq(count_in_file(dlq, "\"error_class\":\"VALIDATION\""),
+                         4);
+        ck_assert_int_eq(count_in_file(dlq, "\"error_class\":\"DECODE\""), 2);
+        ck_assert(itest_file_contains(dlq, "magic byte"));
+        ck_assert_int_eq(count_in_file(dlq, "\"processor\":\"vigie-incident\""),
+                         6);
+        ck_assert_int_eq(count_in_file(dlq, "\"source_topic\":"
+                                            "\"itsm.incidents\""),
+                         6);
+        ck_assert_int_eq(itest_consume("itsm.incidents.enriched", out), 3);
+        ck_assert_int_eq(count_in_file(out, "\"reason\":\"opened\""), 3);
+        ck_assert(itest_file_contains(out, "\"number\":\"INC-OK1\""));
+        ck_assert(itest_file_contains(out, "\"number\":\"INC-OK2\""));
+        ck_assert(itest_file_contains(out, "\"number\":\"INC-OK3\""));
+        ck_assert(itest_file_contains(log, "3 update(s): 3 enrichment(s)"));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* redis_down                                                         */
+
+START_TEST(test_redis_down)
+{
+        const char *a = itest_path("a.jsonl"), *b = itest_path("b.jsonl");
+        const char *log = itest_path("inc.log");
+        char cmd[512];
+        inc_in_t ia, all;
+        enr_t e;
+        long total, distinct;
+
+        gen("incidents", a, NULL, 600, 21, 0);
+        gen("incidents", b, NULL, 600, 22, 0);
+        renumber(b, "77");
+        memset(&ia, 0, sizeof(ia));
+        memset(&all, 0, sizeof(all));
+        load_incidents(a, &ia);
+        load_incidents(a, &all);
+        load_incidents(b, &all);
+        ck_assert_int_eq(all.incidents, 1200);
+        assert_untrimmed(&all);
+
+        pid_t p = spawn_incident(log);
+        ck_assert_int_eq(produce("itsm.incidents", a), 0);
+        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
+                                        ia.records, 90),
+                         ia.records);
+        long before = itest_end_offsets("itsm.incidents.enriched");
+
+        /* Redis down for 10 s while the second stream comes in */
+        snprintf(cmd, sizeof(cmd), "%s/tests/restart_redis.sh 10 "
+                 ">/dev/null 2>&1 &", getenv("VG_SOURCE_DIR"));
+        ck_assert_int_eq(system(cmd), 0);
+        double t0 = itest_now();
+        while (redis_up() && itest_now() - t0 < 5)
+                usleep(50 * 1000);
+        ck_assert_msg(!redis_up(), "Redis did not stop");
+        t0 = itest_now();
+        ck_assert_int_eq(produce("itsm.incidents", b), 0);
+        long want  = before + (all.incidents - ia.incidents);
+        long during = itest_wait_count("itsm.incidents.enriched", want, 8);
+        double in_s = itest_now() - t0;
+        int still_down = !redis_up();
+        printf("redis_down: %ld enriched before, %ld %.1f s into the outage "
+               "(Redis %s)\n", before, during, in_s,
+               still_down ? "still down" : "back");
+        fflush(stdout);
+        ck_assert_msg(still_down, "Redis came back too early to tell");
+        ck_assert_msg(during >= want, "enrichment stalled while Redis was "
+                      "down: %ld of %ld in %.1f s", during, want, in_s);
+
+        /* Redis is back: the kept writes catch up, the deferred
+         * resolutions are learned */
+        ck_assert(wait_in_file(log, "caught up", 30));
+        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
+                                        all.records, 60),
+                         all.records);
+        itest_wait_idle("itsm.incidents.enriched", want, 10);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+
+        consume_enriched("enriched.jsonl", &e);
+        printf("redis_down: %ld enrichments of %ld incidents, %ld degraded, "
+               "%ld of Resolved/Closed records\n", e.n, e.distinct,
+               e.degraded, e.of_resolved);
+        fflush(stdout);
+        print_summary(log);
+        ck_assert_int_gt(e.degraded, 0);
+        assert_every_incident(&e, &all);
+        ck_assert_msg(learned_exactly(log, "incident/1", all.resolved),
+                      "not n=%ld", all.resolved);
+        ck_assert_int_eq(ci_windows_diff(&all), 0);
+        ck_assert_int_eq(itest_end_offsets("itsm.deadletter"), 0);
+        /* no crash, no redelivery: each incident published as "opened"
+         * once (its first record), none of its Resolved/Closed records
+         * enriched (incident.resolved.states), counted in one cluster */
+        cluster_windows(&total, &distinct, NULL);
+        ck_assert_msg(e.opened == all.incidents && e.of_resolved == 0,
+                      "%ld enrichments \"opened\" for %ld incidents, %ld of "
+                      "Resolved/Closed records", e.opened, all.incidents,
+                      e.of_resolved);
+        ck_assert_msg(total == distinct, "%ld cluster window members for %ld "
+                      "incidents", total, distinct);
+        enr_free(&e);
+        inc_in_free(&ia);
+        inc_in_free(&all);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* sigkill                                                            */
+
+START_TEST(test_sigkill_restart)
+{
+        const char *in = itest_path("inc.jsonl");
+        const char *log1 = itest_path("i1.log"), *log2 = itest_path("i2.log");
+        inc_in_t inp;
+        enr_t e;
+        long total, distinct;
+        json_t *sets;
+
+        gen("incidents", in, NULL, 1000, 31, 0);
+        memset(&inp, 0, sizeof(inp));
+        load_incidents(in, &inp);
+        assert_untrimmed(&inp);
+
+        pid_t p = spawn_incident(log1);
+        ck_assert(wait_in_file(log1, "assigned", 30));
+        pid_t prod = produce_paced("itsm.incidents", in, "600", "prod.log");
+        ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 300, 60),
+                         300);
+        /* a checkpoint taken since (checkpoint.interval.ms=1000) */
+        long c0 = count_in_file(log1, "checkpoint: ");
+        for (int i = 0; i < 50 && count_in_file(log1, "checkpoint: ") <= c0;
+             i++)
+                usleep(100 * 1000);
+        ck_assert_int_gt(count_in_file(log1, "checkpoint: "), c0);
+        ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
+        long at_kill = itest_end_offsets("itsm.incidents.enriched");
+        long committed = itest_committed("vigie-incident", "itsm.incidents");
+
+        p = spawn_incident(log2);
+        ck_assert_int_eq(wait_pid(prod), 0);
+        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
+                                        inp.records, 120),
+                         inp.records);
+        itest_wait_idle("itsm.incidents.enriched", inp.incidents, 10);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+        printf("sigkill: killed at %ld enriched, %ld of %ld input records "
+               "committed\n", at_kill, committed, inp.records);
+        fflush(stdout);
+        ck_assert_int_lt(committed, inp.records); /* killed mid-stream */
+
+        ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
+        /* every resolution learned once: the checkpoint's offsets */
+        ck_assert_msg(learned_exactly(log2, "incident/1", inp.resolved),
+                      "not n=%ld", inp.resolved);
+        /* no incident lost */
+        consume_enriched("enriched.jsonl", &e);
+        printf("sigkill: %ld enrichments of %ld incidents (%ld again), %ld "
+               "of Resolved/Closed records\n", e.n, e.distinct,
+               e.n - e.distinct, e.of_resolved);
+        fflush(stdout);
+        assert_every_incident(&e, &inp);
+        /* no incident counted twice in a window */
+        ck_assert_int_eq(ci_windows_diff(&inp), 0);
+        cluster_windows(&total, &distinct, &sets);
+        ck_assert_msg(total == distinct, "%ld cluster window members for %ld "
+                      "incidents", total, distinct);
+        ck_assert_int_le(distinct, inp.incidents);
+        json_decref(sets);
+        enr_free(&e);
+        inc_in_free(&inp);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* shared                                                             */
+
+/* vigie-change and vigie-incident on one broker and one Redis, streams
+ * merged in time: each is stopped and restarted while the other goes on;
+ * each learns its own outcomes exactly once, in its own checkpoint. */
+START_TEST(test_shared)
+{
+        const char *chg = itest_path("chg.jsonl"), *inc = itest_path("inc.jsonl");
+        const char *c1 = itest_path("c1.log"), *c2 = itest_path("c2.log");
+        const char *i1 = itest_path("i1.log"), *i2 = itest_path("i2.log");
+        const char *scored = itest_path("scored.jsonl");
+        inc_in_t in;
+        chg_in_t cin;
+        enr_t e;
+
+        gen("changes", chg, NULL, 800, 9, 0);
+        gen("incidents", inc, NULL, 1000, 9, 0);
+        load_changes(chg, &cin);
+        memset(&in, 0, sizeof(in));
+        load_incidents(inc, &in);
+        assert_untrimmed(&in);
+
+        pid_t pc = spawn_change(c1), pi = spawn_incident(i1);
+        ck_assert(wait_in_file(c1, "assigned", 30));
+        ck_assert(wait_in_file(i1, "assigned", 30));
+        /* both streams over ~8 and ~12 s */
+        pid_t prc = produce_paced("itsm.changes", chg, "200", "pc.log");
+        pid_t pri = produce_paced("itsm.incidents", inc, "250", "pi.log");
+        ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 100, 30),
+                         100);
+
+        /* vigie-incident stopped: vigie-change goes on */
+        ck_assert_int_eq(itest_stop(pi, SIGTERM), 0);
+        long s0 = itest_committed("vigie-change", "itsm.changes");
+        usleep(1500 * 1000);
+        long s1 = itest_committed("vigie-change", "itsm.changes");
+        pi = spawn_incident(i2);
+        ck_assert(wait_in_file(i2, "assigned", 30));
+
+        /* vigie-change stopped: vigie-incident goes on */
+        ck_assert_int_eq(itest_stop(pc, SIGTERM), 0);
+        long e0 = itest_committed("vigie-incident", "itsm.incidents");
+        usleep(1500 * 1000);
+        long e1 = itest_committed("vigie-incident", "itsm.incidents");
+        pc = spawn_change(c2);
+        printf("shared: vigie-change committed %ld -> %ld of %ld while "
+               "vigie-incident was down, vigie-incident %ld -> %ld of %ld "
+               "while vigie-change was down\n", s0, s1, cin.records, e0, e1,
+               in.records);
+        fflush(stdout);
+        ck_assert_int_gt(s1, s0);
+        ck_assert_int_gt(e1, e0);
+
+        ck_assert_int_eq(wait_pid(prc), 0);
+        ck_assert_int_eq(wait_pid(pri), 0);
+        ck_assert_int_eq(wait_committed("vigie-change", "itsm.changes",
+                                        cin.records, 120),
+                         cin.records);
+        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
+                                        in.records, 120),
+                         in.records);
+        itest_wait_idle("itsm.incidents.enriched", in.incidents, 10);
+        /* neither rebalanced the other's group */
+        ck_assert_int_eq(count_in_file(i2, "assigned "), 1);
+        ck_assert_int_eq(count_in_file(c2, "assigned "), 1);
+        ck_assert_int_eq(itest_stop(pi, SIGTERM), 0);
+        ck_assert_int_eq(itest_stop(pc, SIGTERM), 0);
+
+        /* each restored its own checkpoint and learned its own once */
+        ck_assert(itest_file_contains(i2, "model restored from checkpoint"));
+        ck_assert(itest_file_contains(c2, "model restored from checkpoint"));
+        ck_assert_msg(learned_exactly(i2, "incident/1", in.resolved),
+                      "not n=%ld", in.resolved);
+        ck_assert_msg(learned_exactly(c2, "change-ftrl/1", cin.outcomes),
+                      "not n=%ld", cin.outcomes);
+        vg_redis_t *r = redis_open();
+        json_t *keys  = redis_keys(r, "vigie:model:*:checkpoint");
+        char *ks      = json_dumps(keys, JSON_COMPACT | JSON_SORT_KEYS);
+        printf("shared: checkpoints %s\n", ks);
+        ck_assert_int_eq(json_array_size(keys), 2);
+        ck_assert(strstr(ks, "vigie:model:change:checkpoint") &&
+                  strstr(ks, "vigie:model:incident:checkpoint"));
+        free(ks);
+        json_decref(keys);
+        vg_redis_destroy(r);
+
+        /* nothing lost on either side, each one's keys exact */
+        consume_enriched("enriched.jsonl", &e);
+        assert_every_incident(&e, &in);
+        ck_assert_int_ge(itest_consume("itsm.changes.scored", scored),
+                         cin.scorable);
+        json_t *nums = numbers_of(scored);
+        json_t *want = numbers_of(chg);
+        long lost    = 0;
+        const char *num;
+        json_t *v;
+        json_object_foreach(want, num, v) /* changes with an open record */
+                lost += !json_object_get(nums, num);
+        printf("shared: %zu of %zu changes scored\n", json_object_size(nums),
+               json_object_size(want));
+        json_decref(nums);
+        json_decref(want);
+        ck_assert_int_eq(lost, 0);
+        ck_assert_int_eq(team_changes_counted(), cin.outcomes);
+        ck_assert_int_eq(ci_windows_diff(&in), 0);
+        ck_assert_int_eq(itest_end_offsets("itsm.deadletter"), 0);
+        enr_free(&e);
+        inc_in_free(&in);
+}
+END_TEST
+
+int main(void)
+{
+        const itest_case_t cases[] = {
+                {"e2e", test_end_to_end},
+                {"bad_records", test_bad_records},
+                {"redis_down", test_redis_down},
+                {"sigkill", test_sigkill_restart},
+                {"shared", test_shared},
+        };
+        return itest_main("incident", cases,
+                          (int)(sizeof(cases) / sizeof(cases[0])));
+}
