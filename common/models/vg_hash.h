@@ -2,7 +2,7 @@
  * @file vg_hash.h
  * @brief Non-cryptographic hashing: a 64-bit string hash for feature hashing
  *        (the XXH64 algorithm, written here, no dependency) and CRC-32
- *        (IEEE 802.3, as zlib's crc32()) for snapshot checksums.
+ *        (IEEE 802.3: zlib's crc32()) for snapshot checksums.
  */
 #ifndef VG_HASH_H
 #define VG_HASH_H
