@@ -39,6 +39,7 @@ struct inc_model_s {
         vg_kmeans_t *km;
         inc_rank_t *rank;
         inc_seen_t seen;
+        int64_t first_ms; /**< earliest opened_at learned, or INT64_MAX */
         double radius;
         double embed[INC_EMBED_DIM];
         vg_similar_t members[INC_MEMBERS];
@@ -143,6 +144,7 @@ inc_model_t *inc_model_new(const vg_conf_t *conf, char *errstr,
         vg_text_conf_init(&tc);
         tc.embed_dim = INC_EMBED_DIM;
         m->radius    = vg_conf_get_double(conf, "incident.cluster.radius");
+        m->first_ms  = INT64_MAX;
         for (int l = 0; l < INC_NLABELS; l++)
                 if (!(m->sm[l] = inc_softmax_new(conf, l, errstr,
                                                  errstr_size)) ||
@@ -515,7 +517,14 @@ int inc_model_learn(inc_model_t *m, const inc_lesson_t *ls,
         inc_rank_learn(m->rank, ls->suspects, ls->nsuspects,
                        ls->cause ? ls->cause : inc_event_cause_change(ev));
         inc_seen_put(&m->seen, h, ev->event_time);
+        if (ev->opened_at < m->first_ms)
+                m->first_ms = ev->opened_at;
         return 1;
+}
+
+int64_t inc_model_first_opened(const inc_model_t *m)
+{
+        return m->first_ms == INT64_MAX ? -1 : m->first_ms;
 }
 
 int inc_model_learned_incident(const inc_model_t *m, const char *number)
@@ -600,6 +609,7 @@ void *inc_model_save(const inc_model_t *m, size_t *lenp)
                 vg_snap_put_u64(sw, m->seen.h[i]);
                 vg_snap_put_i64(sw, m->seen.t[i]);
         }
+        vg_snap_put_i64(sw, m->first_ms);
         return vg_snap_writer_finish(sw, lenp);
 }
 
@@ -640,6 +650,7 @@ static int inc_model_read(inc_model_t *n, vg_snap_reader_t *sr, char *errstr,
                 uint64_t h = vg_snap_get_u64(sr);
                 inc_seen_put(&n->seen, h, vg_snap_get_i64(sr));
         }
+        n->first_ms = vg_snap_get_i64(sr);
         return vg_snap_ok(sr) ? 0 : -1;
 }
 
@@ -652,6 +663,7 @@ static void inc_model_move(inc_model_t *to, inc_model_t *from)
         to->km   = from->km;
         to->rank = from->rank;
         to->seen = from->seen;
+        to->first_ms = from->first_ms;
         memcpy(from->sm, tmp.sm, sizeof(tmp.sm));
         memcpy(from->published, tmp.published, sizeof(tmp.published));
         from->km   = tmp.km;

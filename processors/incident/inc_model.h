@@ -113,6 +113,9 @@ int inc_model_learn(inc_model_t *m, const inc_lesson_t *ls,
 /** @returns 1 if incident \p number was learned. */
 int inc_model_learned_incident(const inc_model_t *m, const char *number);
 
+/** @returns the earliest opened_at of the incidents learned, or -1. */
+int64_t inc_model_first_opened(const inc_model_t *m);
+
 /** @returns incidents learned. */
 uint64_t inc_model_learned(const inc_model_t *m);
 

@@ -55,9 +55,12 @@ double inc_poisson_sf(long long k, double lambda)
 }
 
 int inc_policy_recurring(const inc_policy_t *pol, const inc_counts_t *c,
-                         double *pvalue, double *rate)
+                         double history, double *pvalue, double *rate)
 {
-        *rate = (double)c->baseline / pol->base_windows;
+        history = history < 1 ? 1 : history > pol->base_windows
+                                             ? pol->base_windows
+                                             : history;
+        *rate = (double)c->baseline / history;
         if (*rate < pol->min_rate)
                 *rate = pol->min_rate;
         *pvalue = inc_poisson_sf(c->in_window, *rate);

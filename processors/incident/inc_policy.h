@@ -30,13 +30,15 @@ double inc_poisson_sf(long long k, double lambda);
 
 /**
  * @brief Tests \p c (its window count, the incident included, against its
- *        baseline) for a recurrence.
+ *        baseline) for a recurrence. The baseline rate is its count over
+ *        the windows of history there are before this one (\p history,
+ *        at least 1, at most the baseline's), floored at min_rate.
  * @param pvalue out: P(X >= count | baseline rate).
  * @param rate out: the baseline rate, incidents per window.
  * @returns 1 if recurring.
  */
 int inc_policy_recurring(const inc_policy_t *pol, const inc_counts_t *c,
-                         double *pvalue, double *rate);
+                         double history, double *pvalue, double *rate);
 
 /** @brief "same CI, started 2.0 h before, during the work, risk 41%". */
 void inc_policy_reason(const inc_suspect_t *s, char *buf, size_t size);

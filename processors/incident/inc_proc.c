@@ -203,8 +203,13 @@ static void inc_recurrence(inc_st_t *st, int i, inc_score_t *sc, int which,
         inc_recur_t *rc       = &sc->recur[sc->nrecur];
         double pv, rate;
 
+        int64_t first = inc_model_first_opened(st->model);
+        int64_t win   = inc_store_recur_window(st->store);
+        double history = first < 0 ? 0
+                                   : (double)(ev->opened_at - win - first) /
+                                             (double)win;
         c->in_window = inc_with_self(c->in_window, was);
-        if (!inc_policy_recurring(&st->pol, c, &pv, &rate))
+        if (!inc_policy_recurring(&st->pol, c, history, &pv, &rate))
                 return;
         sc->recurring = 1;
         inc_store_recur_subject(st->store, ev, which, sc->cluster_id,

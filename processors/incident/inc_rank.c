@@ -170,7 +170,15 @@ uint64_t inc_rank_learned(const inc_rank_t *r)
 
 int inc_rank_quality(const inc_rank_t *r, char *buf, size_t size)
 {
-        return vg_preq_format(vg_ftrl_preq(r->ftrl), buf, size);
+        const vg_preq_t *pq = vg_ftrl_preq(r->ftrl);
+        /* no precision or recall: their threshold is not the alerts' */
+        return snprintf(buf, size, "pairs n=%.0f logloss=%.4f auc=%.4f "
+                        "mean_p=%.4f rate=%.4f",
+                        vg_preq_get(pq, VG_PREQ_N),
+                        vg_preq_get(pq, VG_PREQ_LOGLOSS),
+                        vg_preq_get(pq, VG_PREQ_AUC),
+                        vg_preq_get(pq, VG_PREQ_MEAN_P),
+                        vg_preq_get(pq, VG_PREQ_RATE));
 }
 
 size_t inc_rank_encode(const inc_suspect_t *s, int n, char *buf,

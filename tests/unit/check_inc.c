@@ -151,21 +151,30 @@ START_TEST(test_poisson_and_recurrence)
         /* 5 in a day for a CI that has 1 a week: a recurrence */
         c.in_window = 5;
         c.baseline  = 4; /* 4 in 28 days */
-        ck_assert_int_eq(inc_policy_recurring(&pol, &c, &pv, &rate), 1);
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 28, &pv, &rate), 1);
         ck_assert_double_eq_tol(rate, 0.5, 1e-12); /* floor 0.5 per day */
         /* 4 is not enough at alpha 0.001: P(X >= 4 | 0.5) = 0.00175 */
         c.in_window = 4;
-        ck_assert_int_eq(inc_policy_recurring(&pol, &c, &pv, &rate), 0);
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 28, &pv, &rate), 0);
         ck_assert_double_eq_tol(pv, 0.00175, 1e-5);
         /* the same count for a busy CI is not */
         c.in_window = 5;
         c.baseline = 28 * 5;
-        ck_assert_int_eq(inc_policy_recurring(&pol, &c, &pv, &rate), 0);
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 28, &pv, &rate), 0);
         ck_assert_double_eq_tol(rate, 5.0, 1e-12);
+        /* 4 in the first day after a week of history: baseline 4/7 */
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 7, &pv, &rate), 0);
+        ck_assert_double_eq_tol(rate, 5.0 * 28 / 7, 1e-9);
+        c.baseline = 4;
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 7, &pv, &rate), 1);
+        ck_assert_double_eq_tol(rate, 4.0 / 7, 1e-9);
+        /* no history yet: the whole baseline count is one window's */
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 0, &pv, &rate), 0);
+        ck_assert_double_eq_tol(rate, 4.0, 1e-9);
         /* below the minimum count, never */
         c.in_window = 3;
         c.baseline  = 0;
-        ck_assert_int_eq(inc_policy_recurring(&pol, &c, &pv, &rate), 0);
+        ck_assert_int_eq(inc_policy_recurring(&pol, &c, 28, &pv, &rate), 0);
         vg_conf_destroy(conf);
 }
 END_TEST
