@@ -19,7 +19,8 @@ static int ctl_config_run(vg_conf_t *conf, int argc, char **argv);
 static void ctl_config_usage(FILE *fp);
 
 static const ctl_cmd_t ctl_cmds[] = {
-        {"produce", "JSON Lines or CSV (ServiceNow exports) to an Avro topic",
+        {"produce", "JSON Lines or CSV (ServiceNow exports) to an Avro topic, "
+                    "or to several\n            merged in event time",
          ctl_produce_run, ctl_produce_usage},
         {"consume", "an Avro topic to JSON Lines", ctl_consume_run,
          ctl_consume_usage},

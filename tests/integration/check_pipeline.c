@@ -844,6 +844,205 @@ START_TEST(test_feedback)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* vigie-ctl produce --merge: two inputs, one stream in event time     */
+
+#define MERGE_N 40
+
+/* The merged stream, in the order it must be produced: event k is a
+ * change or an incident (its short_description says "merge #k"), at
+ * minute k, but for a tie (10: a change, 11: an incident at the same
+ * time: the input given first wins) and a record written late in the
+ * change file (21, 30 min before 20: it follows 20, its predecessor in
+ * its file). */
+static int merge_is_change(int k)
+{
+        if (k == 10 || k == 20 || k == 21)
+                return 1;
+        if (k == 11)
+                return 0;
+        return (k * 5) % 7 >= 3;
+}
+
+static int64_t merge_time(int k)
+{
+        const int64_t t0 = 1735689600000LL; /* 2025-01-01 */
+        if (k == 11)
+                return merge_time(10);
+        if (k == 21)
+                return merge_time(20) - 1800000LL;
+        return t0 + k * 60000LL;
+}
+
+/* Writes the change and incident files of the merged stream, with a
+ * record that does not convert at line *bad_line of the incident file. */
+static void write_merge_inputs(const char *chg, const char *inc,
+                               long *bad_line)
+{
+        FILE *fc = fopen(chg, "w"), *fi = fopen(inc, "w");
+        long iline = 0;
+        ck_assert_ptr_nonnull(fc);
+        ck_assert_ptr_nonnull(fi);
+        for (int k = 0; k < MERGE_N; k++) {
+                time_t s = (time_t)(merge_time(k) / 1000);
+                char ts[40];
+                strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", gmtime(&s));
+                if (merge_is_change(k)) {
+                        fprintf(fc, "{\"number\":\"CHG%07d\",\"category\":"
+                                    "\"Software\",\"short_description\":"
+                                    "\"merge #%d\",\"sys_updated_on\":"
+                                    "\"%s\"}\n", k, k, ts);
+                        continue;
+                }
+                if (++iline == 4) { /* the bad line, between two others */
+                        fprintf(fi, "{\"number\":42,\"sys_updated_on\":"
+                                    "\"%s\"}\n", ts);
+                        *bad_line = iline++;
+                }
+                fprintf(fi, "{\"number\":\"INC%07d\",\"category\":"
+                            "\"Software\",\"short_description\":\"merge "
+                            "#%d\",\"sys_updated_on\":\"%s\"}\n", k, k, ts);
+        }
+        fclose(fc);
+        fclose(fi);
+}
+
+/* The "merge #k" of each record of \p topic consumed with -m into
+ * \p out, by offset (one partition). @returns the count. */
+static int merge_seqs(const char *topic, const char *out, int *seq_at,
+                      int max)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "consume", "-m", "-t",
+                        (char *)topic, "-o", (char *)out, NULL};
+        char *line = NULL;
+        size_t cap = 0;
+        int n      = 0, part = -1;
+
+        ck_assert_int_eq(itest_run(argv, itest_path("consume.log")), 0);
+        FILE *fp = fopen(out, "r");
+        ck_assert_ptr_nonnull(fp);
+        while (getline(&line, &cap, fp) != -1) {
+                json_error_t jerr;
+                json_t *o = json_loads(line, 0, &jerr);
+                ck_assert_msg(o != NULL, "bad JSON: %s", line);
+                json_t *v = json_object_get(o, "value");
+                const char *num = json_string_value(
+                        json_object_get(v, "number"));
+                const char *d = json_string_value(
+                        json_object_get(v, "short_description"));
+                json_t *jo = json_object_get(o, "offset");
+                json_t *jp = json_object_get(o, "partition");
+                int off    = (int)json_integer_value(jo);
+                int p      = (int)json_integer_value(jp);
+                ck_assert_msg(num && d && !strncmp(d, "merge #", 7),
+                              "unexpected record in %s: %s", topic, line);
+                /* the right topic: CHG to changes, INC to incidents */
+                ck_assert_msg(!strncmp(num, strcmp(topic, "itsm.changes")
+                                                    ? "INC" : "CHG", 3),
+                              "%s in %s", num, topic);
+                ck_assert_msg(part < 0 || p == part, "%s: two partitions "
+                              "(keyed by category: one expected)", topic);
+                part = p;
+                ck_assert_int_lt(off, max);
+                seq_at[off] = atoi(d + 7);
+                n++;
+                json_decref(o);
+        }
+        free(line);
+        fclose(fp);
+        return n;
+}
+
+START_TEST(test_produce_merge)
+{
+        const char *chg = itest_path("changes.jsonl");
+        const char *inc = itest_path("incidents.jsonl");
+        const char *log = itest_path("produce-merge.log");
+        int chg_seq[MERGE_N], inc_seq[MERGE_N], nchg = 0, ninc = 0;
+        int64_t ts_of_seq[MERGE_N];
+        char want[256], merge_c[512], merge_i[512], errstr[256];
+        long bad_line = 0;
+
+        for (int k = 0; k < MERGE_N; k++) {
+                nchg += merge_is_change(k);
+                ts_of_seq[k] = -1;
+        }
+        ninc = MERGE_N - nchg;
+        write_merge_inputs(chg, inc, &bad_line);
+        snprintf(merge_c, sizeof(merge_c), "itsm.changes=%s", chg);
+        snprintf(merge_i, sizeof(merge_i), "itsm.incidents=%s", inc);
+        /* 100 records/s: the merged stream takes 0.4 s; keyed by
+         * category (the same for all): one partition per topic */
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "--merge",
+                        merge_c, "--merge", merge_i, "-r", "100", "-k",
+                        "category", NULL};
+        ck_assert_int_eq(itest_run(argv, log), 1); /* one line rejected */
+        snprintf(want, sizeof(want), "incidents.jsonl:%ld: number: ",
+                 bad_line);
+        ck_assert_msg(itest_file_contains(log, want), "no \"%s\" in the log",
+                      want);
+        snprintf(want, sizeof(want), "produced %d record(s) in event-time "
+                 "order (acknowledged): %d to itsm.changes, %d to "
+                 "itsm.incidents; 1 line(s) rejected (0 for itsm.changes, 1 "
+                 "for itsm.incidents)\n", MERGE_N, nchg, ninc);
+        ck_assert_msg(itest_file_contains(log, want), "no \"%s\" in the log",
+                      want);
+
+        /* each topic holds its records, in its file's order */
+        ck_assert_int_eq(merge_seqs("itsm.changes",
+                                    itest_path("changes.out.jsonl"),
+                                    chg_seq, MERGE_N), nchg);
+        ck_assert_int_eq(merge_seqs("itsm.incidents",
+                                    itest_path("incidents.out.jsonl"),
+                                    inc_seq, MERGE_N), ninc);
+        for (int i = 1; i < nchg; i++)
+                ck_assert_int_gt(chg_seq[i], chg_seq[i - 1]);
+        for (int i = 1; i < ninc; i++)
+                ck_assert_int_gt(inc_seq[i], inc_seq[i - 1]);
+
+        /* across topics, the produce time (the records' Kafka timestamps)
+         * follows the merged order */
+        vg_conf_t *conf = vg_conf_new(NULL);
+        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
+                    sizeof(errstr));
+        const char *topics[] = {"itsm.changes", "itsm.incidents"};
+        vg_kafka_t *k = vg_kafka_new(conf, NULL, topics, 2,
+                                     VG_KAFKA_F_READALL, errstr,
+                                     sizeof(errstr));
+        ck_assert_msg(k != NULL, "%s", errstr);
+        vg_kafka_rec_t recs[64];
+        int got = 0;
+        double t0 = itest_now();
+        while (got < MERGE_N && itest_now() - t0 < 30) {
+                int n = vg_kafka_consume(k, recs, 64, 200);
+                for (int i = 0; i < n; i++) {
+                        int c     = !strcmp(recs[i].topic, "itsm.changes");
+                        int64_t o = recs[i].offset;
+                        ck_assert_int_lt(o, c ? nchg : ninc);
+                        ts_of_seq[c ? chg_seq[o] : inc_seq[o]] =
+                                recs[i].timestamp;
+                        got++;
+                        vg_kafka_rec_done(k, &recs[i]);
+                }
+        }
+        vg_kafka_close(k, 1000);
+        vg_conf_destroy(conf);
+        ck_assert_int_eq(got, MERGE_N);
+        for (int s = 1; s < MERGE_N; s++)
+                ck_assert_msg(ts_of_seq[s] >= ts_of_seq[s - 1],
+                              "merge #%d produced before #%d (%lld < %lld "
+                              "ms)", s, s - 1, (long long)ts_of_seq[s],
+                              (long long)ts_of_seq[s - 1]);
+        /* -r paces the merged stream: record k goes at k / 100 s */
+        ck_assert_msg(ts_of_seq[MERGE_N - 1] - ts_of_seq[0] >=
+                              (MERGE_N - 1) * 10 - 5,
+                      "40 records at 100/s took %lld ms",
+                      (long long)(ts_of_seq[MERGE_N - 1] - ts_of_seq[0]));
+}
+END_TEST
+
 int main(void)
 {
         const itest_case_t cases[] = {
@@ -856,6 +1055,7 @@ int main(void)
                 {"utf8", test_utf8},
                 {"csv", test_csv_roundtrip},
                 {"feedback", test_feedback},
+                {"produce_merge", test_produce_merge},
         };
         return itest_main("pipeline", cases,
                           (int)(sizeof(cases) / sizeof(cases[0])));

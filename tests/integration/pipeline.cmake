@@ -12,4 +12,4 @@ add_dependencies(check_pipeline vigie-test-echo vigie-ctl vigie-broker)
 
 vg_service_tests(pipeline check_pipeline
                  roundtrip group sigkill redis_restart bad_input fixed_port
-                 utf8 csv feedback)
+                 utf8 csv feedback produce_merge)
