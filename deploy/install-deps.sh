@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
       librdkafka-dev libavro-dev libjansson-dev libhiredis-dev
-      libopenblas-dev zlib1g-dev check libsubunit-dev libcurl4-openssl-dev
+      libopenblas-dev zlib1g-dev check libsubunit-dev libcurl4-openssl-dev libssl-dev
       redis-server)
 
 missing=()

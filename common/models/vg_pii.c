@@ -23,11 +23,11 @@ typedef struct {
 } match_t;
 
 static const char *const placeholders[VG_PII_KINDS] = {
-        "<EMAIL>", "<PHONE>", "<IBAN>", "<NIR>", "<CARD>", "<NAME>",
+        "<EMAIL>", "<PHONE>", "<IBAN>", "<NIR>", "<CARD>", "<NAME>", "<URL>",
 };
 
 static const char *const kind_names[VG_PII_KINDS] = {
-        "email", "phone", "iban", "nir", "card", "name",
+        "email", "phone", "iban", "nir", "card", "name", "url",
 };
 
 const char *vg_pii_placeholder(vg_pii_kind_t kind)
@@ -478,7 +478,7 @@ static int intl_ok(const char *e, int ne)
 static int is_phone_intl(const num_t *nm, int k)
 {
         char e[ND_MAX];
-        int ne = 0, three = 0, skip = nm->plus ? 0 : 2, ccg;
+        int ne = 0, three = 0, skip = nm->plus ? 0 : 2, ccg, italy;
 
         if (!nm->plus) {
                 /* 00: "00" alone or with the country code, then groups */
@@ -488,8 +488,10 @@ static int is_phone_intl(const num_t *nm, int k)
         /* after the country code, no trunk 0 but "(0)": "+44 20...", not
          * "0044 0532 0130 001" */
         ccg = nm->plus || nm->gl[0] > 2 ? 0 : 1; /* "+44", "0044", "00 44" */
+        italy = nm->nd > skip + 1 && nm->d[skip] == '3' &&
+                nm->d[skip + 1] == '9'; /* +39 06...: the 0 is dialled */
         if (ccg + 1 < k && !nm->paren[ccg + 1] &&
-            nm->d[nm->gd[ccg + 1]] == '0')
+            nm->d[nm->gd[ccg + 1]] == '0' && !italy)
                 return 0;
         for (int g = 0; g < k; g++) {
                 if (nm->paren[g]) {
@@ -569,19 +571,49 @@ static int is_phone(const num_t *nm, int k)
 static const uint8_t nir_break[16] = {0, 1, 0, 1, 0, 1, 0, 1,
                                       0, 0, 1, 0, 0, 1, 0, 0};
 
+/* A NIR without its key (13 characters): only in its 6 groups, one kind
+ * of separator (1 85 05 78 006 084), not followed by a key (a wrong or cut
+ * one: not a NIR), with a department, commune and order that may be: 13
+ * digits in a row are as often an EAN-13 or a time in milliseconds. */
+static int nir_keyless(const char *v, int seps, const unsigned char *s,
+                       size_t len, size_t p13)
+{
+        char sc;
+        int k, m, d;
+
+        if (seps != 5 || !end_ok(s, len, p13))
+                return 0;
+        k = sep_at(s, len, p13, &sc);
+        if (k && p13 + (size_t)k < len && is_digit(s[p13 + (size_t)k]))
+                return 0;
+        m = (v[3] - '0') * 10 + (v[4] - '0');
+        if (!((m >= 1 && m <= 12) || (m >= 20 && m <= 42) || m >= 50))
+                return 0;
+        if (v[6] < 'A') {
+                d = (v[5] - '0') * 10 + (v[6] - '0');
+                if (d == 0 || d == 96)
+                        return 0;
+        }
+        return memcmp(v + 7, "000", 3) != 0 && memcmp(v + 10, "000", 3) != 0;
+}
+
 static int nir(const unsigned char *s, size_t len, size_t i, match_t *mt)
 {
         char v[15], sep = 0, sc = 0;
-        size_t p = i;
-        int n = 0, after_sep = 0, k, key, m;
+        size_t p = i, p13 = 0;
+        int n = 0, after_sep = 0, k, key, m, seps = 0, seps13 = 0;
         unsigned r = 0;
 
         if (s[i] < '1' || s[i] > '8' || s[i] == '5' || s[i] == '6')
                 return 0; /* sex: 1, 2; 3, 4, 7, 8 for special cases */
         while (n < 15) {
                 unsigned c;
+                if (n == 13 && !p13) {
+                        p13    = p;
+                        seps13 = seps;
+                }
                 if (p >= len)
-                        return 0;
+                        goto keyless;
                 c = s[p];
                 if (is_digit(c)) {
                         v[n++] = (char)c;
@@ -599,10 +631,11 @@ static int nir(const unsigned char *s, size_t len, size_t i, match_t *mt)
                     (k = sep_at(s, len, p, &sc)) && (!sep || sc == sep)) {
                         sep       = sc;
                         after_sep = 1;
+                        seps++;
                         p += (size_t)k;
                         continue;
                 }
-                return 0;
+                goto keyless;
         }
         if (!end_ok(s, len, p))
                 return 0;
@@ -626,6 +659,13 @@ static int nir(const unsigned char *s, size_t len, size_t i, match_t *mt)
                 return 0;
         mt->start = i;
         mt->end   = p;
+        mt->kind  = VG_PII_NIR;
+        return 1;
+keyless:
+        if (n < 13 || !p13 || !nir_keyless(v, seps13, s, len, p13))
+                return 0;
+        mt->start = i;
+        mt->end   = p13;
         mt->kind  = VG_PII_NIR;
         return 1;
 }
@@ -980,6 +1020,342 @@ static int title_name(const unsigned char *s, size_t len, size_t i,
         return 1;
 }
 
+/* ---- names without a title -------------------------------------------- */
+
+/* Common first names (INSEE and SSA top names, French and English, and
+ * some of the other names common in France), capitalised, sorted by bytes
+ * (strcmp order, LC_ALL=C sort) for the binary search: keep it so. Names that are also common words,
+ * places or products when capitalised (Will, Mark, Grace, June, Max,
+ * Ruby, Crystal, Aurora, Nancy, France...) are left out: a first name
+ * followed by a capitalised word is read as a name. Compound first names
+ * (Jean-Pierre, Anne-Sophie) match part by part. */
+static const char *const first_names[] = {
+        "Aaron", "Abby", "Abdel", "Abdelkader", "Abigail", "Adam", "Adama",
+        "Adrien", "Adèle", "Agathe", "Agnieszka", "Agnès", "Ahmed", "Aidan",
+        "Alain", "Alan", "Albert", "Alejandro", "Alexander", "Alexandra",
+        "Alexandre", "Alexei", "Alexis", "Alfie", "Ali", "Alice", "Alicia",
+        "Alix", "Allison", "Amanda", "Amandine", "Ambre", "Amelia", "Amina",
+        "Amine", "Amir", "Amit", "Amy", "Anaïs", "Andrea", "Andrei", "Andrew",
+        "André", "Andy", "Angela", "Angélique", "Anja", "Anjali", "Ann",
+        "Anna", "Anne", "Annie", "Anthony", "Antoine", "Aoife", "Apolline",
+        "Archie", "Arjun", "Arnaud", "Arthur", "Ashley", "Astrid", "Audrey",
+        "Augustin", "Aurore", "Aurélie", "Aurélien", "Ava", "Awa", "Axel",
+        "Axelle", "Aïcha", "Baptiste", "Barbara", "Bastien", "Ben", "Benjamin",
+        "Benoît", "Bernadette", "Bernard", "Bethany", "Betty", "Bilal",
+        "Billy", "Bobby", "Boubacar", "Bradley", "Brandon", "Brenda",
+        "Brendan", "Brian", "Brigitte", "Brittany", "Brooke", "Bruce", "Bruno",
+        "Bryan", "Béatrice", "Caitlin", "Caleb", "Callum", "Camille",
+        "Candice", "Capucine", "Carl", "Carlos", "Carol", "Carole", "Caroline",
+        "Carolyn", "Catherine", "Chantal", "Charles", "Charline", "Charlotte",
+        "Cheryl", "Chiara", "Chloe", "Chloé", "Chloë", "Chris", "Christelle",
+        "Christian", "Christina", "Christine", "Christophe", "Christopher",
+        "Cindy", "Claire", "Clara", "Claude", "Clémence", "Clément", "Colette",
+        "Colin", "Connor", "Coralie", "Corentin", "Corinne", "Courtney",
+        "Craig", "Cynthia", "Cyril", "Cyrille", "Cécile", "Cédric", "Célia",
+        "Céline", "Damien", "Dan", "Daniel", "Danielle", "Danièle", "Darren",
+        "Dave", "David", "Deborah", "Debra", "Declan", "Deepa", "Delphine",
+        "Denis", "Denise", "Dennis", "Derek", "Diane", "Didier", "Diego",
+        "Djamila", "Dmitri", "Dominique", "Donald", "Donna", "Dorothy",
+        "Douglas", "Dylan", "Edouard", "Edward", "Eileen", "Eleanor", "Elena",
+        "Elias", "Elijah", "Elisabeth", "Elizabeth", "Ella", "Ellie", "Elsa",
+        "Eléonore", "Emilia", "Emily", "Emma", "Emmanuel", "Emmanuelle",
+        "Enzo", "Eric", "Erin", "Erwan", "Estelle", "Ethan", "Eugene", "Eva",
+        "Evan", "Evelyn", "Evelyne", "Evie", "Fabien", "Fabrice", "Fanny",
+        "Farid", "Farida", "Fatima", "Fatou", "Fernand", "Fiona", "Florence",
+        "Florent", "Florian", "Florine", "Frances", "Francesca", "Francesco",
+        "Francis", "Franck", "François", "Françoise", "Freddie", "Freya",
+        "Frédéric", "Frédérique", "Félix", "Gabriel", "Gabrielle", "Gary",
+        "Gaston", "Gauthier", "Gavin", "Gaël", "Gaëlle", "Gaëtan", "Geneviève",
+        "Geoffrey", "George", "Georges", "Georgina", "Gerald", "Ghislaine",
+        "Gilbert", "Gilles", "Giovanni", "Giulia", "Gloria", "Graham", "Greg",
+        "Gregory", "Grégoire", "Grégory", "Guillaume", "Guy", "Gwenaël",
+        "Gérard", "Haley", "Hamid", "Hamza", "Hannah", "Hans", "Hao", "Harold",
+        "Harriet", "Harry", "Hassan", "Heather", "Hector", "Helen", "Henri",
+        "Henry", "Hervé", "Hiroshi", "Houria", "Howard", "Hubert", "Hugo",
+        "Huguette", "Hyun", "Héloïse", "Hélène", "Ian", "Ibrahim", "Ibrahima",
+        "Idriss", "Igor", "Imogen", "Ingrid", "Inès", "Irina", "Irène",
+        "Isaac", "Isabella", "Isabelle", "Isla", "Issa", "Ivan", "Jacky",
+        "Jacob", "Jacqueline", "Jacques", "Jade", "Jake", "Jakub", "Jamal",
+        "James", "Jamie", "Jane", "Janet", "Janice", "Jason", "Javier", "Jean",
+        "Jeanine", "Jeanne", "Jeff", "Jeffrey", "Jennifer", "Jenny", "Jeremy",
+        "Jerry", "Jesse", "Jessica", "Jessie", "Jim", "Jin", "Joan",
+        "Jocelyne", "Joe", "Johan", "John", "Jonathan", "Jose", "Joseph",
+        "Josette", "Joshua", "Josiane", "Joyce", "Joël", "Joëlle", "Juan",
+        "Judith", "Judy", "Jules", "Julia", "Julie", "Julien", "Juliette",
+        "Justin", "Justine", "Jérémie", "Jérémy", "Jérôme", "Karen", "Karim",
+        "Karima", "Karine", "Karl", "Katarzyna", "Kate", "Katherine",
+        "Kathleen", "Kathryn", "Katrin", "Kayla", "Keith", "Kelly", "Kenji",
+        "Kenneth", "Kevin", "Khadija", "Khalid", "Kieran", "Killian", "Kim",
+        "Kimberly", "Kirsty", "Klaus", "Kyle", "Kylian", "Kévin", "Laetitia",
+        "Lamine", "Lana", "Larry", "Lars", "Laura", "Laure", "Lauren",
+        "Laurence", "Laurent", "Lawrence", "Laëtitia", "Leah", "Leila", "Leo",
+        "Lewis", "Leïla", "Liam", "Lina", "Linda", "Ling", "Lionel", "Lisa",
+        "Lise", "Logan", "Lola", "Loris", "Lorna", "Lou", "Louis", "Louise",
+        "Loïc", "Luc", "Luca", "Lucas", "Lucia", "Lucie", "Lucien", "Lucienne",
+        "Lucile", "Lucille", "Lucy", "Ludivine", "Ludovic", "Ludwig", "Luis",
+        "Luke", "Lydie", "Léa", "Léna", "Léo", "Léon", "Léonie", "Maddie",
+        "Madeleine", "Magali", "Magdalena", "Malik", "Malika", "Mamadou",
+        "Manon", "Marc", "Marcel", "Marco", "Marcus", "Margaret", "Margaux",
+        "Margot", "Maria", "Marie", "Marine", "Marion", "Marius", "Marjorie",
+        "Martha", "Martin", "Martine", "Mary", "Maryse", "Mateo", "Mathias",
+        "Mathieu", "Mathilde", "Mathis", "Mathéo", "Matilda", "Matt", "Matteo",
+        "Matthew", "Matthias", "Matthieu", "Maurice", "Maxime", "Maéva",
+        "Maëlle", "Maëlys", "Megan", "Mehdi", "Mei", "Melissa", "Mia",
+        "Michael", "Michel", "Michelle", "Michèle", "Mickaël", "Miguel",
+        "Mike", "Mila", "Mireille", "Mohamed", "Mohammed", "Molly", "Monique",
+        "Morgane", "Moussa", "Muhammad", "Muriel", "Mustapha", "Myriam",
+        "Mélanie", "Mélissa", "Nabil", "Nadia", "Nadine", "Nadège", "Naomi",
+        "Natalie", "Natasha", "Nathalie", "Nathan", "Nathanaël", "Naïma",
+        "Neil", "Nelly", "Niamh", "Nicholas", "Nick", "Nicolas", "Nicole",
+        "Nikolai", "Nina", "Noah", "Nolan", "Nora", "Nordine", "Noé", "Noémie",
+        "Noëlle", "Océane", "Odette", "Odile", "Olga", "Oliver", "Olivia",
+        "Olivier", "Omar", "Ophélie", "Oscar", "Ousmane", "Owen", "Pablo",
+        "Pamela", "Pascal", "Pascale", "Patrice", "Patricia", "Patrick",
+        "Paul", "Paulette", "Pauline", "Peter", "Philip", "Philippe",
+        "Phillip", "Phoebe", "Pierre", "Piotr", "Poppy", "Priya", "Quentin",
+        "Rachel", "Rachid", "Rahul", "Raj", "Ralph", "Randy", "Rania",
+        "Raphaël", "Ravi", "Rayan", "Raymond", "Raymonde", "Rebecca", "René",
+        "Renée", "Richard", "Rob", "Robert", "Roger", "Roland", "Romain",
+        "Romane", "Ronald", "Ronan", "Rory", "Roselyne", "Rosie", "Roy",
+        "Russell", "Ruth", "Ryan", "Régine", "Régis", "Rémi", "Rémy",
+        "Sabrina", "Sacha", "Salomé", "Sam", "Samantha", "Sami", "Samia",
+        "Samuel", "Sandra", "Sandrine", "Sara", "Sarah", "Scarlett", "Scott",
+        "Seamus", "Sean", "Sebastian", "Serge", "Sergei", "Shane", "Sharon",
+        "Shirley", "Sienna", "Simon", "Simone", "Siobhan", "Sofia", "Sofiane",
+        "Solange", "Solène", "Sonia", "Sophia", "Sophie", "Soraya", "Stacey",
+        "Stefan", "Stephanie", "Stephen", "Steve", "Steven", "Stuart",
+        "Stéphane", "Stéphanie", "Sunita", "Susan", "Suzanne", "Sven",
+        "Svetlana", "Sylvain", "Sylviane", "Sylvie", "Sébastien", "Sékou",
+        "Séverine", "Tara", "Tarik", "Tatiana", "Teresa", "Terry", "Theo",
+        "Thibault", "Thibaut", "Thierry", "Thomas", "Théo", "Thérèse",
+        "Tiffany", "Tim", "Timothy", "Timothée", "Tom", "Tomasz", "Tony",
+        "Tracy", "Trevor", "Tristan", "Valentin", "Valérie", "Vanessa",
+        "Vicky", "Victor", "Vikram", "Vince", "Vincent", "Virginie", "Vivien",
+        "Vladimir", "Véronique", "Walid", "Walter", "Wayne", "Wei", "Wendy",
+        "Wesley", "William", "Willie", "Xavier", "Yanis", "Yann", "Yannick",
+        "Yasmina", "Yasmine", "Yoann", "Yohann", "Yolande", "Youssef", "Yuki",
+        "Yusuf", "Yvan", "Yves", "Yvette", "Yvonne", "Zachary", "Zoe", "Zohra",
+        "Zoé", "Zoë", "Édouard", "Églantine", "Élisabeth", "Élise", "Élodie",
+        "Éloïse", "Éléonore", "Émeline", "Émile", "Émilie", "Éric", "Étienne",
+        "Éveline",
+};
+
+/* Capitalised particles read as the start of a surname ("Yann Le Gall",
+ * "Jean de La Fontaine", "Sami Ben Salah"), sorted by bytes. */
+static const char *const cap_particles[] = {
+        "Abou", "Al", "Ben", "Bin", "Da", "Das", "De", "Del", "Della", "Des",
+        "Di", "Dos", "Du", "El", "La", "Le", "Ould", "Van", "Von",
+};
+
+/* @returns 1 if the n bytes at s are one of the nt sorted words of t. */
+static int word_in(const char *const *t, size_t nt, const unsigned char *s,
+                   size_t n)
+{
+        size_t lo = 0, hi = nt;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2, wl = strlen(t[mid]);
+                int c = memcmp(s, t[mid], n < wl ? n : wl);
+                if (c == 0)
+                        c = n < wl ? -1 : n > wl;
+                if (c == 0)
+                        return 1;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return 0;
+}
+
+#define N_FIRST (sizeof(first_names) / sizeof(*first_names))
+#define N_CAPP (sizeof(cap_particles) / sizeof(*cap_particles))
+
+/* @returns the end of a listed first name at s[q] (or of a compound
+ *          whose parts are all listed: Jean-Pierre), which ends the word,
+ *          else 0. */
+static size_t first_name(const unsigned char *s, size_t len, size_t q)
+{
+        size_t p = q;
+        int k;
+
+        for (;;) {
+                size_t a = p;
+                if (!upper_at(s, len, p))
+                        return 0;
+                while ((k = letter_at(s, len, p)))
+                        p += (size_t)k;
+                if (!word_in(first_names, N_FIRST, s + a, p - a))
+                        return 0;
+                if (p + 1 < len && s[p] == '-' && upper_at(s, len, p + 1)) {
+                        p++;
+                        continue;
+                }
+                break;
+        }
+        if (p < len && (is_digit(s[p]) || s[p] == '_' || s[p] == '-' ||
+                        s[p] == '\'' || s[p] == '@'))
+                return 0; /* Jean-luc, Anna's, Marie_2: not here */
+        return p;
+}
+
+/* A listed first name at s[i] and a capitalised surname after it: "Hélène
+ * Martin", "Jean-Pierre de La Tour", "Mary Ann Smith". A first name alone
+ * is left ("Claire" is also an adjective). */
+static int plain_name(const unsigned char *s, size_t len, size_t i,
+                      match_t *mt)
+{
+        size_t e = first_name(s, len, i), q, e2, e3;
+        int k;
+
+        if (!e || !(k = space_at(s, len, e)))
+                return 0;
+        q = particles_skip(s, len, e + (size_t)k);
+        if (!(e2 = name_word(s, len, q)))
+                return 0;
+        /* "Le Gall", "Ben Salah"; a middle name: "Mary Ann Smith" */
+        if ((k = space_at(s, len, e2)) &&
+            (word_in(cap_particles, N_CAPP, s + q, e2 - q) ||
+             word_in(first_names, N_FIRST, s + q, e2 - q)) &&
+            (e3 = name_word(s, len, e2 + (size_t)k)))
+                e2 = e3;
+        mt->start = i;
+        mt->end   = e2;
+        mt->kind  = VG_PII_NAME;
+        return 1;
+}
+
+/* ---- URLs ------------------------------------------------------------- */
+
+/* @returns 1 if c (ASCII) may be part of a URL (RFC 3986 characters). */
+static int url_char(unsigned c)
+{
+        if (is_alnum(c))
+                return 1;
+        switch (c) {
+        case '-': case '.': case '_': case '~': case ':': case '/':
+        case '?': case '#': case '[': case ']': case '@': case '!':
+        case '$': case '&': case '\'': case '(': case ')': case '*':
+        case '+': case ',': case ';': case '=': case '%':
+                return 1;
+        }
+        return 0;
+}
+
+/* @returns the length of the ASCII word w (lower case) at s[i], matched
+ *          in any case, else 0. */
+static size_t prefix_ci(const unsigned char *s, size_t len, size_t i,
+                        const char *w)
+{
+        size_t n = strlen(w);
+
+        if (len - i < n)
+                return 0;
+        for (size_t j = 0; j < n; j++) {
+                unsigned c = s[i + j];
+                if ((is_upper(c) ? c | 0x20 : c) != (unsigned char)w[j])
+                        return 0;
+        }
+        return n;
+}
+
+/* @returns 1 if the path segment s[a..b) looks like a token: 16 or more
+ *          of [A-Za-z0-9_-], letters and digits mixed (3 changes from
+ *          one to the other at least: a1b2..., 550e8400-e29b-..., not
+ *          release-2024-notes). */
+static int token_segment(const unsigned char *s, size_t a, size_t b)
+{
+        int prev = 0, changes = 0;
+
+        if (b - a < 16)
+                return 0;
+        for (size_t j = a; j < b; j++) {
+                unsigned c = s[j];
+                int cl     = is_digit(c) ? 1 : is_alpha(c) ? 2 : 0;
+                if (!cl && c != '-' && c != '_')
+                        return 0;
+                if (cl && prev && cl != prev)
+                        changes++;
+                if (cl)
+                        prev = cl;
+        }
+        return changes >= 3;
+}
+
+/* A URL at s[i] (http://, https://, ftp:// or www., in any case) that
+ * carries personal data: user-info or any '@', a query string, a
+ * fragment, or a path segment that looks like a token. *seen: the end of
+ * the URL, replaced or not (the URLs inside it are not tried again). */
+static int url(const unsigned char *s, size_t len, size_t i, match_t *mt,
+               size_t *seen)
+{
+        size_t p, e, a, host, open_p = 0, close_p = 0, open_b = 0,
+                             close_b = 0;
+        int k, secret = 0;
+
+        if (!(p = prefix_ci(s, len, i, "https://")) &&
+            !(p = prefix_ci(s, len, i, "http://")) &&
+            !(p = prefix_ci(s, len, i, "ftp://")) &&
+            !(p = prefix_ci(s, len, i, "www.")))
+                return 0;
+        host = i + p;
+        e    = host;
+        while (e < len) {
+                unsigned c = s[e];
+                if (c < 0x80) {
+                        if (!url_char(c))
+                                break;
+                        open_p += c == '(';
+                        close_p += c == ')';
+                        open_b += c == '[';
+                        close_b += c == ']';
+                        e++;
+                } else if ((k = letter_at(s, len, e))) {
+                        e += (size_t)k; /* an IRI: accented letters */
+                } else {
+                        break;
+                }
+        }
+        /* punctuation after it: "voir https://x.fr/a?b=1." */
+        while (e > host) {
+                unsigned c = s[e - 1];
+                if (c == '.' || c == ',' || c == ';' || c == ':' ||
+                    c == '!' || c == '?' || c == '\'' || c == '*') {
+                        e--;
+                } else if (c == ')' && close_p > open_p) {
+                        close_p--;
+                        e--;
+                } else if (c == ']' && close_b > open_b) {
+                        close_b--;
+                        e--;
+                } else {
+                        break;
+                }
+        }
+        *seen = e;
+        if (e == host || !is_alnum(s[host]))
+                return 0;
+        for (a = host; a < e && !secret; a++) /* "?" or "#" and more */
+                secret = s[a] == '@' ||
+                         ((s[a] == '?' || s[a] == '#') && a + 1 < e);
+        /* the path after the host: segments between '/' */
+        for (a = host; a < e && s[a] != '/'; a++)
+                ;
+        while (!secret && a < e) {
+                size_t b = a + 1;
+                while (b < e && s[b] != '/')
+                        b++;
+                secret = token_segment(s, a + 1, b);
+                a      = b;
+        }
+        if (!secret)
+                return 0;
+        mt->start = i;
+        mt->end   = e;
+        mt->kind  = VG_PII_URL;
+        return 1;
+}
+
 /* ---- scrubbing -------------------------------------------------------- */
 
 typedef struct {
@@ -1040,15 +1416,17 @@ static void trim_utf8(wr_t *w)
 }
 
 /* Bytes where an item may start: when the text holds no '@', digits,
- * '+', '(', capitals, and the 'm', 'd', 'p' of French titles in lower
- * case; with an '@', also what may start an e-mail's local part. */
+ * '+', '(', capitals (and the lead bytes of accented capitals), the 'm',
+ * 'd', 'p' of French titles in lower case and the 'h', 'f', 'w' of URLs;
+ * with an '@', also what may start an e-mail's local part. */
 #define R4(c) [(c)] = 1, [(c) + 1] = 1, [(c) + 2] = 1, [(c) + 3] = 1
 #define R10(c) R4(c), R4((c) + 4), [(c) + 8] = 1, [(c) + 9] = 1
 #define R26(c) R10(c), R10((c) + 10), R4((c) + 20), [(c) + 24] = 1, \
                [(c) + 25] = 1
 static const uint8_t trigger[256] = {
-        R10('0'), R26('A'), ['m'] = 1, ['d'] = 1, ['p'] = 1, ['+'] = 1,
-        ['('] = 1,
+        R10('0'), R26('A'), ['m'] = 1, ['d'] = 1, ['p'] = 1, ['h'] = 1,
+        ['f'] = 1, ['w'] = 1, ['+'] = 1, ['('] = 1, [0xC3] = 1, [0xC4] = 1,
+        [0xC5] = 1,
 };
 static const uint8_t trigger_at[256] = {
         R10('0'), R26('A'), R26('a'), ['+'] = 1, ['('] = 1, ['.'] = 1,
@@ -1059,12 +1437,19 @@ static const uint8_t trigger_at[256] = {
 #undef R10
 #undef R4
 
-/* The item starting at s[i], if any. */
+/* The item starting at s[i], if any. *url_seen: the end of the last URL
+ * looked at (URLs are not tried again inside it). */
 static int detect(const unsigned char *s, size_t len, size_t i, int has_at,
-                  match_t *mt)
+                  size_t *url_seen, match_t *mt)
 {
         unsigned c = s[i];
 
+        if ((c | 0x20) == 'h' || (c | 0x20) == 'f' || (c | 0x20) == 'w') {
+                if (i >= *url_seen && !prev_word(s, i) &&
+                    (i == 0 || s[i - 1] != '.') &&
+                    url(s, len, i, mt, url_seen))
+                        return 1;
+        }
         if (has_at && local_at(s, len, i) && !prev_local(s, i) &&
             email(s, len, i, mt))
                 return 1;
@@ -1072,19 +1457,23 @@ static int detect(const unsigned char *s, size_t len, size_t i, int has_at,
                 return (c != '(' || (i + 1 < len && is_digit(s[i + 1]))) &&
                        (c != '+' || (i + 1 < len && is_digit(s[i + 1]))) &&
                        num_start_ok(s, i) && number(s, len, i, mt);
+        if (c >= 0x80) /* an accented capital: a first name (Élodie) */
+                return upper_at(s, len, i) && !prev_word(s, i) &&
+                       plain_name(s, len, i, mt);
         if (!is_alpha(c) || prev_word(s, i))
                 return 0;
         if (is_upper(c) && i + 3 < len && is_upper(s[i + 1]) &&
             is_digit(s[i + 2]) && is_digit(s[i + 3]) && iban(s, len, i, mt))
                 return 1;
-        if (c == 'M' || c == 'D' || c == 'P' || c == 'S' ||
-            (i + 1 < len &&
-             ((c == 'm' && (s[i + 1] == 'o' || s[i + 1] == 'a' ||
-                            s[i + 1] == 'e')) ||
-              (c == 'd' && s[i + 1] == 'o') ||
-              (c == 'p' && s[i + 1] == 'r'))))
-                return title_name(s, len, i, mt);
-        return 0;
+        if ((c == 'M' || c == 'D' || c == 'P' || c == 'S' ||
+             (i + 1 < len &&
+              ((c == 'm' && (s[i + 1] == 'o' || s[i + 1] == 'a' ||
+                             s[i + 1] == 'e')) ||
+               (c == 'd' && s[i + 1] == 'o') ||
+               (c == 'p' && s[i + 1] == 'r')))) &&
+            title_name(s, len, i, mt))
+                return 1;
+        return is_upper(c) && plain_name(s, len, i, mt);
 }
 
 size_t vg_pii_scrub(const char *in, size_t len, char *out, size_t out_size,
@@ -1093,7 +1482,7 @@ size_t vg_pii_scrub(const char *in, size_t len, char *out, size_t out_size,
         const unsigned char *s = (const unsigned char *)in;
         wr_t w = {out, out_size ? out_size - 1 : 0, 0, 0};
         vg_pii_counts_t dummy;
-        size_t done = 0, i = 0;
+        size_t done = 0, i = 0, url_seen = 0;
         const uint8_t *trig;
         int has_at;
         match_t mt;
@@ -1121,7 +1510,7 @@ size_t vg_pii_scrub(const char *in, size_t len, char *out, size_t out_size,
                                 ;
                         continue;
                 }
-                if (!detect(s, len, i, has_at, &mt)) {
+                if (!detect(s, len, i, has_at, &url_seen, &mt)) {
                         /* nothing starts inside the word either */
                         if (is_alnum(c))
                                 while (++i < len && is_alnum(s[i]))

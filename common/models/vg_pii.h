@@ -2,9 +2,10 @@
  * @file vg_pii.h
  * @brief Personal data scrubber for free text (French and English, UTF-8):
  *        replaces e-mail addresses, phone numbers, IBANs, French social
- *        security numbers (NIR), payment card numbers and the names that
- *        follow a title with placeholders, before any word of the text is
- *        stored (features, models, Redis).
+ *        security numbers (NIR), payment card numbers, the names that
+ *        follow a title, first and last names from a list of first names,
+ *        and URLs that carry tokens with placeholders, before any word of
+ *        the text is stored (features, models, Redis).
  *
  * What is recognised:
  *  - EMAIL: local@domain.tld (local part: letters, digits, accented
@@ -12,15 +13,19 @@
  *    of letters only).
  *  - PHONE: French numbers 0X XX XX XX XX (0X 1-9, contiguous or grouped
  *    with spaces, dots or dashes, one kind per number), +33 and 0033 forms
- *    (with or without "(0)"), international +CC forms of 8 to 15 digits,
- *    North American (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX,
- *    NXX NXX XXXX, 1-NXX-NXX-XXXX and +1 forms.
+ *    (with or without "(0)"), international +CC and 00CC forms of 8 to
+ *    15 digits (no trunk 0 after the country code but "(0)", except for
+ *    Italy: +39 06...), North American (NXX) NXX-XXXX, NXX-NXX-XXXX,
+ *    NXX.NXX.XXXX, NXX NXX XXXX, 1-NXX-NXX-XXXX and +1 forms.
  *  - IBAN: two capital letters, two check digits and the account, spaced
  *    in groups of four or not, the length of the country when known, and
  *    the ISO 13616 mod-97 check.
  *  - NIR: 13 digits and a 2-digit key (Corsica: 2A / 2B), contiguous or
  *    spaced at its usual group boundaries (1 85 05 78 006 084 36), key
- *    checked (97 - N mod 97).
+ *    checked (97 - N mod 97). Without its key, only in its six groups
+ *    (1 85 05 78 006 084, one kind of separator) with a possible month,
+ *    department, commune and order, and no key after it: 13 digits in a
+ *    row are left (EAN-13 codes, times in milliseconds).
  *  - CARD: 13 to 19 digits, contiguous or in groups of four (Amex
  *    4-6-5), a known issuer prefix for the length, and the Luhn check.
  *  - NAME: the one or two capitalised words (hyphenated, accented,
@@ -29,13 +34,35 @@
  *    Monsieur, Madame, Mademoiselle, Messieurs, Mesdames, Docteur,
  *    Maître, Professeur (these also in lower case), Doctor, Professor,
  *    Mister, Miss, Sir. The title is kept: "Mme <NAME> a validé".
+ *  - NAME without a title: a first name of a built-in list (about 730
+ *    common French and English first names, INSEE and SSA top names,
+ *    matched case-sensitively in their capitalised form, accents
+ *    included: Hélène, Zoé; compounds part by part: Jean-Pierre) followed
+ *    by one space and a capitalised surname (hyphenated, accented, in
+ *    capitals, after particles "de", "du", "van der"...), and the word
+ *    after a capitalised particle or a middle first name ("Yann Le
+ *    Gall", "Mary Ann Smith"): "Hélène Martin" -> "<NAME>". A first name
+ *    alone stays ("Claire" is also an adjective), and so do the names not
+ *    in the list, in capitals (JEAN DUPONT) or surname first (DUPONT
+ *    Jean). First names that are common capitalised words, places or
+ *    products (Will, Grace, June, Max, Ruby, Aurora, Nancy...) are not in
+ *    the list.
+ *  - URL: http://, https://, ftp:// or www. (any case) and what follows
+ *    up to a space or a character outside RFC 3986 (accented letters
+ *    kept; final punctuation and unbalanced ')' left out), replaced whole
+ *    when it carries a query string ("?x"), a fragment ("#x"), user-info
+ *    or any other '@', or a path segment that looks like a token (16 or
+ *    more of [A-Za-z0-9_-], with at least 3 changes between letters and
+ *    digits: a session id, a UUID, a JWT). Other URLs are kept, and what
+ *    they hold is scrubbed as any text.
  *
  * Numbers glued to letters (CHG0012345, INC0042), dates, times, versions,
- * IP addresses and amounts do not match these shapes and are left alone.
+ * IP addresses, amounts and URLs without a query, fragment or token do
+ * not match these shapes and are left alone.
  *
  * Stateless and allocation-free: vg_pii_scrub() reads the input once
- * (plus a bounded look-ahead at candidate positions) and writes the output
- * as it goes.
+ * (plus a bounded look-ahead at candidate positions, and each URL once
+ * more) and writes the output as it goes.
  *
  * @locality thread-safe (no state).
  */
@@ -53,6 +80,7 @@ typedef enum vg_pii_kind_e {
         VG_PII_NIR,   /**< "<NIR>" */
         VG_PII_CARD,  /**< "<CARD>" */
         VG_PII_NAME,  /**< "<NAME>" */
+        VG_PII_URL,   /**< "<URL>" */
         VG_PII_KINDS
 } vg_pii_kind_t;
 
@@ -67,14 +95,15 @@ typedef struct vg_pii_counts_s {
  *  and its NUL: a placeholder is at most one byte longer than what it
  *  replaces, except <NAME>, which replaces 2 bytes or more after a title
  *  of 2 bytes or more ("M.Li" -> "M.<NAME>"): the output is at most twice
- *  the input. */
+ *  the input. (A name without a title is 6 bytes or more, a URL 7 bytes
+ *  or more: their placeholders are never longer.) */
 #define VG_PII_OUT_MAX(len) (2 * (size_t)(len) + 8)
 
 /** @returns the placeholder of \p kind ("<EMAIL>"...), or NULL. */
 const char *vg_pii_placeholder(vg_pii_kind_t kind);
 
 /** @returns the lowercase name of \p kind ("email", "phone", "iban",
- *           "nir", "card", "name"), or NULL. */
+ *           "nir", "card", "name", "url"), or NULL. */
 const char *vg_pii_kind_name(vg_pii_kind_t kind);
 
 /** @returns the kind named \p name (as vg_pii_kind_name()), or -1. */
