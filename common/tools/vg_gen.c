@@ -44,12 +44,18 @@
  * one change an hour), so the overall rate does not depend on the pace. */
 #define VG_GEN_HISTORY_WINDOW   720
 
+/* The surveys' dissatisfaction spike (days after the start), and the VPN
+ * incidents planted from a day before it to its end (vg_incsim_vpn()). */
+#define VG_SPIKE_FROM (14 * VG_DAY)
+#define VG_SPIKE_TO   (21 * VG_DAY)
+
 static const double vg_coef_type[3]  = {-0.7, 0.0, 1.3}; /* Std, Nor, Eme */
 static const double vg_coef_cat[6]   = {0.0, 0.15, 0.3, 0.35, 0.1, -0.3};
 static const double vg_coef_risk[3]  = {0.35, 0.1, -0.15}; /* High Mod Low */
 
 /* Random streams: one per kind, from the seed. */
-enum { VG_STREAM_WORLD = 1, VG_STREAM_CHG, VG_STREAM_INC, VG_STREAM_SRV };
+enum { VG_STREAM_WORLD = 1, VG_STREAM_CHG, VG_STREAM_INC, VG_STREAM_SRV,
+       VG_STREAM_VPN };
 
 /* Mean of vg_rate_mult() over a week: (5 * (10 + 14 * 0.25) / 24 + 2 * 0.3)
  * / 7; arrivals are thinned by it so that the mean inter-arrival holds. */
@@ -260,58 +266,109 @@ static const char *vg_team_names[VG_T_N] = {
         "Messaging & Collaboration", "Datacenter Ops", "Release Management",
         "End User Computing", "Service Desk L2"};
 
+/* Business services: the survey's services (a response's "service"),
+ * then the catch-all of the CIs that no survey asks about. The surveys'
+ * topics refer to the first six by index. */
+enum { VG_S_VPN, VG_S_SD, VG_S_LAPTOP, VG_S_EMAIL, VG_S_WIFI, VG_S_PRINT,
+       VG_S_INFRA, VG_S_N };
+static const char *vg_services[VG_S_N] = {
+        "VPN", "Service Desk", "Laptop", "Email", "Wi-Fi", "Printing",
+        "Infrastructure"};
+
 typedef struct vg_cifam_s {
         const char *fmt; /* "%02d" pattern, or a name when n == 0 */
         int n, kind, cat, owner, second;
+        int svc; /* business service (VG_S_*) */
 } vg_cifam_t;
 
 static const vg_cifam_t vg_cifams[] = {
-        {"db-ora-prd-%02d", 12, VG_K_DB, VG_CAT_DB, VG_T_ORA, VG_T_UNIX},
-        {"db-ora-rec-%02d", 6, VG_K_DB, VG_CAT_DB, VG_T_ORA, VG_T_UNIX},
-        {"db-pg-prd-%02d", 10, VG_K_DB, VG_CAT_DB, VG_T_PG, VG_T_UNIX},
-        {"db-mssql-prd-%02d", 8, VG_K_DB, VG_CAT_DB, VG_T_SQL, VG_T_WIN},
-        {"lb-f5-par-%02d", 6, VG_K_LB, VG_CAT_NET, VG_T_NETE, VG_T_NETC},
-        {"lb-f5-lyo-%02d", 4, VG_K_LB, VG_CAT_NET, VG_T_NETE, VG_T_NETC},
-        {"sw-core-par-%02d", 8, VG_K_NET, VG_CAT_NET, VG_T_NETC, VG_T_DC},
-        {"rtr-wan-%02d", 6, VG_K_NET, VG_CAT_NET, VG_T_NETC, VG_T_NETE},
-        {"fw-pa-par-%02d", 6, VG_K_FW, VG_CAT_SEC, VG_T_FW, VG_T_NETE},
-        {"vpn-gw-%02d", 4, VG_K_VPN, VG_CAT_NET, VG_T_NETE, VG_T_FW},
-        {"srv-lnx-prd-%02d", 20, VG_K_LNX, VG_CAT_SW, VG_T_UNIX, VG_T_MW},
-        {"srv-win-prd-%02d", 14, VG_K_WIN, VG_CAT_SW, VG_T_WIN, VG_T_IAM},
-        {"stor-netapp-%02d", 6, VG_K_STOR, VG_CAT_HW, VG_T_STOR, VG_T_DC},
-        {"esx-host-%02d", 12, VG_K_ESX, VG_CAT_HW, VG_T_CLOUD, VG_T_DC},
-        {"k8s-prd-node-%02d", 6, VG_K_K8S, VG_CAT_SW, VG_T_CLOUD, VG_T_MW},
-        {"app-payments-api", 0, VG_K_APP, VG_CAT_SW, VG_T_PAY, VG_T_REL},
-        {"app-payments-batch", 0, VG_K_APP, VG_CAT_SW, VG_T_PAY, VG_T_MW},
-        {"app-billing", 0, VG_K_APP, VG_CAT_SW, VG_T_PAY, VG_T_REL},
-        {"app-crm-web", 0, VG_K_APP, VG_CAT_SW, VG_T_CRM, VG_T_REL},
-        {"app-crm-api", 0, VG_K_APP, VG_CAT_SW, VG_T_CRM, VG_T_MW},
-        {"app-portal-web", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_REL},
-        {"app-ecommerce-web", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_REL},
-        {"app-ecommerce-api", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_MW},
-        {"app-mobile-backend", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_CLOUD},
-        {"app-hr-portal", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_REL},
-        {"app-intranet", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_WIN},
-        {"app-sso", 0, VG_K_APP, VG_CAT_SEC, VG_T_IAM, VG_T_MW},
-        {"app-ad-dc", 0, VG_K_WIN, VG_CAT_SEC, VG_T_IAM, VG_T_WIN},
-        {"app-mail-exch", 0, VG_K_APP, VG_CAT_SW, VG_T_MSG, VG_T_WIN},
-        {"app-teams-gw", 0, VG_K_APP, VG_CAT_SW, VG_T_MSG, VG_T_NETE},
-        {"app-erp-sap", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_UNIX},
-        {"app-search", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_CLOUD},
-        {"app-mq-broker", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_UNIX},
-        {"app-kafka-cluster", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_CLOUD},
-        {"app-jenkins", 0, VG_K_APP, VG_CAT_SW, VG_T_REL, VG_T_CLOUD},
-        {"app-gitlab", 0, VG_K_APP, VG_CAT_SW, VG_T_REL, VG_T_UNIX},
-        {"app-monitoring", 0, VG_K_APP, VG_CAT_OTHER, VG_T_CLOUD, VG_T_UNIX},
-        {"app-dns-int", 0, VG_K_NET, VG_CAT_NET, VG_T_NETC, VG_T_WIN},
-        {"app-datawarehouse", 0, VG_K_DB, VG_CAT_DB, VG_T_PG, VG_T_MW},
-        {"app-reporting", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_PG},
-        {"app-print-srv", 0, VG_K_WIN, VG_CAT_HW, VG_T_EUC, VG_T_WIN},
+        {"db-ora-prd-%02d", 12, VG_K_DB, VG_CAT_DB, VG_T_ORA, VG_T_UNIX,
+         VG_S_INFRA},
+        {"db-ora-rec-%02d", 6, VG_K_DB, VG_CAT_DB, VG_T_ORA, VG_T_UNIX,
+         VG_S_INFRA},
+        {"db-pg-prd-%02d", 10, VG_K_DB, VG_CAT_DB, VG_T_PG, VG_T_UNIX,
+         VG_S_INFRA},
+        {"db-mssql-prd-%02d", 8, VG_K_DB, VG_CAT_DB, VG_T_SQL, VG_T_WIN,
+         VG_S_INFRA},
+        {"lb-f5-par-%02d", 6, VG_K_LB, VG_CAT_NET, VG_T_NETE, VG_T_NETC,
+         VG_S_INFRA},
+        {"lb-f5-lyo-%02d", 4, VG_K_LB, VG_CAT_NET, VG_T_NETE, VG_T_NETC,
+         VG_S_INFRA},
+        {"sw-core-par-%02d", 8, VG_K_NET, VG_CAT_NET, VG_T_NETC, VG_T_DC,
+         VG_S_WIFI},
+        {"rtr-wan-%02d", 6, VG_K_NET, VG_CAT_NET, VG_T_NETC, VG_T_NETE,
+         VG_S_INFRA},
+        {"fw-pa-par-%02d", 6, VG_K_FW, VG_CAT_SEC, VG_T_FW, VG_T_NETE,
+         VG_S_INFRA},
+        {"vpn-gw-%02d", 4, VG_K_VPN, VG_CAT_NET, VG_T_NETE, VG_T_FW,
+         VG_S_VPN},
+        {"srv-lnx-prd-%02d", 20, VG_K_LNX, VG_CAT_SW, VG_T_UNIX, VG_T_MW,
+         VG_S_INFRA},
+        {"srv-win-prd-%02d", 14, VG_K_WIN, VG_CAT_SW, VG_T_WIN, VG_T_IAM,
+         VG_S_LAPTOP},
+        {"stor-netapp-%02d", 6, VG_K_STOR, VG_CAT_HW, VG_T_STOR, VG_T_DC,
+         VG_S_INFRA},
+        {"esx-host-%02d", 12, VG_K_ESX, VG_CAT_HW, VG_T_CLOUD, VG_T_DC,
+         VG_S_INFRA},
+        {"k8s-prd-node-%02d", 6, VG_K_K8S, VG_CAT_SW, VG_T_CLOUD, VG_T_MW,
+         VG_S_INFRA},
+        {"app-payments-api", 0, VG_K_APP, VG_CAT_SW, VG_T_PAY, VG_T_REL,
+         VG_S_INFRA},
+        {"app-payments-batch", 0, VG_K_APP, VG_CAT_SW, VG_T_PAY, VG_T_MW,
+         VG_S_INFRA},
+        {"app-billing", 0, VG_K_APP, VG_CAT_SW, VG_T_PAY, VG_T_REL,
+         VG_S_INFRA},
+        {"app-crm-web", 0, VG_K_APP, VG_CAT_SW, VG_T_CRM, VG_T_REL,
+         VG_S_INFRA},
+        {"app-crm-api", 0, VG_K_APP, VG_CAT_SW, VG_T_CRM, VG_T_MW,
+         VG_S_INFRA},
+        {"app-portal-web", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_REL,
+         VG_S_INFRA},
+        {"app-ecommerce-web", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_REL,
+         VG_S_INFRA},
+        {"app-ecommerce-api", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_MW,
+         VG_S_INFRA},
+        {"app-mobile-backend", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_CLOUD,
+         VG_S_INFRA},
+        {"app-hr-portal", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_REL,
+         VG_S_INFRA},
+        {"app-intranet", 0, VG_K_APP, VG_CAT_SW, VG_T_WEB, VG_T_WIN,
+         VG_S_INFRA},
+        {"app-sso", 0, VG_K_APP, VG_CAT_SEC, VG_T_IAM, VG_T_MW,
+         VG_S_SD},
+        {"app-ad-dc", 0, VG_K_WIN, VG_CAT_SEC, VG_T_IAM, VG_T_WIN,
+         VG_S_SD},
+        {"app-mail-exch", 0, VG_K_APP, VG_CAT_SW, VG_T_MSG, VG_T_WIN,
+         VG_S_EMAIL},
+        {"app-teams-gw", 0, VG_K_APP, VG_CAT_SW, VG_T_MSG, VG_T_NETE,
+         VG_S_EMAIL},
+        {"app-erp-sap", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_UNIX,
+         VG_S_INFRA},
+        {"app-search", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_CLOUD,
+         VG_S_INFRA},
+        {"app-mq-broker", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_UNIX,
+         VG_S_INFRA},
+        {"app-kafka-cluster", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_CLOUD,
+         VG_S_INFRA},
+        {"app-jenkins", 0, VG_K_APP, VG_CAT_SW, VG_T_REL, VG_T_CLOUD,
+         VG_S_INFRA},
+        {"app-gitlab", 0, VG_K_APP, VG_CAT_SW, VG_T_REL, VG_T_UNIX,
+         VG_S_INFRA},
+        {"app-monitoring", 0, VG_K_APP, VG_CAT_OTHER, VG_T_CLOUD, VG_T_UNIX,
+         VG_S_INFRA},
+        {"app-dns-int", 0, VG_K_NET, VG_CAT_NET, VG_T_NETC, VG_T_WIN,
+         VG_S_INFRA},
+        {"app-datawarehouse", 0, VG_K_DB, VG_CAT_DB, VG_T_PG, VG_T_MW,
+         VG_S_INFRA},
+        {"app-reporting", 0, VG_K_APP, VG_CAT_SW, VG_T_MW, VG_T_PG,
+         VG_S_INFRA},
+        {"app-print-srv", 0, VG_K_WIN, VG_CAT_HW, VG_T_EUC, VG_T_WIN,
+         VG_S_PRINT},
 };
 
 typedef struct vg_ci_s {
         char name[32];
-        int kind, cat, owner, second;
+        int kind, cat, owner, second, svc;
         double fragility, weight;
 } vg_ci_t;
 
@@ -424,6 +481,7 @@ static void vg_gen_build_cis(vg_gen_t *gen, vg_rng_t *r)
                         ci->cat       = fam->cat;
                         ci->owner     = fam->owner;
                         ci->second    = fam->second;
+                        ci->svc       = fam->svc;
                         ci->fragility = VG_GEN_COEF_CI_SD * vg_rng_norm(r);
                         ci->weight    = exp(0.5 * vg_rng_norm(r));
                 }
@@ -1204,6 +1262,7 @@ static char *vg_chg_line(const vg_gen_t *gen, const vg_chg_t *c, int rec)
         if (full)
                 vg_js(o, "assigned_to", gen->people[c->person].name);
         vg_js(o, "cmdb_ci", gen->cis[c->ci].name);
+        vg_js(o, "business_service", vg_services[gen->cis[c->ci].svc]);
         if (full) {
                 vg_js(o, "risk", vg_risk_names[c->risk]);
                 vg_js(o, "impact", vg_impact_names[c->impact]);
@@ -1433,6 +1492,7 @@ typedef struct vg_inc_s {
         int ci, cause, sub, lang, impact, urgency, prio, team, contact;
         int location, caller, reassign, reopen, closed_code, open_state;
         int recurring;            /* pattern index or -1 */
+        int spike;                /* planted VPN incident (vg_incsim_vpn) */
         char chg[24];             /* causing change ("" if none) */
         int chg_known;            /* rfc/caused_by set */
         char problem[16];
@@ -1620,13 +1680,12 @@ static void vg_inc_fields(vg_gen_t *gen, vg_rng_t *r, vg_inc_t *inc)
         inc->closed = inc->resolved + 3 * VG_DAY + vg_rng_int(r, 2 * VG_HOUR);
 }
 
-static void vg_inc_make(vg_gen_t *gen, vg_rng_t *r, vg_inc_t *inc,
-                        const char *chg, int chg_ci)
+/** Fills the fields, texts and record times of \p inc, whose CI and cause
+ *  are chosen. */
+static void vg_inc_finish(vg_gen_t *gen, vg_rng_t *r, vg_inc_t *inc)
 {
         const vg_gen_opts_t *o = &gen->opts;
 
-        inc->ci = chg_ci;
-        vg_inc_cause(gen, r, inc, chg);
         vg_inc_fields(gen, r, inc);
         vg_inc_text(gen, r, inc);
         inc->t_rec[0] = inc->opened + 60 + vg_rng_int(r, 9 * VG_MIN);
@@ -1640,6 +1699,14 @@ static void vg_inc_make(vg_gen_t *gen, vg_rng_t *r, vg_inc_t *inc,
                 if (inc->key[i] > inc->t_rec[i + 1])
                         inc->key[i] = inc->t_rec[i + 1];
         }
+}
+
+static void vg_inc_make(vg_gen_t *gen, vg_rng_t *r, vg_inc_t *inc,
+                        const char *chg, int chg_ci)
+{
+        inc->ci = chg_ci;
+        vg_inc_cause(gen, r, inc, chg);
+        vg_inc_finish(gen, r, inc);
 }
 
 static void vg_inc_json_open(const vg_gen_t *gen, json_t *o,
@@ -1673,12 +1740,15 @@ static char *vg_inc_line(const vg_gen_t *gen, const vg_inc_t *inc, int rec)
         vg_jt(o, "closed_at", rec == 2 ? inc->closed : 0);
         if (rec == 2 && !full) {
                 vg_js(o, "cmdb_ci", gen->cis[inc->ci].name);
+                vg_js(o, "business_service",
+                      vg_services[gen->cis[inc->ci].svc]);
                 vg_jt(o, "sys_updated_on", inc->t_rec[rec]);
                 return vg_dump(o);
         }
         vg_js(o, "category", vg_inc_category(gen, inc));
         vg_js(o, "subcategory", vg_inc_subcategory(gen, inc));
         vg_js(o, "cmdb_ci", gen->cis[inc->ci].name);
+        vg_js(o, "business_service", vg_services[gen->cis[inc->ci].svc]);
         if (full)
                 vg_inc_json_open(gen, o, inc);
         else
@@ -1702,13 +1772,15 @@ static int vg_inc_truth(const vg_inc_t *inc, FILE *fp)
 
         if (inc->recurring >= 0)
                 snprintf(rec, sizeof(rec), "%d", inc->recurring);
-        return fprintf(fp, "%s,%s,%s,%s,%s\n", inc->number, inc->chg,
+        return fprintf(fp, "%s,%s,%s,%s,%s,%d\n", inc->number, inc->chg,
                        vg_cause_names[inc->cause], vg_subs[inc->sub].name,
-                       rec) < 0;
+                       rec, inc->spike) < 0;
 }
 
 /* Incident loop state: background arrivals merged with incidents caused by
- * failed changes (queued by time in \c cq, line = change number). */
+ * failed changes (queued by time in \c cq, line = change number) and with
+ * the planted VPN incidents (their own random stream, \c vrng, so that
+ * the incidents before them are the same as without them). */
 typedef struct vg_incsim_s {
         vg_gen_t *gen;
         vg_rng_t rng;
@@ -1716,7 +1788,64 @@ typedef struct vg_incsim_s {
         vg_heap_t cq;
         int64_t t_bg;
         double mean_s;
+        vg_rng_t vrng;
+        int64_t t_vpn, vpn_to; /* next planted incident (INT64_MAX: none) */
+        int vpn_ci[8], nvpn, vpn_culprit;
 } vg_incsim_t;
+
+/* The planted VPN incidents: from a day before the survey's
+ * dissatisfaction spike on vpn_disconnects to its end, one per
+ * VG_GEN_VPN_MULT mean background inter-arrivals. */
+#define VG_GEN_VPN_FROM    (VG_SPIKE_FROM - VG_DAY)
+#define VG_GEN_VPN_TO      VG_SPIKE_TO
+#define VG_GEN_VPN_MULT    5.0
+#define VG_GEN_VPN_CULPRIT 0.7
+
+static void vg_incsim_vpn_init(vg_incsim_t *is)
+{
+        const vg_gen_t *gen = is->gen;
+        int64_t t0 = gen->opts.start_ms / 1000;
+
+        vg_rng_seed(&is->vrng, gen->opts.seed, VG_STREAM_VPN);
+        for (int i = 0; i < gen->ci_cnt && is->nvpn < VG_NELEM(is->vpn_ci);
+             i++) {
+                if (gen->cis[i].kind == VG_K_VPN)
+                        is->vpn_ci[is->nvpn++] = i;
+        }
+        is->t_vpn = INT64_MAX;
+        if (is->nvpn == 0)
+                return;
+        is->vpn_culprit = is->vpn_ci[vg_rng_int(&is->vrng, is->nvpn)];
+        is->vpn_to      = t0 + VG_GEN_VPN_TO;
+        is->t_vpn = vg_next_arrival(&is->vrng, t0 + VG_GEN_VPN_FROM,
+                                    VG_GEN_VPN_MULT * is->mean_s);
+        if (is->t_vpn >= is->vpn_to)
+                is->t_vpn = INT64_MAX;
+}
+
+/** A planted VPN incident at is->t_vpn: on the culprit gateway (70%) or
+ *  another one, packet loss, a link down or the carrier. */
+static void vg_incsim_vpn(vg_incsim_t *is, vg_inc_t *inc)
+{
+        static const char *subs[] = {"Packet loss", "Link down", "ISP outage"};
+        static const double w_sub[] = {50, 25, 25};
+        vg_rng_t *r = &is->vrng;
+        int k;
+
+        inc->opened    = is->t_vpn;
+        inc->recurring = -1;
+        inc->spike     = 1;
+        inc->ci        = vg_rng_bern(r, VG_GEN_VPN_CULPRIT)
+                                 ? is->vpn_culprit
+                                 : is->vpn_ci[vg_rng_int(r, is->nvpn)];
+        k              = vg_rng_pick(r, w_sub, VG_NELEM(w_sub));
+        inc->sub       = vg_sub_find(k == 2 ? VG_C_THIRD : VG_C_NET, subs[k]);
+        inc->cause     = vg_subs[inc->sub].cause;
+        vg_inc_finish(is->gen, r, inc);
+        is->t_vpn = vg_next_arrival(r, is->t_vpn, VG_GEN_VPN_MULT * is->mean_s);
+        if (is->t_vpn >= is->vpn_to)
+                is->t_vpn = INT64_MAX;
+}
 
 /** Simulates changes up to \p t and queues the incidents they cause. */
 static void vg_incsim_changes(vg_incsim_t *is, int64_t t)
@@ -1743,7 +1872,10 @@ static void vg_incsim_next(vg_incsim_t *is, vg_inc_t *inc, int64_t seq)
         snprintf(inc->number, sizeof(inc->number), "INC%07" PRId64,
                  10000 + seq);
         vg_incsim_changes(is, is->t_bg);
-        if (is->cq.n > 0 && is->cq.a[0].key <= is->t_bg) {
+        if (is->t_vpn <= is->t_bg &&
+            (is->cq.n == 0 || is->t_vpn < is->cq.a[0].key)) {
+                vg_incsim_vpn(is, inc);
+        } else if (is->cq.n > 0 && is->cq.a[0].key <= is->t_bg) {
                 vg_pend_t p = vg_heap_pop(&is->cq);
                 inc->opened = p.key;
                 vg_inc_make(is->gen, &is->rng, inc, p.line, p.aux);
@@ -1770,9 +1902,10 @@ vg_err_t vg_gen_incidents(vg_gen_t *gen, FILE *events, FILE *truth,
         vg_rng_seed(&is.rng, o->seed, VG_STREAM_INC);
         vg_chgsim_init(&is.chg, gen);
         is.t_bg = vg_next_arrival(&is.rng, o->start_ms / 1000, is.mean_s);
+        vg_incsim_vpn_init(&is);
         if (truth)
                 terr |= fputs("number,true_change,u_cause,u_sub_cause,"
-                              "recurring\n", truth) == EOF;
+                              "recurring,spike\n", truth) == EOF;
         for (int64_t i = 1; i <= o->count; i++) {
                 vg_incsim_next(&is, &inc, i);
                 for (int rec = 0; rec < 3; rec++)
@@ -1800,9 +1933,6 @@ vg_err_t vg_gen_incidents(vg_gen_t *gen, FILE *events, FILE *truth,
 /*
  * Surveys.
  */
-static const char *vg_services[] = {"VPN", "Service Desk", "Laptop", "Email",
-                                    "Wi-Fi", "Printing"};
-
 typedef struct vg_topic_s {
         int service;
         const char *name;
@@ -1898,8 +2028,6 @@ static const char *vg_closers[2][2][2] = {
         {{" Thanks a lot!", " Great service."},
          {" Merci beaucoup !", " Super service."}}};
 
-#define VG_SPIKE_FROM (14 * VG_DAY)
-#define VG_SPIKE_TO   (21 * VG_DAY)
 #define VG_SPIKE_MULT 4.0
 #define VG_SPIKE_DROP 1.3
 

@@ -7,7 +7,8 @@
  * The same options (seed included) give byte-identical output on the same
  * platform. Every kind is generated from its own random stream, so
  * vg_gen_changes() and vg_gen_incidents() of one generator describe the same
- * world: same teams, people and ~150 CIs, and the incidents that follow
+ * world: same teams, people and ~150 CIs (each in one business service,
+ * below), and the incidents that follow
  * failed changes name the changes that vg_gen_changes() writes (the change
  * stream is a prefix-stable sequence: N changes are the first N of N + M).
  *
@@ -21,6 +22,17 @@
  * record of the same change or incident. Update records (state changes after
  * the first record) carry the identifying and classification fields but not
  * the long texts, unless vg_gen_opts_t.full_updates is set.
+ *
+ * @par Business services
+ * Every change and incident record carries its CI's "business_service",
+ * fixed per CI family: "VPN" (vpn-gw-*), "Printing" (app-print-srv),
+ * "Email" (app-mail-exch, app-teams-gw), "Service Desk" (app-ad-dc,
+ * app-sso: accounts and passwords), "Laptop" (srv-win-prd-*: the
+ * workplace's servers), "Wi-Fi" (sw-core-par-*: the campus core), and
+ * "Infrastructure" for every other CI (databases, Linux servers, storage,
+ * business applications...). The first six are the services the surveys
+ * ask about (a response's "service"), so that a response can be linked
+ * to the incidents and changes of its service.
  *
  * @par Changes (change_request)
  * Each change has an open record (state "New", "Assess", "Authorize" or
@@ -74,11 +86,21 @@
  * table; the sub-cause is uniform within the cause; short_description comes
  * from the sub-cause's phrase bank (75%) or from a generic bank (25%, the
  * noise). Records: open ("New"/"Active"), "Resolved" (u_cause,
- * u_sub_cause, closed_code), "Closed" (3 days later). Truth CSV:
- * "number,true_change,u_cause,u_sub_cause,recurring".
+ * u_sub_cause, closed_code), "Closed" (3 days later).
+ * The cause of the surveys' VPN dissatisfaction is planted: from day 13
+ * after the start (a day before the spike below) to day 21, extra
+ * incidents arrive on the VPN gateways (business_service "VPN"), one per
+ * 5 mean inter-arrivals of the background (about 7 a day at the default
+ * pace, several times the VPN gateways' usual rate), 70% of them on one
+ * gateway drawn per seed, with u_cause "Network" ("Packet loss" 50%,
+ * "Link down" 25%) or "Third party" ("ISP outage" 25%). They come from
+ * their own random stream: the incidents before day 13 are the same as
+ * without them. Truth CSV: "number,true_change,u_cause,u_sub_cause,
+ * recurring,spike" (spike is 1 for a planted VPN incident, else 0).
  *
  * @par Surveys
- * One record per response. A topic (e.g. "vpn_disconnects",
+ * One record per response, its "service" one of the first six business
+ * services above (the topic's). A topic (e.g. "vpn_disconnects",
  * "password_reset", "technician_friendly") is drawn per response with a
  * per-topic mean score; score = round(mean + N(0, 0.8)) in 1..5; the comment
  * is a complaint phrase (score <= 2, and 60% of 3s) or a praise phrase, in
@@ -162,9 +184,9 @@ vg_err_t vg_gen_changes(vg_gen_t *gen, FILE *events, FILE *truth,
 /**
  * @brief Writes opts.count incidents (open, resolved, closed records) and,
  *        if \p truth is not NULL, "number,true_change,u_cause,u_sub_cause,
- *        recurring" rows. Incidents caused by changes refer to the changes
- *        that vg_gen_changes() writes with the same options, provided the
- *        change count covers the incidents' time span.
+ *        recurring,spike" rows. Incidents caused by changes refer to
+ *        the changes that vg_gen_changes() writes with the same options,
+ *        provided the change count covers the incidents' time span.
  * @returns VG_OK, or VG_ERR_IO with \p errstr filled.
  */
 vg_err_t vg_gen_incidents(vg_gen_t *gen, FILE *events, FILE *truth,

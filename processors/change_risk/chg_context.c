@@ -263,6 +263,15 @@ static size_t chg_min(size_t a, size_t b)
         return a < b ? a : b;
 }
 
+/* When the work of \p ev starts: its start date, else opened_at, else
+ * its event time. */
+static int64_t chg_work_start(const chg_event_t *ev)
+{
+        return ev->start_date >= 0  ? ev->start_date
+               : ev->opened_at >= 0 ? ev->opened_at
+                                    : ev->event_time;
+}
+
 void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
                         int64_t wm)
 {
@@ -271,9 +280,7 @@ void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
                        .start_ms   = ev->start_date,
                        .end_ms     = ev->end_date,
                        .p_failure  = p};
-        int64_t t = ev->start_date >= 0 ? ev->start_date
-                    : ev->opened_at >= 0 ? ev->opened_at
-                                         : ev->event_time;
+        int64_t t = chg_work_start(ev);
 
         if (!*ev->ci)
                 return;
@@ -289,6 +296,17 @@ void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
         if ((vg_hash64(ev->number, strlen(ev->number), 0) & 15) == 0)
                 vg_redis_batch_window_trim(vg_store_writes(cs->s), k,
                                            wm - 2 * cs->work_ms);
+}
+
+void chg_store_put_service(chg_store_t *cs, const chg_event_t *ev,
+                           int64_t wm)
+{
+        /* the number as member: a later record of the change moves it to
+         * its latest start date, never counts it twice */
+        if (*ev->service)
+                chg_window_put(cs, "svc", ev->service, "changes",
+                               chg_work_start(ev), wm, cs->work_ms,
+                               ev->number);
 }
 
 void chg_store_read_scored(chg_store_t *cs, vg_proc_t *p,

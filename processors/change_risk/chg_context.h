@@ -15,6 +15,8 @@
  *   ci:{ci}:open          hash  open changes: number -> "start_ms,end_ms"
  *   ci:{ci}:work          zset  changes at work on the CI, one member per
  *                               scored record (vg_work.h), at start time
+ *   svc:{service}:changes zset  changes on the business service, at start
+ *                               time (read by vigie-survey, its links)
  *   chg:{number}:features blob  features as scored, for learning (TTL)
  *   chg:{number}:alerts   hash  bands already alerted (vg_alerts)
  */
@@ -63,6 +65,12 @@ void chg_store_put_cancel(chg_store_t *cs, const chg_event_t *ev);
  *  event time); trims as of the watermark \p wm. */
 void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
                         int64_t wm);
+/** A scored record of a change with a business_service in the service's
+ *  changes (svc:{service}:changes, read by vigie-survey): its number at
+ *  its start date (else opened_at, else its event time); trims as
+ *  chg_store_put_work() does, as of the watermark \p wm. */
+void chg_store_put_service(chg_store_t *cs, const chg_event_t *ev,
+                           int64_t wm);
 /** @} */
 
 /** @name Learning: the features each change was scored with. @{ */

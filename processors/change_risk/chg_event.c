@@ -51,6 +51,7 @@ static void chg_read_fields(chg_event_t *ev, const avro_value_t *val)
         ev->category            = chg_str(val, "category");
         ev->group               = chg_str(val, "assignment_group");
         ev->ci                  = chg_str(val, "cmdb_ci");
+        ev->service             = chg_str(val, "business_service");
         ev->risk                = chg_str(val, "risk");
         ev->impact              = chg_str(val, "impact");
         ev->priority            = chg_str(val, "priority");

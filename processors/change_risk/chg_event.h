@@ -22,6 +22,7 @@ typedef enum {
 typedef struct chg_event_s {
         chg_kind_t kind;
         const char *number, *state, *type, *category, *group, *ci;
+        const char *service; /**< business_service ("" when absent) */
         const char *risk, *impact, *priority, *close_code;
         const char *short_description, *description, *justification;
         const char *backout_plan, *test_plan, *implementation_plan;

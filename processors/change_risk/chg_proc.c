@@ -196,6 +196,7 @@ static void chg_score(chg_state_t *st, int i)
         chg_store_put_features(st->store, ev, st->blobs[i], len);
         chg_store_put_open(st->store, ev);
         chg_store_put_work(st->store, ev, sc.p, vg_proc_watermark(st->p));
+        chg_store_put_service(st->store, ev, vg_proc_watermark(st->p));
 }
 
 /* The features of \p ev as scored: from this batch, else from Redis. */

@@ -338,17 +338,33 @@ static void inc_window_put(inc_store_t *cs, const char *key,
                                            wm - 2 * keep);
 }
 
+/* How long the CI's and the service's windows keep an incident. */
+static int64_t inc_ci_keep(const inc_store_t *cs)
+{
+        int64_t keep = cs->base_ms + cs->recur_ms;
+        return keep > cs->ci_keep_ms ? keep : cs->ci_keep_ms;
+}
+
 void inc_store_put_ci_window(inc_store_t *cs, const inc_event_t *ev,
                              int64_t wm)
 {
         char k[512];
-        int64_t keep = cs->base_ms + cs->recur_ms;
         if (*ev->ci)
                 inc_window_put(cs,
                                inc_key(cs, k, sizeof(k), "ci", ev->ci,
                                        "incidents"),
-                               ev, wm,
-                               keep > cs->ci_keep_ms ? keep : cs->ci_keep_ms);
+                               ev, wm, inc_ci_keep(cs));
+}
+
+void inc_store_put_svc_window(inc_store_t *cs, const inc_event_t *ev,
+                              int64_t wm)
+{
+        char k[512];
+        if (*ev->service)
+                inc_window_put(cs,
+                               inc_key(cs, k, sizeof(k), "svc", ev->service,
+                                       "incidents"),
+                               ev, wm, inc_ci_keep(cs));
 }
 
 void inc_store_put_cluster_window(inc_store_t *cs, const inc_event_t *ev,

@@ -12,6 +12,9 @@
  *   ci:{ci}:incidents       zset  incidents on the CI, at opened_at (read
  *                                 by vigie-change as ci_incidents_30d)
  *   inccl:{id}:incidents    zset  incidents of a cluster, at opened_at
+ *   svc:{service}:incidents zset  incidents on a business service, at
+ *                                 opened_at (read by vigie-survey, its
+ *                                 links)
  *   ci:{ci}:work            zset  changes at work (vigie-change, vg_work.h)
  *   inc:{number}:feedback   hash  responders' feedback (inc_feedback.h)
  *   inc:{number}:alerts     hash  CHANGE_INDUCED_INCIDENT (vg_alerts)
@@ -68,6 +71,11 @@ void inc_store_put_feedback(inc_store_t *cs, const inc_fb_t *fb);
  *         add it); trims as of the watermark \p wm. */
 void inc_store_put_ci_window(inc_store_t *cs, const inc_event_t *ev,
                              int64_t wm);
+/** @brief The incident in its business service's window, if it names
+ *         one (as the CI's window: any update may add it, trimmed
+ *         alike). */
+void inc_store_put_svc_window(inc_store_t *cs, const inc_event_t *ev,
+                              int64_t wm);
 /** @brief The incident in cluster \p cluster's window (>= 0; the cluster
  *         it joined when first enriched). */
 void inc_store_put_cluster_window(inc_store_t *cs, const inc_event_t *ev,

@@ -82,6 +82,7 @@ static void inc_read_fields(inc_event_t *ev, const avro_value_t *val)
         ev->subcategory       = inc_str(val, "subcategory");
         ev->symptom           = inc_str(val, "u_symptom");
         ev->ci                = inc_str(val, "cmdb_ci");
+        ev->service           = inc_str(val, "business_service");
         ev->impact            = inc_str(val, "impact");
         ev->urgency           = inc_str(val, "urgency");
         ev->priority          = inc_str(val, "priority");

@@ -47,6 +47,7 @@ typedef struct inc_event_s {
         const char *impact, *urgency, *priority, *group, *contact_type;
         const char *location, *short_description, *description;
         const char *rfc, *caused_by, *problem_id;
+        const char *service; /**< business_service ("" when absent) */
         const char *labels[INC_NLABELS]; /**< "" when absent */
         int mod_count;     /**< sys_mod_count, -1 if absent */
         int reassignments; /**< -1 if absent */

@@ -323,6 +323,7 @@ static void inc_enrich(inc_st_t *st, int i, const inc_state_t *was,
         st->degraded += ctx->degraded;
         inc_make_state(st, i, &sc, first, was);
         inc_store_put_ci_window(st->store, ev, vg_proc_watermark(st->p));
+        inc_store_put_svc_window(st->store, ev, vg_proc_watermark(st->p));
         /* in the cluster it joins when first enriched, once: before its
          * state, so that a state in the store says it is in */
         if (!was->seen && !was->unknown && sc.cluster_id >= 0)
@@ -473,6 +474,8 @@ static void inc_update(inc_st_t *st, int i)
         if (ev->resolved) {
                 inc_store_put_ci_window(st->store, ev,
                                         vg_proc_watermark(st->p));
+                inc_store_put_svc_window(st->store, ev,
+                                         vg_proc_watermark(st->p));
                 inc_resolution(st, i, &st->eff[i]);
         }
 }

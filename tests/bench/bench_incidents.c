@@ -1342,15 +1342,16 @@ static int bench_world_truth(bench_world_t *w, const char *path)
         if (!fp)
                 return -1;
         while (fgets(line, sizeof(line), fp)) {
-                char *f[5] = {line};
+                /* number,true_change,u_cause,u_sub_cause,recurring[,spike] */
+                char *f[8] = {line};
                 int n      = 1;
                 line[strcspn(line, "\r\n")] = '\0';
-                for (char *c = line; *c && n < 5; c++)
+                for (char *c = line; *c && n < 8; c++)
                         if (*c == ',') {
                                 *c     = '\0';
                                 f[n++] = c + 1;
                         }
-                bench_inc_t *inc = n == 5 ? bench_inc_find(&w->d, f[0]) : NULL;
+                bench_inc_t *inc = n >= 5 ? bench_inc_find(&w->d, f[0]) : NULL;
                 if (!inc)
                         continue;
                 snprintf(inc->true_change, BI_NUM, "%s", f[1]);

@@ -402,7 +402,8 @@ START_TEST(test_to_json_exact)
         ck_assert_str_eq(json,
                 "{\"number\":\"CHG1\",\"state\":\"New\",\"type\":null,"
                 "\"category\":null,\"assignment_group\":null,"
-                "\"assigned_to\":null,\"cmdb_ci\":null,\"risk\":null,"
+                "\"assigned_to\":null,\"cmdb_ci\":null,"
+                "\"business_service\":null,\"risk\":null,"
                 "\"impact\":null,\"priority\":null,"
                 "\"opened_at\":\"2016-03-01T22:00:00.123Z\","
                 "\"start_date\":null,\"end_date\":null,\"closed_at\":null,"

@@ -183,8 +183,8 @@ END_TEST
  */
 static const char *chg_fields[] = {
         "number", "state", "type", "category", "assignment_group", "cmdb_ci",
-        "opened_at", "start_date", "end_date", "closed_at", "close_code",
-        "sys_updated_on"};
+        "business_service", "opened_at", "start_date", "end_date",
+        "closed_at", "close_code", "sys_updated_on"};
 static const char *chg_open_fields[] = {
         "assigned_to", "risk", "impact", "priority", "short_description",
         "description", "justification", "implementation_plan"};
@@ -557,6 +557,9 @@ START_TEST(test_incidents)
                           !strcmp(cause, "Software"));
         }
         ck_assert_int_eq(resolved, 1500);
+        static const char hdr[] = "number,true_change,u_cause,"
+                                  "u_sub_cause,recurring,spike\n";
+        ck_assert(!strncmp(out.tr, hdr, sizeof(hdr) - 1));
         ck_assert_msg(linked >= 20, "%d incidents linked to changes", linked);
         ck_assert(json_object_size(causes) == 7);
         json_object_foreach(causes, k, v) {
@@ -570,6 +573,177 @@ START_TEST(test_incidents)
         json_decref(chg);
         json_decref(arr);
         gen_free(&out);
+}
+END_TEST
+
+/* The truth of the incidents planted in the VPN spike: number -> 1. */
+static json_t *inc_spike_truth(const char *tr)
+{
+        json_t *spiked = json_object();
+        const char *line = strchr(tr, '\n') + 1;
+
+        while (*line) {
+                const char *nl = strchr(line, '\n'), *last = nl;
+                char num[32];
+                ck_assert(nl != NULL && sscanf(line, "%31[^,]", num) == 1);
+                while (last > line && last[-1] != ',')
+                        last--;
+                /* six columns, the last one 0 or 1 */
+                int commas = 0;
+                for (const char *c = line; c < nl; c++)
+                        commas += *c == ',';
+                ck_assert_int_eq(commas, 5);
+                ck_assert(nl - last == 1 && (*last == '0' || *last == '1'));
+                if (*last == '1')
+                        json_object_set_new(spiked, num, json_true());
+                line = nl + 1;
+        }
+        return spiked;
+}
+
+/* Incidents planted on the VPN gateways from a day before the surveys'
+ * dissatisfaction spike (days 14-21) to its end, in the truth. */
+START_TEST(test_incidents_vpn_spike)
+{
+        vg_gen_opts_t o = gen_opts(11, 1500);
+        gen_out_t out;
+        json_t *arr, *r, *spiked;
+        size_t i;
+        int planted = 0, culprit = 0, vpn_in = 0, vpn_out = 0;
+        json_t *cis = json_object();
+
+        gen_run("incidents", &o, &out);
+        arr    = gen_parse(out.ev, out.ev_len);
+        spiked = inc_spike_truth(out.tr);
+        json_array_foreach(arr, i, r) {
+                const char *num = js(r, "number"), *t = js(r, "opened_at");
+                const char *svc = js(r, "business_service");
+                if (strcmp(js(r, "incident_state"), "Resolved"))
+                        continue;
+                ck_assert(svc != NULL);
+                int in = strcmp(t, "2025-01-15") >= 0 &&
+                         strcmp(t, "2025-01-22") < 0;
+                if (!strcmp(svc, "VPN")) {
+                        vpn_in += in;
+                        vpn_out += !in;
+                }
+                if (!json_object_get(spiked, num))
+                        continue;
+                planted++;
+                ck_assert_str_eq(svc, "VPN");
+                ck_assert(!strncmp(js(r, "cmdb_ci"), "vpn-gw-", 7));
+                ck_assert_msg(strcmp(t, "2025-01-14") >= 0 &&
+                                      strcmp(t, "2025-01-22") < 0,
+                              "%s planted at %s", num, t);
+                ck_assert(!strcmp(js(r, "u_cause"), "Network") ||
+                          !strcmp(js(r, "u_cause"), "Third party"));
+                ck_assert_str_eq(js(r, "rfc"), "");
+                json_int_t n = json_integer_value(
+                                       json_object_get(cis, js(r, "cmdb_ci"))) +
+                               1;
+                json_object_set_new(cis, js(r, "cmdb_ci"), json_integer(n));
+                if (n > culprit)
+                        culprit = (int)n;
+        }
+        ck_assert_int_eq(planted, (int)json_object_size(spiked));
+        ck_assert_msg(planted >= 30 && planted <= 100, "%d planted", planted);
+        /* mostly one gateway */
+        ck_assert_msg(culprit * 2 > planted, "culprit %d of %d", culprit,
+                      planted);
+        /* the VPN's incidents per day: 7 days in, ~30 days out */
+        ck_assert_msg(vpn_in / 7.0 > 4 * (vpn_out / 30.0),
+                      "VPN incidents %d in the spike, %d out", vpn_in,
+                      vpn_out);
+        json_decref(cis);
+        json_decref(spiked);
+        json_decref(arr);
+        gen_free(&out);
+}
+END_TEST
+
+/*
+ * Business services
+ */
+
+/* Adds the business_service of every record of \p arr to \p by_ci
+ * (CI -> service), checking that a CI has one service and that it is a
+ * survey service or "Infrastructure". */
+static void svc_collect(json_t *arr, json_t *by_ci, json_t *services)
+{
+        size_t i;
+        json_t *r;
+
+        json_array_foreach(arr, i, r) {
+                const char *ci = js(r, "cmdb_ci"), *svc;
+                svc = js(r, "business_service");
+                ck_assert_msg(svc != NULL, "%s has no business_service",
+                              js(r, "number"));
+                ck_assert_msg(json_object_get(services, svc) ||
+                                      !strcmp(svc, "Infrastructure"),
+                              "%s: service %s not in the surveys",
+                              js(r, "number"), svc);
+                json_t *was = json_object_get(by_ci, ci);
+                if (was)
+                        ck_assert_str_eq(json_string_value(was), svc);
+                else
+                        json_object_set_new(by_ci, ci, json_string(svc));
+        }
+}
+
+START_TEST(test_business_services)
+{
+        vg_gen_opts_t o = gen_opts(11, 3000);
+        gen_out_t chg, inc, srv;
+        json_t *services = json_object(), *by_ci = json_object();
+        json_t *arr, *r, *used = json_object();
+        size_t i;
+        const char *k;
+        json_t *v;
+
+        gen_run("surveys", &o, &srv);
+        arr = gen_parse(srv.ev, srv.ev_len);
+        json_array_foreach(arr, i, r)
+                json_object_set_new(services, js(r, "service"), json_true());
+        json_decref(arr);
+        ck_assert_int_eq(json_object_size(services), 6);
+        gen_run("changes", &o, &chg);
+        arr = gen_parse(chg.ev, chg.ev_len);
+        svc_collect(arr, by_ci, services);
+        json_decref(arr);
+        gen_run("incidents", &o, &inc);
+        arr = gen_parse(inc.ev, inc.ev_len);
+        svc_collect(arr, by_ci, services);
+        json_decref(arr);
+
+        /* the natural ones */
+        ck_assert_str_eq(json_string_value(json_object_get(by_ci,
+                                                           "vpn-gw-01")),
+                         "VPN");
+        ck_assert_str_eq(json_string_value(json_object_get(by_ci,
+                                                           "app-print-srv")),
+                         "Printing");
+        ck_assert_str_eq(json_string_value(json_object_get(by_ci,
+                                                           "app-mail-exch")),
+                         "Email");
+        ck_assert_str_eq(json_string_value(json_object_get(by_ci,
+                                                           "db-ora-prd-01")),
+                         "Infrastructure");
+        json_object_foreach(by_ci, k, v) {
+                if (!strncmp(k, "vpn-gw-", 7))
+                        ck_assert_str_eq(json_string_value(v), "VPN");
+                json_object_set_new(used, json_string_value(v), json_true());
+        }
+        /* every survey service has CIs, hence incidents and changes */
+        json_object_foreach(services, k, v)
+                ck_assert_msg(json_object_get(used, k) != NULL,
+                              "no CI in service %s", k);
+        ck_assert_int_eq(json_object_size(used), 7);
+        json_decref(used);
+        json_decref(by_ci);
+        json_decref(services);
+        gen_free(&chg);
+        gen_free(&inc);
+        gen_free(&srv);
 }
 END_TEST
 
@@ -669,6 +843,8 @@ static Suite *gen_suite(void)
         tcase_add_test(tc_chg, test_changes_no_outcome_in_open_text);
         tcase_set_timeout(tc_chg, 120);
         tcase_add_test(tc_inc, test_incidents);
+        tcase_add_test(tc_inc, test_incidents_vpn_spike);
+        tcase_add_test(tc_inc, test_business_services);
         tcase_set_timeout(tc_inc, 60);
         tcase_add_test(tc_srv, test_surveys);
         suite_add_tcase(s, tc_core);
