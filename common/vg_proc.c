@@ -120,7 +120,9 @@ void vg_proc_deadletter(vg_proc_t *p, vg_proc_rec_t *rec,
                 (long long)rec->kr.offset, error_class, msg);
         if (p->bootstrapping)
                 return;
-        vg_dlq_src_t src = {rec->kr.value,   rec->kr.len,
+        int redact       = p->def->deadletter_redact;
+        vg_dlq_src_t src = {redact ? NULL : rec->kr.value,
+                            redact ? 0 : rec->kr.len,
                             rec->kr.key,     rec->kr.key_len,
                             rec->kr.topic,   rec->kr.partition,
                             rec->kr.offset};

@@ -57,6 +57,10 @@ typedef struct vg_processor_def_s {
          *  records (e.g. stored, then read when an outcome is learned).
          *  An empty value: no side topic. */
         const char *side_topic_prop;
+        /** 1: a dead letter never carries its record's value (it may hold
+         *  personal data: a survey's raw comment and respondent); the key,
+         *  topic, partition, offset and reason still tell which record. */
+        int deadletter_redact;
         /** Creates the processor state. @returns NULL + errstr on error. */
         void *(*init)(vg_proc_t *p, char *errstr, size_t errstr_size);
         /** Processes \p n decoded records (predict, emit, learn).

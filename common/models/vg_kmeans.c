@@ -618,6 +618,52 @@ int vg_kmeans_similar(vg_kmeans_t *km, const double *x, int k,
         return vg_reservoir_nearest(km->res[j], x, k, out);
 }
 
+int vg_kmeans_closest_pair(const vg_kmeans_t *km, int64_t *ap, int64_t *bp,
+                           double *distp)
+{
+        double bd = INFINITY;
+        int found = 0;
+        for (int i = 0; i < km->k; i++) {
+                for (int j = i + 1; j < km->k; j++) {
+                        double d = vg_dist(km->conf.dist,
+                                           km->C + (size_t)i * km->dim,
+                                           km->C + (size_t)j * km->dim,
+                                           km->dim);
+                        if (d < bd) {
+                                bd    = d;
+                                *ap   = km->id[i] < km->id[j] ? km->id[i]
+                                                              : km->id[j];
+                                *bp   = km->id[i] < km->id[j] ? km->id[j]
+                                                              : km->id[i];
+                                found = 1;
+                        }
+                }
+        }
+        *distp = bd;
+        return found;
+}
+
+int vg_kmeans_merge(vg_kmeans_t *km, int64_t keep, int64_t gone)
+{
+        int a = vg_kmeans_find(km, keep), b = vg_kmeans_find(km, gone);
+        if (a < 0 || b < 0 || a == b)
+                return -1;
+        double wa = km->w[a], wb = km->w[b], w = wa + wb;
+        double *ca = km->C + (size_t)a * km->dim;
+        const double *cb = km->C + (size_t)b * km->dim;
+        for (int t = 0; t < km->dim; t++)
+                ca[t] = w > 0 ? (wa * ca[t] + wb * cb[t]) / w
+                              : 0.5 * (ca[t] + cb[t]);
+        km->cn2[a] = norm2(ca, km->dim);
+        if (km->conf.dist == VG_DIST_COSINE && km->cn2[a] > 0) {
+                cblas_dscal(km->dim, 1.0 / sqrt(km->cn2[a]), ca, 1);
+                km->cn2[a] = norm2(ca, km->dim);
+        }
+        km->w[a] = w;
+        remove_cluster(km, b); /* its members are forgotten with it */
+        return 0;
+}
+
 int vg_kmeans_k(const vg_kmeans_t *km)
 {
         return km->k;

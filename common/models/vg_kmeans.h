@@ -118,6 +118,22 @@ int vg_kmeans_set_outcome(vg_kmeans_t *km, int64_t id, const char *item_id,
 int vg_kmeans_similar(vg_kmeans_t *km, const double *x, int k,
                       vg_similar_t *out, int64_t *idp);
 
+/**
+ * @brief The two live clusters closest to each other: \p *ap the older
+ *        (smaller id), \p *bp the younger, \p *distp their distance.
+ * @returns 1, or 0 with fewer than two clusters.
+ */
+int vg_kmeans_closest_pair(const vg_kmeans_t *km, int64_t *ap, int64_t *bp,
+                           double *distp);
+
+/**
+ * @brief Merges cluster \p gone into cluster \p keep: weighted mean of
+ *        the centroids, weights summed; \p gone disappears (its id is
+ *        never reused) with its reservoir.
+ * @returns 0, or -1 if either is not alive or they are the same.
+ */
+int vg_kmeans_merge(vg_kmeans_t *km, int64_t keep, int64_t gone);
+
 /** @returns the number of live clusters. */
 int vg_kmeans_k(const vg_kmeans_t *km);
 /** @returns the id of live cluster \p idx (0 <= idx < k). */

@@ -40,6 +40,7 @@ typedef enum {
         VG_SNAP_KIND_PREQ    = 5,
         VG_SNAP_KIND_CHANGE  = 10, /**< vigie-change: its models together */
         VG_SNAP_KIND_INCIDENT = 11, /**< vigie-incident: its models together */
+        VG_SNAP_KIND_SURVEY  = 12, /**< vigie-survey: its models together */
         VG_SNAP_KIND_TEST    = 99, /**< for unit tests */
 } vg_snap_kind_t;
 

@@ -29,6 +29,10 @@ void ctl_gen_usage(FILE *fp)
                 "number,p_true,failed)\n"
                 "  -l, --late F         fraction of late records (default "
                 "0.01)\n"
+                "  -i, --interarrival S mean seconds between two records "
+                "(default per kind:\n"
+                "                       changes 3600, incidents 2400, "
+                "surveys 7200)\n"
                 "  -m, --slim-updates   update and close records carry only "
                 "the fields that\n"
                 "                       changed (default: full records, as "
@@ -55,6 +59,7 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv)
                 {"out", required_argument, 0, 'o'},
                 {"truth", required_argument, 0, 'T'},
                 {"late", required_argument, 0, 'l'},
+                {"interarrival", required_argument, 0, 'i'},
                 {"slim-updates", no_argument, 0, 'm'},
                 {0, 0, 0, 0},
         };
@@ -71,7 +76,7 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv)
         }
         const char *kind = argv[1];
         optind           = 2;
-        while ((c = getopt_long(argc, argv, "n:s:S:o:T:l:m", opts, NULL)) !=
+        while ((c = getopt_long(argc, argv, "n:s:S:o:T:l:i:m", opts, NULL)) !=
                -1) {
                 switch (c) {
                 case 'n': o.count = atoll(optarg); break;
@@ -87,6 +92,7 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv)
                 case 'o': out = optarg; break;
                 case 'T': truth = optarg; break;
                 case 'l': o.late_fraction = atof(optarg); break;
+                case 'i': o.mean_interarrival_s = atof(optarg); break;
                 case 'm': o.full_updates = 0; break;
                 default: ctl_gen_usage(stderr); return 2;
                 }
