@@ -9,7 +9,6 @@
 #include "chg_model.h"
 #include "vg_avro.h"
 #include "vg_ckpt.h"
-#include "vg_gen.h"
 #include "vg_itest.h"
 #include "vg_mem.h"
 #include "vg_redis.h"
@@ -18,194 +17,34 @@
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* What a generated input file holds. */
-typedef struct input_s {
-        long records, scorable, outcomes;
-} input_t;
-
+/* Generates \p count changes of the world of \p seed into \p path (from
+ * \p start_ms, 0: the default; every update complete) and counts them
+ * into \p in. */
 static void gen_changes(const char *path, long count, uint64_t seed,
-                        int64_t start_ms, input_t *in)
+                        int64_t start_ms, itest_changes_t *in)
 {
-        vg_gen_opts_t o;
-        char errstr[256], *line = NULL;
-        size_t cap = 0;
-        vg_gen_opts_init(&o);
-        o.count        = count;
-        o.seed         = seed;
-        o.full_updates = 1;
-        if (start_ms)
-                o.start_ms = start_ms;
-        vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
-        FILE *fp    = fopen(path, "w");
-        ck_assert_int_eq(vg_gen_changes(g, fp, NULL, errstr, sizeof(errstr)),
-                         VG_OK);
-        fclose(fp);
-        vg_gen_destroy(g);
-        memset(in, 0, sizeof(*in));
-        fp = fopen(path, "r");
-        while (getline(&line, &cap, fp) != -1) {
-                json_t *o2 = json_loads(line, 0, NULL);
-                const char *st =
-                        json_string_value(json_object_get(o2, "state"));
-                const char *cc =
-                        json_string_value(json_object_get(o2, "close_code"));
-                in->records++;
-                if (!strcmp(st, "Closed") && cc && *cc)
-                        in->outcomes++;
-                else if (strcmp(st, "Closed") && strcmp(st, "Canceled"))
-                        in->scorable++;
-                json_decref(o2);
-        }
-        free(line);
-        fclose(fp);
+        itest_gen("changes", path, NULL, count, seed, start_ms, 1);
+        itest_load_changes(path, in);
 }
 
-/* Renumbers the changes of \p path (CHG00... -> CHG<prefix>...) so that
- * two generated streams do not share change numbers. */
-static void renumber(const char *path, const char *prefix)
-{
-        char tmp[1024], *line = NULL;
-        size_t cap = 0;
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        FILE *in = fopen(path, "r"), *out = fopen(tmp, "w");
-        while (getline(&line, &cap, in) != -1) {
-                for (char *s = line; (s = strstr(s, "\"CHG00"));)
-                        memcpy(s + 4, prefix, 2), s += 6;
-                fputs(line, out);
-        }
-        free(line);
-        fclose(in);
-        fclose(out);
-        rename(tmp, path);
-}
-
-static int produce(const char *file)
-{
-        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
-                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-t",
-                        "itsm.changes", (char *)file, NULL};
-        return itest_run(argv, itest_path("produce.log"));
-}
-
-/* Starts vigie-change with the test's settings, then the NULL-terminated
- * `-X key=value` strings that follow \p log (a later one wins). */
-static pid_t spawn_change_with(const char *log, ...)
-{
-        char port[64];
-        char *argv[40] = {(char *)itest_bin("vigie-change"), "-b",
-                          getenv("VG_BOOTSTRAP"), "-X", port, "-X",
-                          "stats.interval.ms=1000", "-X",
-                          "checkpoint.interval.ms=1000", "-X",
-                          "change.alert.min.learned=100", "-X",
-                          "kafka.session.timeout.ms=6000"};
-        int n = 13;
-        va_list ap;
-        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
-        va_start(ap, log);
-        for (const char *x; (x = va_arg(ap, const char *)) && n < 37;) {
-                argv[n++] = "-X";
-                argv[n++] = (char *)x;
-        }
-        va_end(ap);
-        argv[n] = NULL;
-        return itest_spawn(argv, log);
-}
-
-static pid_t spawn_change(const char *log)
-{
-        return spawn_change_with(log, NULL);
-}
-
-/* The line of vigie-change's summary that says how many outcomes the
- * model learned: "change-ftrl/1 n=N" (the final one of \p log). */
-static int learned_exactly(const char *log, long n)
-{
-        char want[64];
-        snprintf(want, sizeof(want), "model change-ftrl/1 n=%ld,", n);
-        if (itest_file_contains(log, want))
-                return 1;
-        char cmd[1024]; /* for the failure message: what it did learn */
-        snprintf(cmd, sizeof(cmd), "grep -E 'summary|outcomes|model |learn' "
-                 "%s | tail -12", log);
-        if (system(cmd) != 0)
-                printf("(no summary in %s)\n", log);
-        return 0;
-}
-
-/* The AUC of the summary's "model at learn time" line of \p log (the
- * model's prediction of each outcome just before learning it), or -1. */
-static double learn_time_auc(const char *log)
-{
-        char *line = NULL;
-        size_t cap = 0;
-        double auc = -1;
-        FILE *fp   = fopen(log, "r");
-        while (fp && getline(&line, &cap, fp) != -1) {
-                const char *a = strstr(line, "model at learn time:");
-                if (a && (a = strstr(a, " auc=")))
-                        auc = atof(a + 5);
-        }
-        free(line);
-        if (fp)
-                fclose(fp);
-        return auc;
-}
-
-/* The test Redis, and in \p b the reply of KEYS \p pattern. */
-static vg_redis_t *redis_keys_of(const char *pattern, vg_redis_batch_t *b)
-{
-        char errstr[256];
-        vg_redis_conf_t *rc = vg_redis_conf_new();
-        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
-                          sizeof(errstr));
-        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
-        ck_assert_msg(r != NULL, "%s", errstr);
-        vg_redis_batch_cmd(b, "KEYS", pattern, NULL);
-        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
-                         VG_OK);
-        return r;
-}
+#define spawn_change_with(log, ...)                                            \
+        itest_spawn_with("vigie-change", log, __VA_ARGS__)
+#define spawn_change(log) itest_spawn_with("vigie-change", log, NULL)
 
 /* Number of keys matching \p pattern in the test Redis. */
-static long long redis_keys(const char *pattern)
+static long redis_keys(const char *pattern)
 {
-        vg_redis_batch_t *b = vg_redis_batch_new();
-        vg_redis_t *r       = redis_keys_of(pattern, b);
-        long long n = (long long)vg_redis_reply_nelem(
-                vg_redis_batch_reply(b, 0));
-        vg_redis_batch_destroy(b);
+        vg_redis_t *r = itest_redis_open();
+        json_t *keys  = itest_redis_keys(r, pattern);
+        long n        = (long)json_array_size(keys);
+        json_decref(keys);
         vg_redis_destroy(r);
         return n;
-}
-
-/* Sum of ZCARD over vigie:team:*:changes: closed changes counted. */
-static long long team_changes_counted(void)
-{
-        char errstr[256];
-        long long sum = 0;
-        vg_redis_batch_t *b = vg_redis_batch_new();
-        vg_redis_t *r       = redis_keys_of("vigie:team:*:changes", b);
-        const vg_redis_reply_t *keys = vg_redis_batch_reply(b, 0);
-        vg_redis_batch_t *z = vg_redis_batch_new();
-        for (size_t i = 0; i < vg_redis_reply_nelem(keys); i++)
-                vg_redis_batch_cmd(z, "ZCARD",
-                                   vg_redis_reply_str(
-                                           vg_redis_reply_elem(keys, i), NULL),
-                                   NULL);
-        ck_assert_int_eq(vg_redis_batch_exec(r, z, errstr, sizeof(errstr)),
-                         VG_OK);
-        for (size_t i = 0; i < vg_redis_batch_cnt(z); i++)
-                sum += vg_redis_reply_int(vg_redis_batch_reply(z, i));
-        vg_redis_batch_destroy(b);
-        vg_redis_batch_destroy(z);
-        vg_redis_destroy(r);
-        return sum;
 }
 
 /* Loads scored records: counts distinct (number, event_time) and dups. */
@@ -270,26 +109,23 @@ START_TEST(test_end_to_end)
         const char *in = itest_path("changes.jsonl"), *log = itest_path("c.log");
         const char *out = itest_path("scored.jsonl");
         const char *alerts = itest_path("alerts.jsonl");
-        input_t inp;
+        itest_changes_t inp;
         scored_t s;
         char *line = NULL;
         size_t cap = 0;
 
         gen_changes(in, 3000, 11, 0, &inp);
         pid_t p = spawn_change(log);
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", inp.scorable, 120),
                          inp.scorable);
         /* idle, still running: every input's Redis writes acknowledged
          * (the last batch's collected by the tick) and its offset
          * committed */
-        long end = itest_end_offsets("itsm.changes"), done = -1;
-        double t0 = itest_now();
-        while ((done = itest_committed("vigie-change", "itsm.changes")) <
-                       end &&
-               itest_now() - t0 < 15)
-                usleep(200 * 1000);
-        ck_assert_int_eq(done, end);
+        long end = itest_end_offsets("itsm.changes");
+        ck_assert_int_eq(itest_wait_committed("vigie-change", "itsm.changes",
+                                              end, 15),
+                         end);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
         /* every open or updated change scored exactly once */
@@ -327,7 +163,7 @@ START_TEST(test_end_to_end)
         ck_assert_int_eq(itest_end_offsets("itsm.deadletter"), 0);
 
         /* statistics: every closed change counted once */
-        ck_assert_int_eq(team_changes_counted(), inp.outcomes);
+        ck_assert_int_eq(itest_team_changes_counted(), inp.outcomes);
         ck_assert(itest_file_contains(log, "vigie-change summary"));
 
         /* a restart resumes the model from its checkpoint */
@@ -359,7 +195,7 @@ START_TEST(test_bad_records)
                 "\"sys_updated_on\":\"2025-01-01 10:00:00\"}\n");
         fclose(fp);
         pid_t p = spawn_change(itest_path("c.log"));
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 3, 60), 3);
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", 1, 30), 1);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
@@ -398,11 +234,9 @@ START_TEST(test_produce_fails)
                         "-X", rule[1], "-X", rule[2], "-X",
                         "kafka.message.max.bytes=1000", NULL};
         pid_t p = itest_spawn(argv, log);
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         int status = -1;
-        for (int i = 0; i < 300 && !itest_file_contains(log, "stopping:");
-             i++)
-                usleep(100 * 1000);
+        itest_wait_in_file(log, "stopping:", 30);
         status = itest_stop(p, SIGTERM);
         ck_assert_msg(status != 0, "exit status %d", status);
         ck_assert(itest_file_contains(log, "CHG-BIG"));
@@ -445,7 +279,7 @@ START_TEST(test_alert_again_on_replay)
                     "\"type\":\"Normal\",\"sys_updated_on\":"
                     "\"2025-01-02 10:00:00\"}\n");
         fclose(fp);
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         run_all_high("first", 2);
         ck_assert_int_eq(itest_end_offsets("itsm.alerts"), 1);
         run_all_high("replay", 4);
@@ -460,14 +294,14 @@ START_TEST(test_redis_down)
         const char *a = itest_path("a.jsonl"), *b = itest_path("b.jsonl");
         const char *log = itest_path("c.log"), *out = itest_path("out.jsonl");
         char cmd[512];
-        input_t ia, ib;
+        itest_changes_t ia, ib;
         scored_t s;
 
         gen_changes(a, 1200, 21, 0, &ia);
         gen_changes(b, 1200, 22, 1740787200000LL, &ib); /* from March */
-        renumber(b, "77");
+        itest_renumber(b, "CHG", "77");
         pid_t p = spawn_change(log);
-        ck_assert_int_eq(produce(a), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", a), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", ia.scorable, 90),
                          ia.scorable);
         /* Redis down for 10 s while the second stream comes in */
@@ -476,7 +310,7 @@ START_TEST(test_redis_down)
         ck_assert_int_eq(system(cmd), 0);
         usleep(500 * 1000);
         double t0 = itest_now();
-        ck_assert_int_eq(produce(b), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", b), 0);
         long want = ia.scorable + ib.scorable;
         ck_assert_int_ge(itest_wait_count("itsm.changes.scored", want, 60),
                          want);
@@ -484,17 +318,17 @@ START_TEST(test_redis_down)
         ck_assert_msg(scored_in < 9.0, "scoring stalled while Redis was "
                       "down (%.1f s)", scored_in);
         /* Redis is back: the kept writes catch up */
-        for (int i = 0; i < 200 && !itest_file_contains(log, "caught up"); i++)
-                usleep(100 * 1000);
-        ck_assert(itest_file_contains(log, "caught up"));
+        ck_assert(itest_wait_in_file(log, "caught up", 20));
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         itest_consume("itsm.changes.scored", out);
         load_scored(out, &s);
         ck_assert_int_gt(s.degraded, 0);
-        ck_assert_int_eq(team_changes_counted(), ia.outcomes + ib.outcomes);
+        ck_assert_int_eq(itest_team_changes_counted(),
+                         ia.outcomes + ib.outcomes);
         /* outcomes that came while Redis was down waited, then were
          * learned, each once */
-        ck_assert_msg(learned_exactly(log, ia.outcomes + ib.outcomes),
+        ck_assert_msg(itest_learned_exactly(log, "change-ftrl/1",
+                                            ia.outcomes + ib.outcomes),
                       "not n=%ld", ia.outcomes + ib.outcomes);
         json_decref(s.by_number);
 }
@@ -504,14 +338,14 @@ START_TEST(test_sigkill_restart)
 {
         const char *in = itest_path("changes.jsonl"), *out = itest_path("o.jsonl");
         const char *log1 = itest_path("c1.log"), *log2 = itest_path("c2.log");
-        input_t inp;
+        itest_changes_t inp;
         scored_t s;
 
         /* 3,000 changes span ~4 months: nothing ages out of the 90-day
          * windows (kept for 2 x 90 days), so every outcome is counted */
         gen_changes(in, 3000, 31, 0, &inp);
         pid_t p = spawn_change(log1);
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         ck_assert_int_ge(itest_wait_count("itsm.changes.scored", 1500, 60),
                          1500);
         sleep(1); /* at least one checkpoint (checkpoint.interval.ms=1000) */
@@ -524,15 +358,16 @@ START_TEST(test_sigkill_restart)
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
         /* every outcome learned once: the checkpoint's offsets */
-        ck_assert_msg(learned_exactly(log2, inp.outcomes), "not n=%ld",
-                      inp.outcomes);
+        ck_assert_msg(itest_learned_exactly(log2, "change-ftrl/1",
+                                            inp.outcomes),
+                      "not n=%ld", inp.outcomes);
 
         itest_consume("itsm.changes.scored", out);
         load_scored(out, &s);
         /* no change lost: every scorable record scored at least once */
         ck_assert_int_eq(s.distinct, inp.scorable);
         /* no outcome counted twice in the team statistics */
-        ck_assert_int_eq(team_changes_counted(), inp.outcomes);
+        ck_assert_int_eq(itest_team_changes_counted(), inp.outcomes);
         printf("sigkill: killed at %ld scored; %ld redelivered duplicate(s)\n",
                at_kill, s.dups);
         json_decref(s.by_number);
@@ -552,7 +387,7 @@ static void probe_make(probe_t *pr, uint64_t seed)
         const char *path = itest_path("probe.jsonl");
         char *line = NULL;
         size_t cap = 0;
-        input_t inp;
+        itest_changes_t inp;
         json_t *seen = json_object();
 
         gen_changes(path, 800, seed, 0, &inp);
@@ -587,13 +422,9 @@ static double probe_auc(const probe_t *pr, const char *prefix,
                         const char *key)
 {
         char errstr[512], k[256];
-        vg_redis_batch_t *b = vg_redis_batch_new();
         snprintf(k, sizeof(k), "%smodel:%s:checkpoint", prefix, key);
-        vg_redis_t *r = redis_keys_of("nothing", b);
-        vg_redis_batch_reset(b);
-        vg_redis_batch_cmd(b, "HGET", k, "blob", NULL);
-        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
-                         VG_OK);
+        vg_redis_t *r       = itest_redis_open();
+        vg_redis_batch_t *b = itest_redis_cmd(r, "HGET", k, "blob", NULL);
         size_t len, mlen;
         const char *blob = vg_redis_reply_str(vg_redis_batch_reply(b, 0),
                                               &len);
@@ -655,7 +486,7 @@ static double probe_auc(const probe_t *pr, const char *prefix,
  * and model key (beside the scenario under test, on the same topic):
  * @returns its final model's AUC on the probe, and checks it learned
  * every outcome. */
-static double clean_run(const char *tag, const input_t *inp,
+static double clean_run(const char *tag, const itest_changes_t *inp,
                         const probe_t *pr)
 {
         char log[64], gid[64], pre[64], key[64];
@@ -664,12 +495,10 @@ static double clean_run(const char *tag, const input_t *inp,
         snprintf(pre, sizeof(pre), "redis.prefix=%s:", tag);
         snprintf(key, sizeof(key), "change.model.key=%s", tag);
         pid_t p = spawn_change_with(itest_path(log), gid, pre, key, NULL);
-        for (int i = 0; i < 600 && itest_committed(tag, "itsm.changes") <
-                                           inp->records;
-             i++)
-                usleep(100 * 1000);
+        itest_wait_committed(tag, "itsm.changes", inp->records, 60);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
-        ck_assert_msg(learned_exactly(itest_path(log), inp->outcomes),
+        ck_assert_msg(itest_learned_exactly(itest_path(log), "change-ftrl/1",
+                                            inp->outcomes),
                       "clean run: not n=%ld", inp->outcomes);
         snprintf(pre, sizeof(pre), "%s:", tag);
         return probe_auc(pr, pre, tag);
@@ -678,11 +507,8 @@ static double clean_run(const char *tag, const input_t *inp,
 /* Waits until group vigie-change has committed the whole input. */
 static void wait_committed(long records)
 {
-        for (int i = 0; i < 900 && itest_committed("vigie-change",
-                                                   "itsm.changes") < records;
-             i++)
-                usleep(100 * 1000);
-        ck_assert_int_ge(itest_committed("vigie-change", "itsm.changes"),
+        ck_assert_int_ge(itest_wait_committed("vigie-change", "itsm.changes",
+                                              records, 90),
                          records);
 }
 
@@ -694,29 +520,31 @@ START_TEST(test_kill_learns_once)
 {
         const char *in = itest_path("k.jsonl");
         const char *log1 = itest_path("k1.log"), *log2 = itest_path("k2.log");
-        input_t inp;
+        itest_changes_t inp;
 
         gen_changes(in, 8000, 51, 0, &inp);
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         pid_t p = spawn_change_with(log1, "checkpoint.interval.ms=30000",
                                     NULL);
         wait_committed(inp.records / 2); /* killed past committed offsets */
         ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
         p = spawn_change_with(log2, "checkpoint.interval.ms=30000", NULL);
-        for (int i = 0; i < 300 && !itest_file_contains(log2, "assigned");
-             i++)
-                usleep(100 * 1000);
+        itest_wait_in_file(log2, "assigned", 30);
         wait_committed(inp.records);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
-        ck_assert_msg(learned_exactly(log2, inp.outcomes), "not n=%ld",
-                      inp.outcomes);
+        ck_assert_msg(itest_learned_exactly(log2, "change-ftrl/1",
+                                            inp.outcomes),
+                      "not n=%ld", inp.outcomes);
         probe_t pr;
         probe_make(&pr, 151);
         double auc   = probe_auc(&pr, "vigie:", "change");
         double clean = clean_run("clean", &inp, &pr);
+        /* the model's prediction of each outcome just before learning it */
+        double at_learn = itest_last_number(log2, "model at learn time:",
+                                            " auc=");
         printf("kill_learns_once: %ld outcomes learned once; AUC on %d "
                "changes %.4f vs %.4f for a clean run (learn-time %.4f)\n",
-               inp.outcomes, pr.n, auc, clean, learn_time_auc(log2));
+               inp.outcomes, pr.n, auc, clean, at_learn);
         fflush(stdout);
         ck_assert(auc > 0 && clean > 0);
         /* measured: within 0.001 of a clean run when no record is relearned
@@ -736,18 +564,19 @@ START_TEST(test_two_instances_learn_all)
 {
         const char *in = itest_path("t.jsonl");
         const char *loga = itest_path("a.log"), *logb = itest_path("b.log");
-        input_t inp;
+        itest_changes_t inp;
 
         gen_changes(in, 8000, 52, 0, &inp);
         pid_t a = spawn_change(loga), b = spawn_change(logb);
         sleep(4); /* both in the group */
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         wait_committed(inp.records / 3); /* killed past committed offsets */
         ck_assert_int_eq(itest_stop(a, SIGKILL), 128 + SIGKILL);
         wait_committed(inp.records);
         ck_assert_int_eq(itest_stop(b, SIGTERM), 0);
-        ck_assert_msg(learned_exactly(logb, inp.outcomes), "not n=%ld",
-                      inp.outcomes);
+        ck_assert_msg(itest_learned_exactly(logb, "change-ftrl/1",
+                                            inp.outcomes),
+                      "not n=%ld", inp.outcomes);
         probe_t pr;
         probe_make(&pr, 152);
         double auc = probe_auc(&pr, "vigie:", "change");
@@ -767,7 +596,7 @@ END_TEST
 START_TEST(test_poison_time)
 {
         const char *in = itest_path("p.jsonl"), *dlq = itest_path("d.jsonl");
-        input_t inp;
+        itest_changes_t inp;
         FILE *fp;
 
         gen_changes(in, 1500, 53, 0, &inp);
@@ -781,14 +610,14 @@ START_TEST(test_poison_time)
                         i);
         fclose(fp);
         pid_t p = spawn_change(itest_path("c.log"));
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 40, 60), 40);
         wait_committed(inp.records + 40);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 40);
         ck_assert(itest_file_contains(dlq, "closed_at: event time "
                                            "9999-12-31T23:59:59"));
-        ck_assert_int_eq(team_changes_counted(), inp.outcomes);
+        ck_assert_int_eq(itest_team_changes_counted(), inp.outcomes);
 }
 END_TEST
 
@@ -882,7 +711,7 @@ START_TEST(test_replay_stable)
 {
         const char *in = itest_path("r.jsonl"), *out = itest_path("o.jsonl");
         char rate[] = "1500";
-        input_t inp;
+        itest_changes_t inp;
         long n;
         double full_err, paced_err;
 
@@ -890,7 +719,7 @@ START_TEST(test_replay_stable)
         long *want = exact_team_changes(in, &n);
         ck_assert_int_eq(n, inp.scorable);
         /* full speed: the whole stream is there before vigie-change */
-        ck_assert_int_eq(produce(in), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", in), 0);
         pid_t p = spawn_change(itest_path("full.log"));
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", n, 90), n);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
@@ -925,7 +754,7 @@ START_TEST(test_bootstrap_warmup)
 {
         const char *hist = itest_path("history.jsonl"), *log = itest_path("b.log");
         char port[64], learned[64];
-        input_t inp;
+        itest_changes_t inp;
 
         gen_changes(hist, 1500, 41, 0, &inp);
         snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
@@ -933,8 +762,7 @@ START_TEST(test_bootstrap_warmup)
                         getenv("VG_BOOTSTRAP"), "-X", port, "--bootstrap",
                         (char *)hist, NULL};
         pid_t p = itest_spawn(argv, log);
-        for (int i = 0; i < 300 && !itest_file_contains(log, "started:"); i++)
-                usleep(100 * 1000);
+        itest_wait_in_file(log, "started:", 30);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert(itest_file_contains(log, "warmed up from"));
         ck_assert(itest_file_contains(log, "0 rejected"));
@@ -942,7 +770,7 @@ START_TEST(test_bootstrap_warmup)
         snprintf(learned, sizeof(learned), "change-ftrl/1 n=%ld", inp.outcomes);
         ck_assert_msg(itest_file_contains(log, learned), "no %s", learned);
         ck_assert_int_eq(itest_end_offsets("itsm.changes.scored"), 0);
-        ck_assert_int_eq(team_changes_counted(), inp.outcomes);
+        ck_assert_int_eq(itest_team_changes_counted(), inp.outcomes);
         /* risky changes are marked as alerted (going live, a re-score of
          * one does not alert again), though no alert is produced */
         ck_assert_int_eq(itest_end_offsets("itsm.alerts"), 0);

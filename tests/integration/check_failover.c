@@ -24,7 +24,6 @@
  *        of issue 12). One TCase per ctest entry (CK_RUN_CASE), see
  *        failover.cmake.
  */
-#include "vg_gen.h"
 #include "vg_itest.h"
 #include "vg_redis.h"
 
@@ -49,23 +48,6 @@ static void sleep_ms(int ms)
         usleep((useconds_t)ms * 1000);
 }
 
-static void gen_changes(const char *path, long count, uint64_t seed)
-{
-        vg_gen_opts_t o;
-        char errstr[256];
-        vg_gen_opts_init(&o);
-        o.count        = count;
-        o.seed         = seed;
-        o.full_updates = 1;
-        vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
-        ck_assert_msg(g != NULL, "%s", errstr);
-        FILE *fp = fopen(path, "w");
-        ck_assert_int_eq(vg_gen_changes(g, fp, NULL, errstr, sizeof(errstr)),
-                         VG_OK);
-        fclose(fp);
-        vg_gen_destroy(g);
-}
-
 /* vigie-change with the test's broker and Redis, its defaults otherwise
  * (no kafka.session.timeout.ms: the defaults are what is measured), and
  * up to two more -X properties (NULL: none). */
@@ -88,17 +70,6 @@ static pid_t spawn_change(const char *log, const char *x1, const char *x2)
         }
         argv[argc] = NULL;
         return itest_spawn(argv, log);
-}
-
-/* vigie-ctl produce of \p file at \p rate records/s, in the background. */
-static pid_t spawn_produce(const char *file, int rate)
-{
-        char r[32];
-        snprintf(r, sizeof(r), "%d", rate);
-        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
-                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-r", r,
-                        "-t", TOPIC, (char *)file, NULL};
-        return itest_spawn(argv, itest_path("produce.log"));
 }
 
 /* The partition count of the last "assigned N partition(s)" of \p log,
@@ -241,10 +212,12 @@ static void start_pair(group_t *g, pid_t *a, pid_t *b, pid_t *prod,
                        const char *la, const char *lb)
 {
         const char *in = itest_path("changes.jsonl");
-        gen_changes(in, 8000, 12); /* ~18,000 records: > 60 s at 300/s */
+        /* ~18,000 records: > 60 s at 300/s */
+        itest_gen("changes", in, NULL, 8000, 12, 0, 1);
         *a = spawn_change(la, NULL, NULL);
         *b = spawn_change(lb, NULL, NULL);
-        *prod = spawn_produce(in, 300);
+        *prod = itest_produce_paced(TOPIC, in, "300",
+                                    itest_path("produce.log"));
         group_open(g);
         double t0 = itest_now();
         int na = -1, nb = -1;
@@ -368,20 +341,6 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Redis requiring a password                                          */
 
-/* A connection to the Redis on \p port, with password \p pw if any. */
-static vg_redis_t *pwredis_connect(const char *port, const char *pw,
-                                   char *errstr, size_t size)
-{
-        vg_redis_conf_t *conf = vg_redis_conf_new();
-        vg_redis_conf_set(conf, "port", port, errstr, size);
-        if (pw)
-                vg_redis_conf_set(conf, "password", pw, errstr, size);
-        vg_redis_t *r = vg_redis_new(conf, errstr, size);
-        if (!r)
-                vg_redis_conf_destroy(conf);
-        return r;
-}
-
 /* Waits up to \p timeout_s for \p pid to exit. @returns its status as
  * itest_stop() does, or -1 if it still runs. */
 static int wait_exit(pid_t pid, double timeout_s)
@@ -425,9 +384,7 @@ START_TEST(test_auth_at_start)
                          getenv("VG_BOOTSTRAP"), "-X", port, "-X",
                          "redis.password=s3cret", NULL};
         p = itest_spawn(argv2, log2);
-        for (int i = 0; i < 300 && !itest_file_contains(log2, "started:");
-             i++)
-                sleep_ms(100);
+        itest_wait_in_file(log2, "started:", 30);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
         ck_assert(itest_file_contains(log2, "started:"));
         ck_assert(!itest_file_contains(log2, "authentication failed"));
@@ -459,22 +416,21 @@ START_TEST(test_auth_at_runtime)
         char errstr[256];
         group_t g;
 
-        gen_changes(in, 1500, 31); /* ~3,500 records: ~12 s at 300/s */
-        vg_redis_t *admin = pwredis_connect(getenv("VG_REDIS_PORT"), NULL,
-                                            errstr, sizeof(errstr));
+        /* ~3,500 records: ~12 s at 300/s */
+        itest_gen("changes", in, NULL, 1500, 31, 0, 1);
+        vg_redis_t *admin = itest_redis_connect(getenv("VG_REDIS_PORT"), NULL,
+                                                errstr, sizeof(errstr));
         ck_assert_msg(admin != NULL, "%s", errstr);
         pid_t p    = spawn_change(log, NULL, NULL);
-        pid_t prod = spawn_produce(in, 300);
+        pid_t prod = itest_produce_paced(TOPIC, in, "300",
+                                         itest_path("produce.log"));
         ck_assert_int_ge(itest_wait_count("itsm.changes.scored", 200, 60),
                          200);
 
         admin_cmd(admin, "CONFIG", "SET", "requirepass", "s3cret", NULL,
                   NULL);
         admin_cmd(admin, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-        for (int i = 0; i < 100 && !itest_file_contains(log,
-                                                         "redis=auth-failed");
-             i++)
-                sleep_ms(100);
+        itest_wait_in_file(log, "redis=auth-failed", 10);
         ck_assert(itest_file_contains(log, "redis=auth-failed"));
         long during = itest_end_offsets("itsm.changes.scored");
         sleep(3);
@@ -482,9 +438,7 @@ START_TEST(test_auth_at_runtime)
         ck_assert_int_gt(itest_end_offsets("itsm.changes.scored"), during);
 
         admin_cmd(admin, "CONFIG", "SET", "requirepass", "", NULL, NULL);
-        for (int i = 0; i < 100 && !itest_file_contains(log, "caught up");
-             i++)
-                sleep_ms(100);
+        itest_wait_in_file(log, "caught up", 10);
         ck_assert(itest_file_contains(log, "accepts our commands again"));
         ck_assert(itest_file_contains(log, "caught up"));
         ck_assert_int_eq(wait_exit(prod, 60), 0);

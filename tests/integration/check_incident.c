@@ -7,7 +7,6 @@
  *        restart from the checkpoint, two processors on one broker and one
  *        Redis. One TCase per ctest entry (CK_RUN_CASE), see incident.cmake.
  */
-#include "vg_gen.h"
 #include "vg_itest.h"
 #include "vg_kafka.h"
 #include "vg_redis.h"
@@ -16,7 +15,6 @@
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,48 +27,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Inputs                                                             */
-
-/* Generates \p count events of \p kind ("changes", "incidents") of the
- * world of \p seed into \p path (and the truth CSV, if \p truth). */
-static void gen(const char *kind, const char *path, const char *truth,
-                long count, uint64_t seed, int64_t start_ms)
-{
-        vg_gen_opts_t o;
-        char errstr[256];
-        vg_gen_opts_init(&o);
-        o.count = count;
-        o.seed  = seed;
-        if (start_ms)
-                o.start_ms = start_ms;
-        vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
-        ck_assert_msg(g != NULL, "%s", errstr);
-        FILE *fp = fopen(path, "w"), *tp = truth ? fopen(truth, "w") : NULL;
-        ck_assert_int_eq(vg_gen_run(g, kind, fp, tp, errstr, sizeof(errstr)),
-                         VG_OK);
-        fclose(fp);
-        if (tp)
-                fclose(tp);
-        vg_gen_destroy(g);
-}
-
-/* Renumbers the incidents of \p path (INC00... -> INC<prefix>...) so that
- * two generated streams do not share incident numbers. */
-static void renumber(const char *path, const char *prefix)
-{
-        char tmp[1024], *line = NULL;
-        size_t cap = 0;
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        FILE *in = fopen(path, "r"), *out = fopen(tmp, "w");
-        while (getline(&line, &cap, in) != -1) {
-                for (char *s = line; (s = strstr(s, "\"INC00"));)
-                        memcpy(s + 4, prefix, 2), s += 6;
-                fputs(line, out);
-        }
-        free(line);
-        fclose(in);
-        fclose(out);
-        rename(tmp, path);
-}
 
 static int64_t parse_time(const char *s)
 {
@@ -171,55 +127,22 @@ static void inc_in_free(inc_in_t *in)
         json_decref(in->cis);
 }
 
-/* What a generated change stream holds. */
-typedef struct chg_in_s {
-        long records, scorable, outcomes;
-} chg_in_t;
-
-static void load_changes(const char *path, chg_in_t *in)
+/* Generates 800 changes into \p chg and 1,000 incidents into \p inc (their
+ * truth CSV into \p truth unless NULL) of the world of \p seed, and loads
+ * them into \p cin and \p in (windows untrimmed). */
+static void gen_world(const char *chg, const char *inc, const char *truth,
+                      uint64_t seed, itest_changes_t *cin, inc_in_t *in)
 {
-        char *line = NULL;
-        size_t cap = 0;
-        FILE *fp   = fopen(path, "r");
+        itest_gen("changes", chg, NULL, 800, seed, 0, 0);
+        itest_gen("incidents", inc, truth, 1000, seed, 0, 0);
+        itest_load_changes(chg, cin);
         memset(in, 0, sizeof(*in));
-        while (getline(&line, &cap, fp) != -1) {
-                json_t *o = json_loads(line, 0, NULL);
-                const char *st =
-                        json_string_value(json_object_get(o, "state"));
-                const char *cc =
-                        json_string_value(json_object_get(o, "close_code"));
-                in->records++;
-                if (!strcmp(st, "Closed") && cc && *cc)
-                        in->outcomes++;
-                else if (strcmp(st, "Closed") && strcmp(st, "Canceled"))
-                        in->scorable++;
-                json_decref(o);
-        }
-        free(line);
-        fclose(fp);
+        load_incidents(inc, in);
+        assert_untrimmed(in);
 }
 
 /* ------------------------------------------------------------------ */
 /* Processes                                                          */
-
-static int produce(const char *topic, const char *file)
-{
-        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
-                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-t",
-                        (char *)topic, (char *)file, NULL};
-        return itest_run(argv, itest_path("produce.log"));
-}
-
-/* Produces \p file to \p topic at \p rate records/s in the background. */
-static pid_t produce_paced(const char *topic, const char *file,
-                           const char *rate, const char *log)
-{
-        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
-                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-r",
-                        (char *)rate, "-t", (char *)topic, (char *)file,
-                        NULL};
-        return itest_spawn(argv, itest_path(log));
-}
 
 static int wait_pid(pid_t pid)
 {
@@ -228,104 +151,9 @@ static int wait_pid(pid_t pid)
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Starts \p prog (vigie-incident or vigie-change) with the test's
- * settings, then the NULL-terminated `-X key=value` strings that follow
- * \p log (a later one wins). */
-static pid_t spawn_with(const char *prog, const char *log, ...)
-{
-        char port[64];
-        char *argv[40] = {(char *)itest_bin(prog), "-b",
-                          getenv("VG_BOOTSTRAP"), "-X", port, "-X",
-                          "stats.interval.ms=1000", "-X",
-                          "checkpoint.interval.ms=1000", "-X",
-                          "kafka.session.timeout.ms=6000"};
-        int n = 11;
-        va_list ap;
-        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
-        if (!strcmp(prog, "vigie-change")) {
-                argv[n++] = "-X";
-                argv[n++] = "change.alert.min.learned=100";
-        }
-        va_start(ap, log);
-        for (const char *x; (x = va_arg(ap, const char *)) && n < 37;) {
-                argv[n++] = "-X";
-                argv[n++] = (char *)x;
-        }
-        va_end(ap);
-        argv[n] = NULL;
-        return itest_spawn(argv, log);
-}
-
-#define spawn_incident(log) spawn_with("vigie-incident", log, NULL)
-#define spawn_change(log)   spawn_with("vigie-change", log, NULL)
-
-/* Number of lines of \p path that contain \p needle. */
-static long count_in_file(const char *path, const char *needle)
-{
-        char *line = NULL;
-        size_t cap = 0;
-        long n     = 0;
-        FILE *fp   = fopen(path, "r");
-        while (fp && getline(&line, &cap, fp) != -1)
-                n += strstr(line, needle) != NULL;
-        free(line);
-        if (fp)
-                fclose(fp);
-        return n;
-}
-
-static int wait_in_file(const char *path, const char *needle, double timeout)
-{
-        for (double t0 = itest_now(); itest_now() - t0 < timeout;
-             usleep(100 * 1000))
-                if (itest_file_contains(path, needle))
-                        return 1;
-        return itest_file_contains(path, needle);
-}
-
-/* Waits until \p group has committed \p records offsets of \p topic.
- * @returns what it has committed. */
-static long wait_committed(const char *group, const char *topic,
-                           long records, double timeout)
-{
-        long done = -1;
-        for (double t0 = itest_now();
-             (done = itest_committed(group, topic)) < records &&
-             itest_now() - t0 < timeout;)
-                usleep(200 * 1000);
-        return done;
-}
-
-/* 1 if the final summary of \p log says its model learned exactly \p n:
- * "model incident/1 n=N k=" (vigie-incident) or "model change-ftrl/1 n=N,"
- * (vigie-change). */
-static int learned_exactly(const char *log, const char *model, long n)
-{
-        char want[96];
-        snprintf(want, sizeof(want), "  model %s n=%ld%s", model, n,
-                 !strcmp(model, "incident/1") ? " k=" : ",");
-        if (itest_file_contains(log, want))
-                return 1;
-        char cmd[1024]; /* for the failure message: what it did learn */
-        snprintf(cmd, sizeof(cmd), "grep -E 'summary|resolutions|outcomes|"
-                 "model |restored' %s | tail -8", log);
-        if (system(cmd) != 0)
-                printf("(no summary in %s)\n", log);
-        fflush(stdout);
-        return 0;
-}
-
-/* Prints the counting lines of \p log's summary (for the report). */
-static void print_summary(const char *log)
-{
-        char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "grep -E '  [0-9]+ update|  resolutions|"
-                 "  alerts:' %s", log);
-        fflush(stdout);
-        if (system(cmd) != 0)
-                printf("(no summary in %s)\n", log);
-        fflush(stdout);
-}
+#define spawn_incident(log) itest_spawn_with("vigie-incident", log, NULL)
+#define spawn_change(log)   itest_spawn_with("vigie-change", log, NULL)
+#define redis_up()          itest_redis_up(getenv("VG_REDIS_PORT"), NULL)
 
 /* ------------------------------------------------------------------ */
 /* Outputs                                                            */
@@ -427,102 +255,31 @@ static void assert_every_incident(const enr_t *e, const inc_in_t *in)
 /* ------------------------------------------------------------------ */
 /* Redis                                                              */
 
-static vg_redis_t *redis_open(void)
-{
-        char errstr[256];
-        vg_redis_conf_t *rc = vg_redis_conf_new();
-        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
-                          sizeof(errstr));
-        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
-        ck_assert_msg(r != NULL, "%s", errstr);
-        return r;
-}
-
-/* 1 if the test Redis answers a PING now. */
-static int redis_up(void)
-{
-        char errstr[256];
-        vg_redis_conf_t *rc = vg_redis_conf_new();
-        vg_redis_conf_set(rc, "port", getenv("VG_REDIS_PORT"), errstr,
-                          sizeof(errstr));
-        vg_redis_t *r = vg_redis_new(rc, errstr, sizeof(errstr));
-        if (!r)
-                vg_redis_conf_destroy(rc);
-        int ok = r && vg_redis_check(r, errstr, sizeof(errstr)) == VG_OK;
-        vg_redis_destroy(r);
-        return ok;
-}
-
-/* Runs one command of NUL-terminated strings: @returns its batch (the
- * caller destroys it). */
-static vg_redis_batch_t *redis_cmd(vg_redis_t *r, const char *a0,
-                                   const char *a1, const char *a2,
-                                   const char *a3)
-{
-        char errstr[256];
-        const char *argv[] = {a0, a1, a2, a3};
-        int argc = a3 ? 4 : a2 ? 3 : a1 ? 2 : 1;
-        vg_redis_batch_t *b = vg_redis_batch_new();
-        vg_redis_batch_argv(b, argc, argv, NULL);
-        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
-                         VG_OK);
-        return b;
-}
-
 /* 1 if key kind:id:what exists in the test Redis. */
 static int redis_exists(const char *kind, const char *id, const char *what)
 {
         char key[512];
-        vg_redis_t *r = redis_open();
+        vg_redis_t *r = itest_redis_open();
         vg_redis_key(r, key, sizeof(key), kind, id, what);
-        vg_redis_batch_t *b = redis_cmd(r, "EXISTS", key, NULL, NULL);
+        vg_redis_batch_t *b = itest_redis_cmd(r, "EXISTS", key, NULL, NULL);
         int n = (int)vg_redis_reply_int(vg_redis_batch_reply(b, 0));
         vg_redis_batch_destroy(b);
         vg_redis_destroy(r);
         return n > 0;
 }
 
-/* The members of zset \p key, as a JSON object member -> true. */
-static json_t *redis_members(vg_redis_t *r, const char *key)
-{
-        vg_redis_batch_t *b = redis_cmd(r, "ZRANGE", key, "0", "-1");
-        const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
-        json_t *set = json_object();
-        for (size_t i = 0; i < vg_redis_reply_nelem(rep); i++)
-                json_object_set_new(set,
-                                    vg_redis_reply_str(
-                                            vg_redis_reply_elem(rep, i), NULL),
-                                    json_true());
-        vg_redis_batch_destroy(b);
-        return set;
-}
-
-/* The keys matching \p pattern, as a JSON array. */
-static json_t *redis_keys(vg_redis_t *r, const char *pattern)
-{
-        vg_redis_batch_t *b = redis_cmd(r, "KEYS", pattern, NULL, NULL);
-        const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
-        json_t *keys = json_array();
-        for (size_t i = 0; i < vg_redis_reply_nelem(rep); i++)
-                json_array_append_new(
-                        keys, json_string(vg_redis_reply_str(
-                                      vg_redis_reply_elem(rep, i), NULL)));
-        vg_redis_batch_destroy(b);
-        return keys;
-}
-
 /* ci:{ci}:incidents holds exactly the incidents of each CI of \p in (no
  * more keys either). @returns the number of differences (printed). */
 static long ci_windows_diff(const inc_in_t *in)
 {
-        vg_redis_t *r = redis_open();
+        vg_redis_t *r = itest_redis_open();
         const char *ci, *num;
         json_t *want, *v;
         char key[512];
         long diff = 0, members = 0;
         json_object_foreach(in->cis, ci, want) {
                 vg_redis_key(r, key, sizeof(key), "ci", ci, "incidents");
-                json_t *got = redis_members(r, key);
+                json_t *got = itest_redis_members(r, key);
                 members += (long)json_object_size(got);
                 json_object_foreach(want, num, v) {
                         if (!json_object_get(got, num) && diff++ < 5)
@@ -534,7 +291,7 @@ static long ci_windows_diff(const inc_in_t *in)
                 }
                 json_decref(got);
         }
-        json_t *keys = redis_keys(r, "vigie:ci:*:incidents");
+        json_t *keys = itest_redis_keys(r, "vigie:ci:*:incidents");
         if (json_array_size(keys) != json_object_size(in->cis)) {
                 printf("%zu ci:*:incidents keys for %zu CIs\n",
                        json_array_size(keys), json_object_size(in->cis));
@@ -552,14 +309,14 @@ static long ci_windows_diff(const inc_in_t *in)
  * incidents, and \p sets: number -> {key: true}. */
 static void cluster_windows(long *total, long *distinct, json_t **sets)
 {
-        vg_redis_t *r = redis_open();
-        json_t *keys  = redis_keys(r, "vigie:inccl:*:incidents");
+        vg_redis_t *r = itest_redis_open();
+        json_t *keys  = itest_redis_keys(r, "vigie:inccl:*:incidents");
         json_t *by    = json_object(), *v, *k;
         const char *num;
         size_t i;
         *total = 0;
         json_array_foreach(keys, i, k) {
-                json_t *got = redis_members(r, json_string_value(k));
+                json_t *got = itest_redis_members(r, json_string_value(k));
                 json_object_foreach(got, num, v) {
                         json_t *set = json_object_get(by, num);
                         if (!set) {
@@ -591,25 +348,6 @@ static void cluster_windows(long *total, long *distinct, json_t **sets)
                 *sets = by;
         else
                 json_decref(by);
-}
-
-/* Sum of ZCARD over vigie:team:*:changes: closed changes counted. */
-static long team_changes_counted(void)
-{
-        vg_redis_t *r = redis_open();
-        json_t *keys  = redis_keys(r, "vigie:team:*:changes"), *k;
-        long sum      = 0;
-        size_t i;
-        json_array_foreach(keys, i, k) {
-                vg_redis_batch_t *b = redis_cmd(r, "ZCARD",
-                                                json_string_value(k), NULL,
-                                                NULL);
-                sum += (long)vg_redis_reply_int(vg_redis_batch_reply(b, 0));
-                vg_redis_batch_destroy(b);
-        }
-        json_decref(keys);
-        vg_redis_destroy(r);
-        return sum;
 }
 
 /* ------------------------------------------------------------------ */
@@ -719,7 +457,7 @@ START_TEST(test_end_to_end)
         const char *scored = itest_path("scored.jsonl");
         const char *extra = itest_path("extra.jsonl");
         inc_in_t in;
-        chg_in_t cin;
+        itest_changes_t cin;
         enr_t e;
         long induced, with, top1, total, distinct;
         char t1[32], t2[32];
@@ -727,21 +465,16 @@ START_TEST(test_end_to_end)
 
         /* 1,000 incidents span ~26 days; 800 changes ~33 days, at work
          * before the last incident opens */
-        gen("changes", chg, NULL, 800, 7, 0);
-        gen("incidents", inc, truth, 1000, 7, 0);
-        load_changes(chg, &cin);
-        memset(&in, 0, sizeof(in));
-        load_incidents(inc, &in);
-        assert_untrimmed(&in);
+        gen_world(chg, inc, truth, 7, &cin, &in);
 
         pid_t pc = spawn_change(clog), pi = spawn_incident(ilog);
-        ck_assert_int_eq(produce("itsm.changes", chg), 0);
-        ck_assert_int_eq(wait_committed("vigie-change", "itsm.changes",
-                                        cin.records, 90),
+        ck_assert_int_eq(itest_produce("itsm.changes", chg), 0);
+        ck_assert_int_eq(itest_wait_committed("vigie-change", "itsm.changes",
+                                              cin.records, 90),
                          cin.records);
-        ck_assert_int_eq(produce("itsm.incidents", inc), 0);
-        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
-                                        in.records, 90),
+        ck_assert_int_eq(itest_produce("itsm.incidents", inc), 0);
+        ck_assert_int_eq(itest_wait_committed("vigie-incident",
+                                              "itsm.incidents", in.records, 90),
                          in.records);
         ck_assert_int_ge(itest_wait_idle("itsm.incidents.enriched",
                                          in.incidents, 30),
@@ -763,7 +496,7 @@ START_TEST(test_end_to_end)
                         "\"opened_at\":\"%s\",\"sys_updated_on\":\"%s\"}\n",
                         i + 1, ci, i ? t2 : t1, i ? t2 : t1);
         fclose(fp);
-        ck_assert_int_eq(produce("itsm.changes", extra), 0);
+        ck_assert_int_eq(itest_produce("itsm.changes", extra), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored",
                                          cin.scorable + 2, 30),
                          cin.scorable + 2);
@@ -830,9 +563,10 @@ START_TEST(test_end_to_end)
 
         /* each resolution learned once; vigie-change learned its own */
         ck_assert(itest_file_contains(ilog, "vigie-incident summary"));
-        ck_assert_msg(learned_exactly(ilog, "incident/1", in.resolved),
+        ck_assert_msg(itest_learned_exactly(ilog, "incident/1", in.resolved),
                       "not n=%ld", in.resolved);
-        ck_assert_msg(learned_exactly(clog, "change-ftrl/1", cin.outcomes),
+        ck_assert_msg(itest_learned_exactly(clog, "change-ftrl/1",
+                                            cin.outcomes),
                       "not n=%ld", cin.outcomes);
         enr_free(&e);
         inc_in_free(&in);
@@ -842,29 +576,14 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* bad_records                                                        */
 
-static void produce_raw(vg_kafka_t *k, const char *key, const void *buf,
-                        size_t len)
-{
-        char errstr[256];
-        ck_assert_int_eq(vg_kafka_produce(k, NULL, "itsm.incidents", key,
-                                          strlen(key), buf, len, 0, errstr,
-                                          sizeof(errstr)),
-                         VG_OK);
-}
-
 static void produce_garbage(void)
 {
-        char errstr[256];
-        vg_conf_t *conf = vg_conf_new(NULL);
-        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
-                    sizeof(errstr));
-        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
-                                     errstr, sizeof(errstr));
-        ck_assert_msg(k != NULL, "%s", errstr);
-        produce_raw(k, "INC-G1", "this is not avro", 16);
-        produce_raw(k, "INC-G2", "\x01\x00\x00\x00\x01xyz", 8);
+        vg_kafka_t *k = itest_producer();
+        itest_produce_raw(k, "itsm.incidents", "INC-G1", "this is not avro",
+                          16);
+        itest_produce_raw(k, "itsm.incidents", "INC-G2",
+                          "\x01\x00\x00\x00\x01xyz", 8);
         ck_assert_int_eq(vg_kafka_close(k, 10000), 0);
-        vg_conf_destroy(conf);
 }
 
 START_TEST(test_bad_records)
@@ -897,13 +616,13 @@ START_TEST(test_bad_records)
         fclose(fp);
 #undef REC
         pid_t p = spawn_incident(log);
-        ck_assert_int_eq(produce("itsm.incidents", in), 0);
+        ck_assert_int_eq(itest_produce("itsm.incidents", in), 0);
         produce_garbage();
         ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 6, 60), 6);
         ck_assert_int_ge(itest_wait_idle("itsm.incidents.enriched", 2, 30), 2);
         /* it keeps running: a later valid record is enriched */
         ck_assert_int_eq(kill(p, 0), 0);
-        ck_assert_int_eq(produce("itsm.incidents", more), 0);
+        ck_assert_int_eq(itest_produce("itsm.incidents", more), 0);
         ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 3, 30), 3);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
 
@@ -914,17 +633,21 @@ START_TEST(test_bad_records)
         ck_assert(itest_file_contains(dlq, "sys_updated_on: event time "
                                            "2099-01-01"));
         ck_assert(itest_file_contains(dlq, "event.time.max.ahead.ms"));
-        ck_assert_int_eq(count_in_file(dlq, "\"error_class\":\"VALIDATION\""),
+        ck_assert_int_eq(itest_count_in_file(dlq, "\"error_class\":"
+                                                  "\"VALIDATION\""),
                          4);
-        ck_assert_int_eq(count_in_file(dlq, "\"error_class\":\"DECODE\""), 2);
+        ck_assert_int_eq(itest_count_in_file(dlq, "\"error_class\":"
+                                                  "\"DECODE\""),
+                         2);
         ck_assert(itest_file_contains(dlq, "magic byte"));
-        ck_assert_int_eq(count_in_file(dlq, "\"processor\":\"vigie-incident\""),
+        ck_assert_int_eq(itest_count_in_file(dlq, "\"processor\":"
+                                                  "\"vigie-incident\""),
                          6);
-        ck_assert_int_eq(count_in_file(dlq, "\"source_topic\":"
-                                            "\"itsm.incidents\""),
+        ck_assert_int_eq(itest_count_in_file(dlq, "\"source_topic\":"
+                                                  "\"itsm.incidents\""),
                          6);
         ck_assert_int_eq(itest_consume("itsm.incidents.enriched", out), 3);
-        ck_assert_int_eq(count_in_file(out, "\"reason\":\"opened\""), 3);
+        ck_assert_int_eq(itest_count_in_file(out, "\"reason\":\"opened\""), 3);
         ck_assert(itest_file_contains(out, "\"number\":\"INC-OK1\""));
         ck_assert(itest_file_contains(out, "\"number\":\"INC-OK2\""));
         ck_assert(itest_file_contains(out, "\"number\":\"INC-OK3\""));
@@ -944,9 +667,9 @@ START_TEST(test_redis_down)
         enr_t e;
         long total, distinct;
 
-        gen("incidents", a, NULL, 600, 21, 0);
-        gen("incidents", b, NULL, 600, 22, 0);
-        renumber(b, "77");
+        itest_gen("incidents", a, NULL, 600, 21, 0, 0);
+        itest_gen("incidents", b, NULL, 600, 22, 0, 0);
+        itest_renumber(b, "INC", "77");
         memset(&ia, 0, sizeof(ia));
         memset(&all, 0, sizeof(all));
         load_incidents(a, &ia);
@@ -956,9 +679,9 @@ START_TEST(test_redis_down)
         assert_untrimmed(&all);
 
         pid_t p = spawn_incident(log);
-        ck_assert_int_eq(produce("itsm.incidents", a), 0);
-        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
-                                        ia.records, 90),
+        ck_assert_int_eq(itest_produce("itsm.incidents", a), 0);
+        ck_assert_int_eq(itest_wait_committed("vigie-incident",
+                                              "itsm.incidents", ia.records, 90),
                          ia.records);
         long before = itest_end_offsets("itsm.incidents.enriched");
 
@@ -971,7 +694,7 @@ START_TEST(test_redis_down)
                 usleep(50 * 1000);
         ck_assert_msg(!redis_up(), "Redis did not stop");
         t0 = itest_now();
-        ck_assert_int_eq(produce("itsm.incidents", b), 0);
+        ck_assert_int_eq(itest_produce("itsm.incidents", b), 0);
         long want  = before + (all.incidents - ia.incidents);
         long during = itest_wait_count("itsm.incidents.enriched", want, 8);
         double in_s = itest_now() - t0;
@@ -986,9 +709,10 @@ START_TEST(test_redis_down)
 
         /* Redis is back: the kept writes catch up, the deferred
          * resolutions are learned */
-        ck_assert(wait_in_file(log, "caught up", 30));
-        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
-                                        all.records, 60),
+        ck_assert(itest_wait_in_file(log, "caught up", 30));
+        ck_assert_int_eq(itest_wait_committed("vigie-incident",
+                                              "itsm.incidents", all.records,
+                                              60),
                          all.records);
         itest_wait_idle("itsm.incidents.enriched", want, 10);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
@@ -998,10 +722,12 @@ START_TEST(test_redis_down)
                "%ld of Resolved/Closed records\n", e.n, e.distinct,
                e.degraded, e.of_resolved);
         fflush(stdout);
-        print_summary(log);
+        /* the counting lines of its summary */
+        itest_print_summary(log, "  [0-9]+ update|  resolutions|  alerts:",
+                            0);
         ck_assert_int_gt(e.degraded, 0);
         assert_every_incident(&e, &all);
-        ck_assert_msg(learned_exactly(log, "incident/1", all.resolved),
+        ck_assert_msg(itest_learned_exactly(log, "incident/1", all.resolved),
                       "not n=%ld", all.resolved);
         ck_assert_int_eq(ci_windows_diff(&all), 0);
         ck_assert_int_eq(itest_end_offsets("itsm.deadletter"), 0);
@@ -1033,30 +759,32 @@ START_TEST(test_sigkill_restart)
         long total, distinct;
         json_t *sets;
 
-        gen("incidents", in, NULL, 1000, 31, 0);
+        itest_gen("incidents", in, NULL, 1000, 31, 0, 0);
         memset(&inp, 0, sizeof(inp));
         load_incidents(in, &inp);
         assert_untrimmed(&inp);
 
         pid_t p = spawn_incident(log1);
-        ck_assert(wait_in_file(log1, "assigned", 30));
-        pid_t prod = produce_paced("itsm.incidents", in, "600", "prod.log");
+        ck_assert(itest_wait_in_file(log1, "assigned", 30));
+        pid_t prod = itest_produce_paced("itsm.incidents", in, "600",
+                                         itest_path("prod.log"));
         ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 300, 60),
                          300);
         /* a checkpoint taken since (checkpoint.interval.ms=1000) */
-        long c0 = count_in_file(log1, "checkpoint: ");
-        for (int i = 0; i < 50 && count_in_file(log1, "checkpoint: ") <= c0;
-             i++)
+        long c0 = itest_count_in_file(log1, "checkpoint: ");
+        for (int i = 0;
+             i < 50 && itest_count_in_file(log1, "checkpoint: ") <= c0; i++)
                 usleep(100 * 1000);
-        ck_assert_int_gt(count_in_file(log1, "checkpoint: "), c0);
+        ck_assert_int_gt(itest_count_in_file(log1, "checkpoint: "), c0);
         ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
         long at_kill = itest_end_offsets("itsm.incidents.enriched");
         long committed = itest_committed("vigie-incident", "itsm.incidents");
 
         p = spawn_incident(log2);
         ck_assert_int_eq(wait_pid(prod), 0);
-        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
-                                        inp.records, 120),
+        ck_assert_int_eq(itest_wait_committed("vigie-incident",
+                                              "itsm.incidents", inp.records,
+                                              120),
                          inp.records);
         itest_wait_idle("itsm.incidents.enriched", inp.incidents, 10);
         ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
@@ -1067,7 +795,7 @@ START_TEST(test_sigkill_restart)
 
         ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
         /* every resolution learned once: the checkpoint's offsets */
-        ck_assert_msg(learned_exactly(log2, "incident/1", inp.resolved),
+        ck_assert_msg(itest_learned_exactly(log2, "incident/1", inp.resolved),
                       "not n=%ld", inp.resolved);
         /* no incident lost */
         consume_enriched("enriched.jsonl", &e);
@@ -1101,22 +829,19 @@ START_TEST(test_shared)
         const char *i1 = itest_path("i1.log"), *i2 = itest_path("i2.log");
         const char *scored = itest_path("scored.jsonl");
         inc_in_t in;
-        chg_in_t cin;
+        itest_changes_t cin;
         enr_t e;
 
-        gen("changes", chg, NULL, 800, 9, 0);
-        gen("incidents", inc, NULL, 1000, 9, 0);
-        load_changes(chg, &cin);
-        memset(&in, 0, sizeof(in));
-        load_incidents(inc, &in);
-        assert_untrimmed(&in);
+        gen_world(chg, inc, NULL, 9, &cin, &in);
 
         pid_t pc = spawn_change(c1), pi = spawn_incident(i1);
-        ck_assert(wait_in_file(c1, "assigned", 30));
-        ck_assert(wait_in_file(i1, "assigned", 30));
+        ck_assert(itest_wait_in_file(c1, "assigned", 30));
+        ck_assert(itest_wait_in_file(i1, "assigned", 30));
         /* both streams over ~8 and ~12 s */
-        pid_t prc = produce_paced("itsm.changes", chg, "200", "pc.log");
-        pid_t pri = produce_paced("itsm.incidents", inc, "250", "pi.log");
+        pid_t prc = itest_produce_paced("itsm.changes", chg, "200",
+                                        itest_path("pc.log"));
+        pid_t pri = itest_produce_paced("itsm.incidents", inc, "250",
+                                        itest_path("pi.log"));
         ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 100, 30),
                          100);
 
@@ -1126,7 +851,7 @@ START_TEST(test_shared)
         usleep(1500 * 1000);
         long s1 = itest_committed("vigie-change", "itsm.changes");
         pi = spawn_incident(i2);
-        ck_assert(wait_in_file(i2, "assigned", 30));
+        ck_assert(itest_wait_in_file(i2, "assigned", 30));
 
         /* vigie-change stopped: vigie-incident goes on */
         ck_assert_int_eq(itest_stop(pc, SIGTERM), 0);
@@ -1144,28 +869,29 @@ START_TEST(test_shared)
 
         ck_assert_int_eq(wait_pid(prc), 0);
         ck_assert_int_eq(wait_pid(pri), 0);
-        ck_assert_int_eq(wait_committed("vigie-change", "itsm.changes",
-                                        cin.records, 120),
+        ck_assert_int_eq(itest_wait_committed("vigie-change", "itsm.changes",
+                                              cin.records, 120),
                          cin.records);
-        ck_assert_int_eq(wait_committed("vigie-incident", "itsm.incidents",
-                                        in.records, 120),
+        ck_assert_int_eq(itest_wait_committed("vigie-incident",
+                                              "itsm.incidents", in.records,
+                                              120),
                          in.records);
         itest_wait_idle("itsm.incidents.enriched", in.incidents, 10);
         /* neither rebalanced the other's group */
-        ck_assert_int_eq(count_in_file(i2, "assigned "), 1);
-        ck_assert_int_eq(count_in_file(c2, "assigned "), 1);
+        ck_assert_int_eq(itest_count_in_file(i2, "assigned "), 1);
+        ck_assert_int_eq(itest_count_in_file(c2, "assigned "), 1);
         ck_assert_int_eq(itest_stop(pi, SIGTERM), 0);
         ck_assert_int_eq(itest_stop(pc, SIGTERM), 0);
 
         /* each restored its own checkpoint and learned its own once */
         ck_assert(itest_file_contains(i2, "model restored from checkpoint"));
         ck_assert(itest_file_contains(c2, "model restored from checkpoint"));
-        ck_assert_msg(learned_exactly(i2, "incident/1", in.resolved),
+        ck_assert_msg(itest_learned_exactly(i2, "incident/1", in.resolved),
                       "not n=%ld", in.resolved);
-        ck_assert_msg(learned_exactly(c2, "change-ftrl/1", cin.outcomes),
+        ck_assert_msg(itest_learned_exactly(c2, "change-ftrl/1", cin.outcomes),
                       "not n=%ld", cin.outcomes);
-        vg_redis_t *r = redis_open();
-        json_t *keys  = redis_keys(r, "vigie:model:*:checkpoint");
+        vg_redis_t *r = itest_redis_open();
+        json_t *keys  = itest_redis_keys(r, "vigie:model:*:checkpoint");
         char *ks      = json_dumps(keys, JSON_COMPACT | JSON_SORT_KEYS);
         printf("shared: checkpoints %s\n", ks);
         ck_assert_int_eq(json_array_size(keys), 2);
@@ -1192,7 +918,7 @@ START_TEST(test_shared)
         json_decref(nums);
         json_decref(want);
         ck_assert_int_eq(lost, 0);
-        ck_assert_int_eq(team_changes_counted(), cin.outcomes);
+        ck_assert_int_eq(itest_team_changes_counted(), cin.outcomes);
         ck_assert_int_eq(ci_windows_diff(&in), 0);
         ck_assert_int_eq(itest_end_offsets("itsm.deadletter"), 0);
         enr_free(&e);

@@ -176,24 +176,6 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Consumer group: two instances split the partitions                 */
 
-/* @returns the "in=" count of the last stats line of \p log. */
-static long last_in_count(const char *log)
-{
-        char *line = NULL;
-        size_t cap = 0;
-        long in    = -1;
-        FILE *fp   = fopen(log, "r");
-        while (fp && getline(&line, &cap, fp) != -1) {
-                const char *s = strstr(line, "fac=stats msg=\"in=");
-                if (s)
-                        in = atol(s + 18);
-        }
-        free(line);
-        if (fp)
-                fclose(fp);
-        return in;
-}
-
 START_TEST(test_group_split_and_rebalance)
 {
         const char *in1 = itest_path("in1.jsonl"), *in2 = itest_path("in2.jsonl");
@@ -214,7 +196,10 @@ START_TEST(test_group_split_and_rebalance)
         ck_assert(itest_file_contains(lb, "assigned 4 partition(s)"));
 
         ck_assert_int_eq(itest_stop(b, SIGTERM), 0); /* graceful leave */
-        ck_assert_int_gt(last_in_count(lb), 0);
+        /* the "in=" count of its last stats line */
+        ck_assert_int_gt((long)itest_last_number(lb, "fac=stats msg=\"in=",
+                                                 NULL),
+                         0);
         ck_assert_int_eq(produce_file("itsm.changes", in2, NULL), 0);
         ck_assert_int_ge(itest_wait_idle("itsm.changes.scored", 40000, 90), 40000);
         ck_assert(itest_file_contains(la, "assigned 8 partition(s)"));
@@ -313,10 +298,7 @@ END_TEST
 
 static void produce_raw(vg_kafka_t *k, const void *buf, size_t len)
 {
-        char errstr[256];
-        ck_assert_int_eq(vg_kafka_produce(k, NULL, "itsm.changes", "bad", 3,
-                                          buf, len, 0, errstr,
-                                          sizeof(errstr)), VG_OK);
+        itest_produce_raw(k, "itsm.changes", "bad", buf, len);
 }
 
 /* Encodes one JSON record of \p topic's schema. */
@@ -360,12 +342,7 @@ START_TEST(test_bad_input_deadletters)
         ck_assert(itest_file_contains(plog, "produced 1 record(s)"));
 
         /* 2. bytes that are not a valid record of the topic */
-        vg_conf_t *conf = vg_conf_new(NULL);
-        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
-                    sizeof(errstr));
-        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
-                                     errstr, sizeof(errstr));
-        ck_assert_ptr_nonnull(k);
+        vg_kafka_t *k = itest_producer();
         vg_avro_registry_t *reg = vg_avro_registry_new(VG_SCHEMA_DIR, NULL,
                                                        errstr, sizeof(errstr));
         ck_assert_ptr_nonnull(reg);
@@ -408,21 +385,11 @@ START_TEST(test_bad_input_deadletters)
         ck_assert(itest_file_contains(dlq, "\"source_topic\":\"itsm.changes\""));
         ck_assert(itest_file_contains(dlq, "\"processor\":\"vigie-test-echo\""));
         vg_avro_registry_destroy(reg);
-        vg_conf_destroy(conf);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ */
 /* UTF-8: invalid strings are dead-lettered, any key prints as JSON    */
-
-static void produce_keyed(vg_kafka_t *k, const char *key, const void *buf,
-                          size_t len)
-{
-        char errstr[256];
-        ck_assert_int_eq(vg_kafka_produce(k, NULL, "itsm.changes", key,
-                                          strlen(key), buf, len, 0, errstr,
-                                          sizeof(errstr)), VG_OK);
-}
 
 /* Runs vigie-ctl consume ARGS... -o \p out. @returns its exit status. */
 static int consume_with(const char *out, const char *a1, const char *a2,
@@ -462,12 +429,7 @@ START_TEST(test_utf8)
         void *buf;
         size_t len;
 
-        vg_conf_t *conf = vg_conf_new(NULL);
-        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
-                    sizeof(errstr));
-        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
-                                     errstr, sizeof(errstr));
-        ck_assert_ptr_nonnull(k);
+        vg_kafka_t *k = itest_producer();
         vg_avro_registry_t *reg = vg_avro_registry_new(VG_SCHEMA_DIR, NULL,
                                                        errstr, sizeof(errstr));
         ck_assert_ptr_nonnull(reg);
@@ -478,14 +440,14 @@ START_TEST(test_utf8)
                     "\"sys_updated_on\":1735725600000}", &buf, &len);
         ck_assert_int_eq(memcmp((char *)buf + 6, "CHG-UTF8-BAD", 12), 0);
         ((uint8_t *)buf)[6 + 3] = 0xff;
-        produce_keyed(k, "CHG\xff-key", buf, len);
+        itest_produce_raw(k, "itsm.changes", "CHG\xff-key", buf, len);
         vg_free(buf);
         /* 2. valid multi-byte UTF-8, under a latin-1 key */
         encode_json(reg, "ChangeRequest", "{\"number\":\"CHG-\xc3\x89t\xc3\xa9"
                     "-\xe2\x98\x83\",\"short_description\":\"Mise \xc3\xa0 "
                     "jour \xf0\x9f\x98\x80\",\"sys_updated_on\":1735725600000}",
                     &buf, &len);
-        produce_keyed(k, "k\xe9y", buf, len);
+        itest_produce_raw(k, "itsm.changes", "k\xe9y", buf, len);
         vg_free(buf);
         ck_assert_int_eq(vg_kafka_close(k, 10000), 0);
 
@@ -561,7 +523,6 @@ START_TEST(test_utf8)
                                       "{original}\\n"), 0);
         ck_assert(itest_file_contains(fmt, "\"\\u0000\\u0000\\u0000\\u0000"));
         vg_avro_registry_destroy(reg);
-        vg_conf_destroy(conf);
 }
 END_TEST
 

@@ -4,7 +4,7 @@ add_executable(vigie-test-echo ${CMAKE_CURRENT_LIST_DIR}/vg_test_echo.c)
 target_link_libraries(vigie-test-echo PRIVATE vigie)
 
 add_library(vg_itest STATIC ${CMAKE_CURRENT_LIST_DIR}/vg_itest.c)
-target_link_libraries(vg_itest PUBLIC vigie PkgConfig::CHECK)
+target_link_libraries(vg_itest PUBLIC vigie vigie_gen PkgConfig::CHECK)
 
 add_executable(check_pipeline ${CMAKE_CURRENT_LIST_DIR}/check_pipeline.c)
 target_link_libraries(check_pipeline PRIVATE vg_itest PkgConfig::CHECK)

@@ -3,15 +3,20 @@
  * @brief Integration test helpers (see vg_itest.h).
  */
 #include "vg_itest.h"
+#include "vg_gen.h"
+#include "vg_kafka.h"
 #include "vg_redis.h"
 
 #include <check.h>
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,19 +107,218 @@ long itest_count_lines(const char *path)
         return n;
 }
 
-int itest_file_contains(const char *path, const char *needle)
+/* The number of lines of \p path that contain \p needle, counted up to
+ * \p max (0 if missing). */
+static long itest_count_upto(const char *path, const char *needle, long max)
 {
         char *line = NULL;
         size_t cap = 0;
-        int found  = 0;
+        long n     = 0;
         FILE *fp   = fopen(path, "r");
-        if (!fp)
-                return 0;
-        while (!found && getline(&line, &cap, fp) != -1)
-                found = strstr(line, needle) != NULL;
+        while (fp && n < max && getline(&line, &cap, fp) != -1)
+                n += strstr(line, needle) != NULL;
+        free(line);
+        if (fp)
+                fclose(fp);
+        return n;
+}
+
+int itest_file_contains(const char *path, const char *needle)
+{
+        return itest_count_upto(path, needle, 1) > 0;
+}
+
+long itest_count_in_file(const char *path, const char *needle)
+{
+        return itest_count_upto(path, needle, LONG_MAX);
+}
+
+double itest_last_number(const char *path, const char *needle,
+                         const char *key)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        double v   = -1;
+        FILE *fp   = fopen(path, "r");
+        while (fp && getline(&line, &cap, fp) != -1) {
+                const char *s = strstr(line, needle);
+                if (s && key)
+                        s = strstr(s, key);
+                if (s)
+                        v = atof(s + strlen(key ? key : needle));
+        }
+        free(line);
+        if (fp)
+                fclose(fp);
+        return v;
+}
+
+void itest_print_summary(const char *log, const char *ere, int tail)
+{
+        char cmd[1024], last[32] = "";
+        if (tail > 0)
+                snprintf(last, sizeof(last), " | tail -%d", tail);
+        snprintf(cmd, sizeof(cmd), "grep -E '%s' %s%s", ere, log, last);
+        fflush(stdout);
+        if (system(cmd) != 0)
+                printf("(no summary in %s)\n", log);
+        fflush(stdout);
+}
+
+int itest_wait_in_file(const char *path, const char *needle,
+                       double timeout_s)
+{
+        for (double t0 = itest_now(); itest_now() - t0 < timeout_s;
+             usleep(100 * 1000))
+                if (itest_file_contains(path, needle))
+                        return 1;
+        return itest_file_contains(path, needle);
+}
+
+void itest_gen(const char *kind, const char *path, const char *truth,
+               long count, uint64_t seed, int64_t start_ms,
+               int full_updates)
+{
+        vg_gen_opts_t o;
+        char errstr[256];
+        vg_gen_opts_init(&o);
+        o.count        = count;
+        o.seed         = seed;
+        o.full_updates = full_updates;
+        if (start_ms)
+                o.start_ms = start_ms;
+        vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
+        ck_assert_msg(g != NULL, "%s", errstr);
+        FILE *fp = fopen(path, "w"), *tp = truth ? fopen(truth, "w") : NULL;
+        ck_assert_int_eq(vg_gen_run(g, kind, fp, tp, errstr, sizeof(errstr)),
+                         VG_OK);
+        fclose(fp);
+        if (tp)
+                fclose(tp);
+        vg_gen_destroy(g);
+}
+
+void itest_load_changes(const char *path, itest_changes_t *in)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        FILE *fp   = fopen(path, "r");
+        memset(in, 0, sizeof(*in));
+        while (getline(&line, &cap, fp) != -1) {
+                json_t *o = json_loads(line, 0, NULL);
+                const char *st =
+                        json_string_value(json_object_get(o, "state"));
+                const char *cc =
+                        json_string_value(json_object_get(o, "close_code"));
+                in->records++;
+                if (!strcmp(st, "Closed") && cc && *cc)
+                        in->outcomes++;
+                else if (strcmp(st, "Closed") && strcmp(st, "Canceled"))
+                        in->scorable++;
+                json_decref(o);
+        }
         free(line);
         fclose(fp);
-        return found;
+}
+
+void itest_renumber(const char *path, const char *kind, const char *prefix)
+{
+        char tmp[1024], needle[16], *line = NULL;
+        size_t cap = 0;
+        size_t at  = 1 + strlen(kind); /* the quote, the kind */
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        snprintf(needle, sizeof(needle), "\"%s00", kind);
+        FILE *in = fopen(path, "r"), *out = fopen(tmp, "w");
+        while (getline(&line, &cap, in) != -1) {
+                for (char *s = line; (s = strstr(s, needle));)
+                        memcpy(s + at, prefix, 2), s += at + 2;
+                fputs(line, out);
+        }
+        free(line);
+        fclose(in);
+        fclose(out);
+        rename(tmp, path);
+}
+
+int itest_produce(const char *topic, const char *file)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-t",
+                        (char *)topic, (char *)file, NULL};
+        return itest_run(argv, itest_path("produce.log"));
+}
+
+pid_t itest_produce_paced(const char *topic, const char *file,
+                          const char *rate, const char *log)
+{
+        char *argv[] = {(char *)itest_bin("vigie-ctl"), "-b",
+                        getenv("VG_BOOTSTRAP"), "produce", "-q", "-r",
+                        (char *)rate, "-t", (char *)topic, (char *)file,
+                        NULL};
+        return itest_spawn(argv, log);
+}
+
+vg_kafka_t *itest_producer(void)
+{
+        char errstr[256];
+        vg_conf_t *conf = vg_conf_new(NULL);
+        vg_conf_set(conf, "bootstrap.servers", getenv("VG_BOOTSTRAP"), errstr,
+                    sizeof(errstr));
+        vg_kafka_t *k = vg_kafka_new(conf, NULL, NULL, 0, VG_KAFKA_F_PRODUCER,
+                                     errstr, sizeof(errstr));
+        vg_conf_destroy(conf); /* not kept by vg_kafka_new() */
+        ck_assert_msg(k != NULL, "%s", errstr);
+        return k;
+}
+
+void itest_produce_raw(vg_kafka_t *k, const char *topic, const char *key,
+                       const void *buf, size_t len)
+{
+        char errstr[256];
+        ck_assert_int_eq(vg_kafka_produce(k, NULL, topic, key, strlen(key),
+                                          buf, len, 0, errstr,
+                                          sizeof(errstr)),
+                         VG_OK);
+}
+
+pid_t itest_spawn_with(const char *prog, const char *log, ...)
+{
+        char port[64];
+        char *argv[40] = {(char *)itest_bin(prog), "-b",
+                          getenv("VG_BOOTSTRAP"), "-X", port, "-X",
+                          "stats.interval.ms=1000", "-X",
+                          "checkpoint.interval.ms=1000", "-X",
+                          "kafka.session.timeout.ms=6000"};
+        int n = 11;
+        va_list ap;
+        snprintf(port, sizeof(port), "redis.port=%s", getenv("VG_REDIS_PORT"));
+        if (!strcmp(prog, "vigie-change")) {
+                argv[n++] = "-X";
+                argv[n++] = "change.alert.min.learned=100";
+        }
+        va_start(ap, log);
+        for (const char *x; (x = va_arg(ap, const char *)) && n < 37;) {
+                argv[n++] = "-X";
+                argv[n++] = (char *)x;
+        }
+        va_end(ap);
+        argv[n] = NULL;
+        return itest_spawn(argv, log);
+}
+
+int itest_learned_exactly(const char *log, const char *model, long n)
+{
+        char want[96];
+        snprintf(want, sizeof(want), "  model %s n=%ld,", model, n);
+        if (itest_file_contains(log, want))
+                return 1;
+        want[strlen(want) - 1] = ' '; /* "incident/1 n=N k=K" */
+        if (itest_file_contains(log, want))
+                return 1;
+        /* for the failure message: what it did learn */
+        itest_print_summary(log, "summary|resolutions|outcomes|model |learn|"
+                            "restored", 12);
+        return 0;
 }
 
 long itest_consume(const char *topic, const char *out)
@@ -209,6 +413,17 @@ long itest_wait_count(const char *topic, long n, double timeout_s)
         return have;
 }
 
+long itest_wait_committed(const char *group, const char *topic,
+                          long records, double timeout_s)
+{
+        long done = -1;
+        for (double t0 = itest_now();
+             (done = itest_committed(group, topic)) < records &&
+             itest_now() - t0 < timeout_s;)
+                usleep(200 * 1000);
+        return done;
+}
+
 long itest_wait_idle(const char *topic, long at_least, double timeout_s)
 {
         double t0 = itest_now();
@@ -243,21 +458,95 @@ static int itest_free_port(void)
         return -1;
 }
 
-/* 1 if the redis-server on \p port answers a PING authenticated with
- * \p password. */
-static int itest_redis_up(const char *port, const char *password)
+vg_redis_t *itest_redis_connect(const char *port, const char *password,
+                                char *errstr, size_t size)
 {
-        char errstr[256];
         vg_redis_conf_t *conf = vg_redis_conf_new();
-        vg_redis_conf_set(conf, "port", port, errstr, sizeof(errstr));
-        vg_redis_conf_set(conf, "password", password, errstr,
-                          sizeof(errstr));
-        vg_redis_t *r = vg_redis_new(conf, errstr, sizeof(errstr));
+        vg_redis_conf_set(conf, "port", port, errstr, size);
+        if (password)
+                vg_redis_conf_set(conf, "password", password, errstr, size);
+        vg_redis_t *r = vg_redis_new(conf, errstr, size);
         if (!r)
                 vg_redis_conf_destroy(conf);
+        return r;
+}
+
+vg_redis_t *itest_redis_open(void)
+{
+        char errstr[256];
+        vg_redis_t *r = itest_redis_connect(getenv("VG_REDIS_PORT"), NULL,
+                                            errstr, sizeof(errstr));
+        ck_assert_msg(r != NULL, "%s", errstr);
+        return r;
+}
+
+int itest_redis_up(const char *port, const char *password)
+{
+        char errstr[256];
+        vg_redis_t *r = itest_redis_connect(port, password, errstr,
+                                            sizeof(errstr));
         int ok = r && vg_redis_check(r, errstr, sizeof(errstr)) == VG_OK;
         vg_redis_destroy(r);
         return ok;
+}
+
+vg_redis_batch_t *itest_redis_cmd(vg_redis_t *r, const char *a0,
+                                  const char *a1, const char *a2,
+                                  const char *a3)
+{
+        char errstr[256];
+        const char *argv[] = {a0, a1, a2, a3};
+        int argc = a3 ? 4 : a2 ? 3 : a1 ? 2 : 1;
+        vg_redis_batch_t *b = vg_redis_batch_new();
+        vg_redis_batch_argv(b, argc, argv, NULL);
+        ck_assert_int_eq(vg_redis_batch_exec(r, b, errstr, sizeof(errstr)),
+                         VG_OK);
+        return b;
+}
+
+json_t *itest_redis_keys(vg_redis_t *r, const char *pattern)
+{
+        vg_redis_batch_t *b = itest_redis_cmd(r, "KEYS", pattern, NULL, NULL);
+        const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
+        json_t *keys = json_array();
+        for (size_t i = 0; i < vg_redis_reply_nelem(rep); i++)
+                json_array_append_new(
+                        keys, json_string(vg_redis_reply_str(
+                                      vg_redis_reply_elem(rep, i), NULL)));
+        vg_redis_batch_destroy(b);
+        return keys;
+}
+
+json_t *itest_redis_members(vg_redis_t *r, const char *key)
+{
+        vg_redis_batch_t *b = itest_redis_cmd(r, "ZRANGE", key, "0", "-1");
+        const vg_redis_reply_t *rep = vg_redis_batch_reply(b, 0);
+        json_t *set = json_object();
+        for (size_t i = 0; i < vg_redis_reply_nelem(rep); i++)
+                json_object_set_new(set,
+                                    vg_redis_reply_str(
+                                            vg_redis_reply_elem(rep, i), NULL),
+                                    json_true());
+        vg_redis_batch_destroy(b);
+        return set;
+}
+
+long itest_team_changes_counted(void)
+{
+        vg_redis_t *r = itest_redis_open();
+        json_t *keys  = itest_redis_keys(r, "vigie:team:*:changes"), *k;
+        long sum      = 0;
+        size_t i;
+        json_array_foreach(keys, i, k) {
+                vg_redis_batch_t *b = itest_redis_cmd(r, "ZCARD",
+                                                      json_string_value(k),
+                                                      NULL, NULL);
+                sum += (long)vg_redis_reply_int(vg_redis_batch_reply(b, 0));
+                vg_redis_batch_destroy(b);
+        }
+        json_decref(keys);
+        vg_redis_destroy(r);
+        return sum;
 }
 
 void itest_redis_start_password(itest_redis_t *r, const char *password)

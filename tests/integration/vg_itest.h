@@ -7,6 +7,11 @@
 #ifndef VG_ITEST_H
 #define VG_ITEST_H
 
+#include "vg_kafka.h"
+#include "vg_redis.h"
+
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -34,9 +39,87 @@ long itest_count_lines(const char *path);
 /** @returns 1 if file \p path contains \p needle. */
 int itest_file_contains(const char *path, const char *needle);
 
+/** @returns the number of lines of \p path that contain \p needle (0 if
+ *           missing). */
+long itest_count_in_file(const char *path, const char *needle);
+
+/** @returns the number that follows \p key in the last line of \p path
+ *           where \p key comes after \p needle (\p key NULL: the number
+ *           that follows \p needle), or -1 if there is no such line. */
+double itest_last_number(const char *path, const char *needle,
+                         const char *key);
+
+/** @brief Prints the lines of \p log that match the extended regular
+ *         expression \p ere (grep -E; the last \p tail of them, 0: all),
+ *         or that there are none, for a test's report or failure. */
+void itest_print_summary(const char *log, const char *ere, int tail);
+
+/** @brief Polls \p path until it contains \p needle or \p timeout_s
+ *         passes. @returns 1 if it does. */
+int itest_wait_in_file(const char *path, const char *needle,
+                       double timeout_s);
+
+/** @brief Generates \p count events of \p kind ("changes", "incidents")
+ *         of the world of \p seed (vg_gen) into \p path, and the truth
+ *         CSV into \p truth unless NULL; from \p start_ms (0: the
+ *         generator's default), update records repeating the long texts if
+ *         \p full_updates (vg_gen_opts_t.full_updates). */
+void itest_gen(const char *kind, const char *path, const char *truth,
+               long count, uint64_t seed, int64_t start_ms,
+               int full_updates);
+
+/** What a generated change stream holds (itest_load_changes()). */
+typedef struct itest_changes_s {
+        long records;  /**< every record */
+        long scorable; /**< records vigie-change scores: neither Closed
+                        *   nor Canceled */
+        long outcomes; /**< Closed records with a close_code */
+} itest_changes_t;
+
+/** @brief Counts the records of the change stream \p path into \p in. */
+void itest_load_changes(const char *path, itest_changes_t *in);
+
+/** @brief Renumbers the records of \p path (JSON Lines) from
+ *         "<kind>00..." to "<kind><prefix>..." (\p kind "CHG" or "INC",
+ *         \p prefix two digits), so that two generated streams do not
+ *         share numbers. */
+void itest_renumber(const char *path, const char *kind, const char *prefix);
+
 /** @brief Reads all of \p topic into \p out as JSON Lines (vigie-ctl
  *         consume). @returns the record count, or -1. */
 long itest_consume(const char *topic, const char *out);
+
+/** @brief Produces \p file (JSON Lines) to \p topic (vigie-ctl produce,
+ *         logged to produce.log). @returns its exit status. */
+int itest_produce(const char *topic, const char *file);
+
+/** @brief Produces \p file to \p topic at \p rate records/s in the
+ *         background, output to \p log. @returns its pid. */
+pid_t itest_produce_paced(const char *topic, const char *file,
+                          const char *rate, const char *log);
+
+/** @returns a producer on the test's broker (aborts the test if none);
+ *           vg_kafka_close() it. */
+vg_kafka_t *itest_producer(void);
+
+/** @brief Produces \p len bytes of \p buf as they are (no encoding) to
+ *         \p topic under \p key with \p k (asserts it is accepted). */
+void itest_produce_raw(vg_kafka_t *k, const char *topic, const char *key,
+                       const void *buf, size_t len);
+
+/** @brief Starts \p prog (vigie-change, vigie-incident) against the
+ *         test's broker and Redis with the tests' settings (stats and
+ *         checkpoints every second, kafka.session.timeout.ms=6000, and
+ *         change.alert.min.learned=100 for vigie-change), then the
+ *         NULL-terminated `-X key=value` strings that follow \p log (a
+ *         later one wins; 12 at the most). @returns its pid. */
+pid_t itest_spawn_with(const char *prog, const char *log, ...);
+
+/** @returns 1 if the final summary of \p log says the model learned
+ *           exactly \p n: "  model \p model n=N" ("incident/1",
+ *           "change-ftrl/1"), N followed by ' ' or ','. Else prints what
+ *           the summary says (for the failure message) and returns 0. */
+int itest_learned_exactly(const char *log, const char *model, long n);
 
 /** @returns the monotonic time in seconds. */
 double itest_now(void);
@@ -52,10 +135,48 @@ long itest_end_offsets(const char *topic);
  *           on \p topic's partitions (none committed: 0), or -1. */
 long itest_committed(const char *group, const char *topic);
 
+/** @brief Polls until consumer group \p group has committed \p records
+ *         offsets of \p topic or \p timeout_s passes. @returns what it
+ *         has committed (itest_committed()). */
+long itest_wait_committed(const char *group, const char *topic,
+                          long records, double timeout_s);
+
 /** @brief Polls \p topic until its end offsets reach \p at_least and stop
  *         growing (the processor is idle), or \p timeout_s passes.
  *  @returns the last count seen. */
 long itest_wait_idle(const char *topic, long at_least, double timeout_s);
+
+/** @returns a client of the Redis on \p port with password \p password
+ *           (NULL: none), or NULL with \p errstr filled. */
+vg_redis_t *itest_redis_connect(const char *port, const char *password,
+                                char *errstr, size_t size);
+
+/** @returns a client of the test's Redis (VG_REDIS_PORT; aborts the test
+ *           if none). */
+vg_redis_t *itest_redis_open(void);
+
+/** @returns 1 if the Redis on \p port answers a PING now, authenticated
+ *           with \p password (NULL: none). */
+int itest_redis_up(const char *port, const char *password);
+
+/** @brief Runs command \p a0 with up to three arguments (trailing NULLs:
+ *         fewer) on \p r (asserts it is sent and answered). @returns its
+ *         batch: vg_redis_batch_destroy() it. */
+vg_redis_batch_t *itest_redis_cmd(vg_redis_t *r, const char *a0,
+                                  const char *a1, const char *a2,
+                                  const char *a3);
+
+/** @returns the keys of \p r matching \p pattern (KEYS), as a JSON
+ *           array: json_decref() it. */
+json_t *itest_redis_keys(vg_redis_t *r, const char *pattern);
+
+/** @returns the members of zset \p key of \p r, as a JSON object member
+ *           -> true: json_decref() it. */
+json_t *itest_redis_members(vg_redis_t *r, const char *key);
+
+/** @returns the sum of ZCARD over the test Redis's vigie:team:*:changes:
+ *           the closed changes vigie-change counted. */
+long itest_team_changes_counted(void);
 
 /** A private redis-server with requirepass on a free loopback port (as
  *  tests/start_redis.sh starts the shared one), in the foreground: a
