@@ -6,7 +6,9 @@
 # Installs what is missing (deploy/install-deps.sh), builds with warnings as
 # errors, runs the unit tests, then the integration tests (each against its
 # own vigie-broker and private redis-server on loopback, started by
-# tests/run_with_services.sh), then the unit tests again under
+# tests/run_with_services.sh; Chromium for the HTML report's test is
+# installed first by tests/install-chromium.sh: if it cannot be, that
+# test is SKIPPED, and says so), then the unit tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and the test of
 # the two-thread rendering stage under ThreadSanitizer.
 #
@@ -27,6 +29,11 @@ echo "== build (Debug, -Werror)"
 build build-test Debug
 labels=${VG_TEST_LABEL:-unit integration}
 for label in $labels; do
+        if [ "$label" = integration ]; then
+                echo "== chromium (the HTML report's browser test)"
+                bash tests/install-chromium.sh ||
+                        echo "== chromium unavailable: integration_report_chromium will be SKIPPED"
+        fi
         echo "== ctest -L $label"
         ctest --test-dir build-test -L "$label" --output-on-failure \
                 -j"${CTEST_PARALLEL_LEVEL:-1}"

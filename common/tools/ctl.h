@@ -28,6 +28,10 @@ int ctl_gen_run(vg_conf_t *conf, int argc, char **argv);
 void ctl_gen_usage(FILE *fp);
 int ctl_feedback_run(vg_conf_t *conf, int argc, char **argv);
 void ctl_feedback_usage(FILE *fp);
+/** `report surveys`: the survey topics of vigie-survey from Redis, as text
+ *  and an HTML page (ctl_report.c). @returns 0, 1 (Redis, I/O) or 2. */
+int ctl_report_run(vg_conf_t *conf, int argc, char **argv);
+void ctl_report_usage(FILE *fp);
 
 /**
  * @brief Loads the schemas (schema.dir, schema.registry.url) and finds

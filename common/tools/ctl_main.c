@@ -2,7 +2,7 @@
  * @file ctl_main.c
  * @brief vigie-ctl: produce JSON Lines or CSV to Avro topics, consume Avro topics
  *        as JSON Lines, send responder feedback, list topics, generate demo
- *        data, print config.
+ *        data, report on the survey topics, print config.
  */
 #include "ctl.h"
 #include "vg_log.h"
@@ -30,6 +30,9 @@ static const ctl_cmd_t ctl_cmds[] = {
          ctl_topics_usage},
         {"gen", "generate demo event streams (changes, incidents, surveys)",
          ctl_gen_run, ctl_gen_usage},
+        {"report", "the survey topics in Redis (report surveys): text, or "
+                   "an HTML page\n            with charts (--html)",
+         ctl_report_run, ctl_report_usage},
         {"config", "print the configuration properties or the effective "
                    "configuration", ctl_config_run, ctl_config_usage},
 };
