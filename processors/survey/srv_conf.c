@@ -54,10 +54,19 @@ static const vg_conf_prop_t srv_conf_props[] = {
         {0, "survey.insight.ttl.days", VG_CONF_INT, "90", 1, 3650, NULL,
          "How long a response's scrubbed insight (srv:{id}:insight) is "
          "kept in Redis for reports and alert examples."},
-        {0, "survey.hash.bits", VG_CONF_INT, "18", 12, 26, NULL,
+        {0, "survey.hash.bits", VG_CONF_INT, "21", 12, 26, NULL,
          "Feature hashing: 2^bits coordinates per model."},
-        {0, "survey.softmax.alpha", VG_CONF_DBL, "0.2", 1e-6, 10, NULL,
+        {0, "survey.softmax.alpha", VG_CONF_DBL, "2", 1e-6, 10, NULL,
          "FTRL-Proximal learning rate scale of the satisfaction models."},
+        {0, "survey.balance", VG_CONF_DBL, "0", 0, 1, NULL,
+         "Class decision: the class of largest p(class | text) / "
+         "p(class)^balance (0: the most probable class; 1: balanced, as if "
+         "the classes were equally frequent: more of the rare "
+         "dissatisfied found, more false alarms)."},
+        {0, "survey.softmax.l1", VG_CONF_DBL, "0.001", 0, 100, NULL,
+         "FTRL-Proximal L1 strength of the satisfaction models (word "
+         "features are tf-idf weights well below 1: a strong L1 keeps only "
+         "the class priors)."},
         {0, "survey.model.key", VG_CONF_STR, "survey", 0, 0, NULL,
          "Redis id of the model checkpoint (vigie:model:<id>:checkpoint)."},
 };

@@ -62,6 +62,18 @@ const char *srv_lang_detect(const char *text, size_t len)
         return fr > en ? "fr" : en > fr ? "en" : "unknown";
 }
 
+int srv_lang_function_word(const char *w)
+{
+        static const char *const more[] = {
+                "les", "des", "un", "une", "est", "sont", "ont", "qui", "que",
+                "il", "elle", "on", "ce", "se", "sa", "son", "ses", "leur",
+                "aux", "par", "ou", "où", "ne", "en", "y", "the", "a", "an",
+                "are", "was", "were", "been", "who", "which", "what", "as",
+                "or", "so", "do", "did", "it's", "its", "they", "he", "she",
+                "our", "your", "me", "i", NULL};
+        return srv_in(srv_fr, w) || srv_in(srv_en, w) || srv_in(more, w);
+}
+
 const char *srv_lang_norm(const char *d)
 {
         if (!strncasecmp(d, "fr", 2))

@@ -12,6 +12,10 @@
 /** @returns "fr", "en", or "unknown" (too short or no evidence). */
 const char *srv_lang_detect(const char *text, size_t len);
 
+/** @returns 1 if \p w (lowercase) is a French or English function word
+ *           ("les", "the", "est"...): no topic label or top term. */
+int srv_lang_function_word(const char *w);
+
 /** @returns "fr" or "en" for a declared language ("FR", "fr-FR",
  *           "English"...), else NULL. */
 const char *srv_lang_norm(const char *declared);

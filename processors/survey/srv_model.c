@@ -3,6 +3,7 @@
  * @brief vigie-survey's models (see srv_model.h).
  */
 #include "srv_model.h"
+#include "srv_lang.h"
 #include "vg_hash.h"
 #include "vg_mem.h"
 #include "vg_preq.h"
@@ -24,6 +25,7 @@ struct srv_model_s {
         vg_text_t *text;
         srv_topics_t *topics;
         double prior[SRV_NCLASSES]; /**< classes learned, for the decision */
+        double balance;             /**< survey.balance */
         /* live quality, predict then learn */
         uint64_t n, conf[SRV_NCLASSES][SRV_NCLASSES];
         double abs_err;
@@ -40,6 +42,7 @@ static vg_softmax_t *srv_sm_new(const vg_conf_t *conf, char *errstr,
         vg_softmax_conf_init(&sc);
         sc.hash_bits   = (int)vg_conf_get_int(conf, "survey.hash.bits");
         sc.alpha       = vg_conf_get_double(conf, "survey.softmax.alpha");
+        sc.l1          = vg_conf_get_double(conf, "survey.softmax.l1");
         sc.max_classes = 16;
         return vg_softmax_new(&sc, errstr, errstr_size);
 }
@@ -59,6 +62,8 @@ srv_model_t *srv_model_new(const vg_conf_t *conf, char *errstr,
         };
         vg_text_conf_init(&tc);
         tc.embed_dim = SRV_EMBED_DIM;
+        tc.stopwords = 0; /* "pas", "not", "trop": the words of sentiment */
+        m->balance   = vg_conf_get_double(conf, "survey.balance");
         if (!(m->cls = srv_sm_new(conf, errstr, errstr_size)) ||
             !(m->stars = srv_sm_new(conf, errstr, errstr_size)) ||
             !(m->text = vg_text_new(&tc, errstr, errstr_size)) ||
@@ -133,7 +138,7 @@ static int srv_top_terms(srv_model_t *m, char terms[][SRV_TERM_LEN], int k)
                         sk = !strcmp(*s, toks[i]);
                 for (int j = 0; j < n && !dup; j++)
                         dup = !strncmp(terms[j], toks[i], SRV_TERM_LEN - 1);
-                if (sk || dup)
+                if (sk || dup || srv_lang_function_word(toks[i]))
                         continue;
                 int at = n < k ? n++ : k - 1;
                 if (at == k - 1 && n == k && idf <= best[at])
@@ -191,7 +196,8 @@ void srv_model_predict(srv_model_t *m, const vg_features_t *x,
                                 pr->p[c] = cp[i].p;
         /* balanced decision: p(c | x) / p(c) */
         for (int c = 0; c < SRV_NCLASSES; c++) {
-                double s = pr->p[c] / ((m->prior[c] + 1) / tot);
+                double s = pr->p[c] /
+                           pow((m->prior[c] + 1) / tot, m->balance);
                 if (s > best) {
                         best    = s;
                         pr->cls = (srv_class_t)c;
@@ -237,7 +243,12 @@ int64_t srv_model_learn(srv_model_t *m, const srv_event_t *ev,
         m->n++;
         m->conf[ev->cls][pr.cls]++;
         m->abs_err += fabs(pr.stars - ev->stars);
-        vg_softmax_learn(m->cls, scratch, srv_cls_labels[ev->cls]);
+        /* rare classes weigh more: learned sqrt(most frequent / this)
+         * times (importance weighting, as a balanced batch model would) */
+        double top = fmax(m->prior[0], fmax(m->prior[1], m->prior[2])) + 1;
+        int reps   = (int)floor(sqrt(top / (m->prior[ev->cls] + 1)) + 0.5);
+        for (int r = 0; r < (reps < 1 ? 1 : reps > 4 ? 4 : reps); r++)
+                vg_softmax_learn(m->cls, scratch, srv_cls_labels[ev->cls]);
         snprintf(label, sizeof(label), "%.1f", floor(ev->stars * 2 + 0.5) / 2);
         vg_softmax_learn(m->stars, scratch, label);
         m->prior[ev->cls]++;
