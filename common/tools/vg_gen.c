@@ -2040,6 +2040,30 @@ typedef struct vg_srv_s {
         char comment[384];
 } vg_srv_t;
 
+
+/* A French IBAN with valid check digits (ISO 13616: the BBAN, then "FR00"
+ * as digits, mod 97), as real ones have: a scrubber that checks them must
+ * find it. */
+static void vg_gen_iban(char *buf, size_t size, int g1, int g2, int g3,
+                        int g4)
+{
+        char bban[32], num[48], iban[40];
+        unsigned m = 0;
+        snprintf(bban, sizeof(bban), "30006%04d%04d%04d%03d000", g1, g2, g3,
+                 g4);
+        snprintf(num, sizeof(num), "%s152700", bban); /* F=15 R=27 00 */
+        for (const char *c = num; *c; c++)
+                m = (m * 10 + (unsigned)(*c - '0')) % 97;
+        snprintf(iban, sizeof(iban), "FR%02u%s", 98 - m, bban);
+        size_t o = 0;
+        for (size_t i = 0; iban[i] && o + 2 < size; i++) {
+                if (i && i % 4 == 0)
+                        buf[o++] = ' ';
+                buf[o++] = iban[i];
+        }
+        buf[o] = '\0';
+}
+
 static void vg_srv_pii_value(vg_gen_t *gen, vg_rng_t *r, vg_srv_t *s,
                              char *buf, size_t size)
 {
@@ -2066,9 +2090,8 @@ static void vg_srv_pii_value(vg_gen_t *gen, vg_rng_t *r, vg_srv_t *s,
                                  .name);
                 break;
         default:
-                snprintf(buf, size, "FR76 3000 6000 %04d %04d %04d %03d",
-                         a * 100 + b, c * 100 + d, vg_rng_int(r, 10000),
-                         vg_rng_int(r, 1000));
+                vg_gen_iban(buf, size, a * 100 + b, c * 100 + d,
+                            vg_rng_int(r, 10000), vg_rng_int(r, 1000));
         }
 }
 

@@ -290,7 +290,7 @@ static void srv_topic_facts(srv_st_t *st, srv_job_t *j, int negative,
         srv_drop(st, j, &tc, ctx->alerted_topic, "topic", id, label);
 }
 
-static void srv_score(srv_st_t *st, int i)
+static srv_job_t *srv_score(srv_st_t *st, int i)
 {
         const srv_event_t *ev = &st->evs[i];
         const srv_ctx_t *ctx  = &st->ctxs[i];
@@ -335,6 +335,22 @@ static void srv_score(srv_st_t *st, int i)
         j->degraded  = ctx->degraded;
         st->insights++;
         st->degraded += ctx->degraded;
+        return j;
+}
+
+/* The response's writes and records, once it is learned (\p learned: the
+ * topic learning put it in, -1 none): a response that no topic was near
+ * when its batch began belongs to the one it opened or joined. */
+static void srv_finish(srv_st_t *st, int i, srv_job_t *j, int64_t learned)
+{
+        const srv_event_t *ev = &st->evs[i];
+        const srv_topic_info_t *ti;
+        if (j->topic < 0 && learned >= 0 &&
+            (ti = srv_topics_info(srv_model_topics(st->model), learned))) {
+                j->topic        = learned;
+                j->topic_nterms = ti->nterms;
+                memcpy(j->topic_terms, ti->terms, sizeof(j->topic_terms));
+        }
         srv_store_put_response(st->store, ev, j->topic,
                                ev->has_score ? (int)ev->cls : -1,
                                j->pr.stars, st->texts[i],
@@ -398,12 +414,13 @@ static void srv_plan(srv_st_t *st, int m)
         }
 }
 
-static void srv_learn_one(srv_st_t *st, int i)
+static int64_t srv_learn_one(srv_st_t *st, int i)
 {
-        if (srv_model_learn(st->model, &st->evs[i], st->texts[i],
-                            st->langs[i], st->scratch) >= -1 &&
-            st->evs[i].has_score)
-                st->learned++;
+        if (!st->evs[i].has_score)
+                return -1;
+        st->learned++;
+        return srv_model_learn(st->model, &st->evs[i], st->texts[i],
+                               st->langs[i], st->scratch);
 }
 
 static void srv_topic_changed(void *opaque, const srv_topic_info_t *ti)
@@ -435,10 +452,12 @@ static int srv_process(void *opaque, vg_proc_t *p, vg_proc_rec_t *recs,
                 srv_store_ctx(st->store, i, st->evs[i].submitted_at,
                               &st->ctxs[i]);
                 st->responses++;
-                srv_score(st, i);
+                srv_job_t *j    = srv_score(st, i);
+                int64_t learned = -1;
                 if (st->evs[i].has_score &&
                     vg_proc_learn_claim(p, st->recs[i]))
-                        srv_learn_one(st, i);
+                        learned = srv_learn_one(st, i);
+                srv_finish(st, i, j, learned);
                 vg_store_pump(vg_proc_store(p));
         }
         srv_topics_dirty(srv_model_topics(st->model), srv_topic_changed, st);
