@@ -91,6 +91,20 @@ static void srv_queue_counts(srv_store_t *ss, vg_redis_batch_t *rd,
         ix->base_neg = vg_store_read_count(ss->s, rd, kn, b0 + 1, w0);
 }
 
+/* The newest members of a window (ZREVRANGEBYSCORE ... WITHSCORES LIMIT):
+ * the incidents and changes just before a response matter most. */
+static size_t srv_queue_newest(srv_store_t *ss, vg_redis_batch_t *rd,
+                               const char *key, int64_t from, int64_t to)
+{
+        char lo[24], hi[24], lim[8];
+        (void)ss;
+        snprintf(lo, sizeof(lo), "%lld", (long long)from);
+        snprintf(hi, sizeof(hi), "%lld", (long long)to);
+        snprintf(lim, sizeof(lim), "%d", SRV_MAX_LINKS / 2);
+        return vg_redis_batch_cmd(rd, "ZREVRANGEBYSCORE", key, hi, lo,
+                                  "WITHSCORES", "LIMIT", "0", lim, NULL);
+}
+
 static void srv_queue_reads(srv_store_t *ss, vg_redis_batch_t *rd,
                             const srv_event_t *ev, int64_t topic,
                             srv_reads_t *ix)
@@ -114,12 +128,14 @@ static void srv_queue_reads(srv_store_t *ss, vg_redis_batch_t *rd,
                 ss->alerts, rd,
                 srv_store_subject(ss, "service", ev->service, t, subj,
                                   sizeof(subj)));
-        ix->incidents = vg_redis_batch_window_members(
-                rd, srv_key(ss, k, sizeof(k), "svc", ev->service, "incidents"),
-                t - ss->link_ms, t, SRV_MAX_LINKS / 2, 1);
-        ix->changes = vg_redis_batch_window_members(
-                rd, srv_key(ss, k, sizeof(k), "svc", ev->service, "changes"),
-                t - ss->link_ms, t, SRV_MAX_LINKS / 2, 1);
+        ix->incidents = srv_queue_newest(
+                ss, rd, srv_key(ss, k, sizeof(k), "svc", ev->service,
+                                "incidents"),
+                t - ss->link_ms, t);
+        ix->changes = srv_queue_newest(
+                ss, rd, srv_key(ss, k, sizeof(k), "svc", ev->service,
+                                "changes"),
+                t - ss->link_ms, t);
 }
 
 void srv_store_read(srv_store_t *ss, vg_proc_t *p, const srv_event_t *evs,
@@ -147,7 +163,7 @@ static void srv_counts(const srv_store_t *ss, const srv_count_reads_t *ix,
         c->base_neg = vg_store_count(ss->s, ix->base_neg);
 }
 
-/* Members with their times, newest last (ZRANGEBYSCORE WITHSCORES). */
+/* Members with their times, newest first (ZREVRANGEBYSCORE WITHSCORES). */
 static void srv_links(const srv_store_t *ss, size_t idx, const char *kind,
                       srv_ctx_t *ctx)
 {

@@ -240,6 +240,18 @@ static srv_counts_t srv_with_self(srv_counts_t c, int negative)
         return c;
 }
 
+/* Adds a scrubbed verbatim to a drop's examples: not empty, not twice. */
+static void srv_example(srv_drop_t *d, const char *text)
+{
+        if (!*text || d->nexamples == 3)
+                return;
+        for (int k = 0; k < d->nexamples; k++)
+                if (!strncmp(d->examples[k], text, sizeof(d->examples[0]) - 1))
+                        return;
+        vg_strlcpy(d->examples[d->nexamples++], text,
+                   sizeof(d->examples[0]));
+}
+
 static void srv_drop(srv_st_t *st, srv_job_t *j, const srv_counts_t *c,
                      unsigned stored, const char *what, const char *id,
                      const char *label)
@@ -258,13 +270,10 @@ static void srv_drop(srv_st_t *st, srv_job_t *j, const srv_counts_t *c,
         d->pvalue    = pv;
         d->p0        = p0;
         d->nexamples = 0;
-        vg_strlcpy(d->examples[d->nexamples++], j->comment,
-                   sizeof(d->examples[0]));
+        srv_example(d, j->comment);
         for (int k = 0; k < j->nsimilar && d->nexamples < 3; k++)
                 if (!strcmp(j->similar[k].cls, "NEGATIVE"))
-                        vg_strlcpy(d->examples[d->nexamples++],
-                                   j->similar[k].snippet,
-                                   sizeof(d->examples[0]));
+                        srv_example(d, j->similar[k].snippet);
         for (int k = 0; k < d->nexamples; k++)
                 d->examples[k][vg_utf8_trim_partial(
                         d->examples[k], strlen(d->examples[k]))] = '\0';
