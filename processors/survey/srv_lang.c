@@ -12,11 +12,12 @@ static const char *const srv_fr[] = {
         "le", "la", "les", "des", "une", "est", "et", "pas", "pour", "dans",
         "je", "il", "que", "qui", "sur", "avec", "mais", "tres", "du", "au",
         "mon", "ma", "mes", "nous", "vous", "ce", "cette", "encore", "toujours",
-        "merci", "rien", "depuis", NULL};
+        "merci", "rien", "depuis", "de", "un", "en", "ne", "sont", "mais",
+        "très", "déjà", "été", "à", "ça", "où", NULL};
 static const char *const srv_en[] = {
         "the", "and", "is", "not", "for", "in", "it", "was", "with", "my",
         "to", "of", "this", "that", "but", "very", "again", "still", "have",
-        "has", "be", "on", "at", "thanks", "thank", "no", "nothing", "since",
+        "has", "be", "at", "thanks", "thank", "no", "nothing", "since",
         "you", "we", NULL};
 
 static int srv_in(const char *const *set, const char *w)
@@ -40,9 +41,9 @@ const char *srv_lang_detect(const char *text, size_t len)
                     strchr("\xa0\xa7\xa8\xa9\xaa\xae\xb4\xb9\xbb",
                            (unsigned char)text[i + 1]))
                         fr++;
-                if (isalpha(c)) {
+                if (isalpha(c) || c >= 0x80) { /* accented letters too */
                         if (n < sizeof(w) - 1)
-                                w[n++] = (char)tolower(c);
+                                w[n++] = (char)(c < 0x80 ? tolower(c) : c);
                         continue;
                 }
                 if (c == '\'' && n > 0 && n <= 2) { /* l', d', qu' */

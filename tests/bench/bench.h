@@ -27,6 +27,12 @@ int bench_quality_main(int argc, char **argv);
  *         (bench_incidents.c). */
 int bench_incidents_main(int argc, char **argv);
 
+/** @brief vigie-survey end to end: satisfaction on French reviews
+ *         against the batch reference, the planted dissatisfaction spike
+ *         (alerts, topic stability), a privacy scan of every output,
+ *         speed (bench_surveys.c). */
+int bench_surveys_main(int argc, char **argv);
+
 /** @returns a monotonic time in nanoseconds. */
 static inline uint64_t bench_now_ns(void)
 {

@@ -652,17 +652,6 @@ typedef struct bench_inc_opts_s {
         uint64_t world_seed;
 } bench_inc_opts_t;
 
-/* The source tree (VG_SCHEMA_DIR is its schemas/), for git. */
-static const char *bench_src_dir(void)
-{
-        static char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s", VG_SCHEMA_DIR);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        return dir;
-}
-
 /* The default --uci: the shared data beside the repository. */
 static const char *bench_uci_default(void)
 {
@@ -671,117 +660,15 @@ static const char *bench_uci_default(void)
         return realpath(path, real) ? real : path;
 }
 
-/* The first line of the output of \p cmd in \p out ("" if none). */
-static void bench_cmd_line(const char *cmd, char *out, size_t size)
-{
-        FILE *fp = popen(cmd, "r");
-        out[0]   = '\0';
-        if (!fp)
-                return;
-        if (fgets(out, (int)size, fp))
-                out[strcspn(out, "\n")] = '\0';
-        pclose(fp);
-}
-
 static void bench_print_header(const bench_inc_opts_t *o)
 {
-        char cmd[PATH_MAX + 96], commit[64], dirty[256], date[64];
-        time_t now = time(NULL);
-        strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-        snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse --short HEAD "
-                 "2>/dev/null", bench_src_dir());
-        bench_cmd_line(cmd, commit, sizeof(commit));
-        snprintf(cmd, sizeof(cmd), "git -C '%s' status --porcelain "
-                 "--untracked-files=no 2>/dev/null", bench_src_dir());
-        bench_cmd_line(cmd, dirty, sizeof(dirty));
         printf("\nvigie-bench incidents: incident processor, end to end\n"
                "=====================================================\n");
-        printf("date %s, commit %s%s, %ld CPU(s) online, librdkafka %s\n",
-               date, commit[0] ? commit : "(no git)",
-               dirty[0] ? " + uncommitted changes" : "",
-               sysconf(_SC_NPROCESSORS_ONLN), rd_kafka_version_str());
+        bench_print_run();
         printf("setup: private vigie-broker and redis-server per part, "
                "processors as separate processes%s\n",
                o->quick ? "; --quick: small run, figures NOT comparable" :
                           "");
-}
-
-/* Lines of a processor's closing summary: the line with \p start and
- * the indented ones after it. @returns how many. */
-static int bench_summary(const char *log, const char *start,
-                         char (*lines)[512], int max)
-{
-        int n = bench_log_block(log, start, NULL, lines, max), k = 1;
-        if (n == 0)
-                return 0;
-        while (k < n && lines[k][0] == ' ')
-                k++;
-        return k;
-}
-
-/* A processor spawned for a part, with its log. */
-typedef struct bench_proc_s {
-        pid_t pid;
-        char log[PATH_MAX];
-        char group[96];
-        char summary[20][512];
-        int nsum, exit_status;
-} bench_proc_t;
-
-static int bench_proc_start(bench_svc_t *svc, const bench_inc_opts_t *o,
-                            bench_proc_t *bp, const char *prog,
-                            const char *tag)
-{
-        char gid[128];
-        char name[96];
-        snprintf(name, sizeof(name), "%s.log", tag);
-        snprintf(bp->log, sizeof(bp->log), "%s", bench_tmp(name));
-        snprintf(bp->group, sizeof(bp->group), "vigie-bench-%s-%s", tag,
-                 svc->run_id);
-        snprintf(gid, sizeof(gid), "group.id=%s", bp->group);
-        const char *xs[] = {gid, NULL};
-        bp->pid = bench_proc_spawn(svc, &o->base, prog, bp->log, xs);
-        if (bp->pid < 0 || bench_wait_assigned(bp->pid, bp->log, 60)) {
-                fprintf(stderr, "vigie-bench: %s did not join its group\n",
-                        prog);
-                bench_log_tail(bp->log, 30);
-                return -1;
-        }
-        return 0;
-}
-
-/* Stops \p bp (SIGTERM, its drain) and keeps its closing summary. */
-static void bench_proc_finish(bench_proc_t *bp, const char *start)
-{
-        if (bp->pid <= 0)
-                return;
-        bp->exit_status = bench_stop(bp->pid, SIGTERM, 60);
-        bp->pid         = 0;
-        bp->nsum        = bench_summary(bp->log, start, bp->summary, 20);
-}
-
-/* Waits (at most \p timeout_s) until the group of \p bp has committed
- * the end of \p topic. @returns its committed offsets. */
-static int64_t bench_settle(bench_svc_t *svc, const bench_proc_t *bp,
-                            const char *topic, double timeout_s)
-{
-        int np         = bench_parts(svc->rk, topic);
-        int64_t end    = bench_end_offsets(svc->rk, topic, np), c = -1;
-        rd_kafka_t *gh = bench_group_handle(svc, bp->group);
-        uint64_t t0    = bench_now_ns();
-        while (gh && (c = bench_committed(gh, topic, np)) < end &&
-               bench_secs(t0, bench_now_ns()) < timeout_s)
-                bench_sleep_ms(100);
-        if (gh)
-                rd_kafka_destroy(gh);
-        return c;
-}
-
-static void bench_print_summary(const char *title, const bench_proc_t *bp)
-{
-        printf("   %s (exit status %d):\n", title, bp->exit_status);
-        for (int i = 0; i < bp->nsum; i++)
-                printf("   | %s\n", bp->summary[i]);
 }
 
 /** @returns the "resolutions N: M learned" figures of vigie-incident's
@@ -796,18 +683,6 @@ static void bench_learned(const bench_proc_t *bp, long long *res,
                                  learned) == 2)
                         return;
         }
-}
-
-/* A producer for the inputs: zstd-compressed batches (the broker keeps
- * ~5 MB of compressed batches per partition), plus \p kv. */
-static vg_kafka_t *bench_zproducer(bench_svc_t *svc, const char *const *kv)
-{
-        const char *all[8] = {"kafka.compression.type=zstd"};
-        int n = 1;
-        for (; kv && *kv && n < 7; kv++)
-                all[n++] = *kv;
-        all[n] = NULL;
-        return bench_producer(svc, all);
 }
 
 static int bench_produce_rec(vg_kafka_t *k, const char *topic,
@@ -837,37 +712,17 @@ typedef struct bench_uci_res_s {
         char test_from[32];
 } bench_uci_res_t;
 
-/* Waits until the group of \p gh has committed all but \p lag of
- * \p produced, serving the producer and the consumer meanwhile.
- * @returns the committed offset, or -1 (the processor exited or stalled
- * for 120 s). */
-static int64_t bench_pace(bench_svc_t *svc, vg_kafka_t *k, rd_kafka_t *gh,
-                          int np, rd_kafka_t *cons, bench_collect_t *col,
-                          const bench_proc_t *bp, int64_t produced,
-                          int64_t lag, int64_t committed)
+/* What bench_pace() serves while it waits: the enriched records. */
+typedef struct bench_uci_drain_s {
+        bench_svc_t *svc;
+        rd_kafka_t *cons;
+        bench_collect_t *col;
+} bench_uci_drain_t;
+
+static void bench_uci_drain(void *opaque, int timeout_ms)
 {
-        uint64_t t_prog = bench_now_ns();
-        while (produced - committed > lag) {
-                vg_kafka_poll(k, 0);
-                bench_drain(svc, cons, col, 30);
-                int64_t c = bench_committed(gh, "itsm.incidents", np);
-                if (c > committed) {
-                        committed = c;
-                        t_prog    = bench_now_ns();
-                }
-                if (!bench_alive(bp->pid, NULL)) {
-                        fprintf(stderr, "vigie-bench: vigie-incident "
-                                "exited\n");
-                        return -1;
-                }
-                if (bench_secs(t_prog, bench_now_ns()) > 120) {
-                        fprintf(stderr, "vigie-bench: vigie-incident "
-                                "stalled at offset %" PRId64 " of %" PRId64
-                                "\n", committed, produced);
-                        return -1;
-                }
-        }
-        return committed;
+        bench_uci_drain_t *dr = opaque;
+        bench_drain(dr->svc, dr->cons, dr->col, timeout_ms);
 }
 
 static int bench_uci_run(bench_svc_t *svc, const bench_inc_opts_t *o,
@@ -886,7 +741,8 @@ static int bench_uci_run(bench_svc_t *svc, const bench_inc_opts_t *o,
         res->col.d            = d;
         res->col.top_field[0] = "top_close_codes";
         res->col.top_field[1] = "top_groups";
-        if (bench_proc_start(svc, o, bp, "vigie-incident", "incident-uci"))
+        if (bench_proc_start(svc, &o->base, bp, "vigie-incident",
+                             "incident-uci", NULL))
                 return -1;
         if (!(gh = bench_group_handle(svc, bp->group)) ||
             !(cons = bench_tail_consumer(svc, "itsm.incidents.enriched", 1)) ||
@@ -897,12 +753,14 @@ static int bench_uci_run(bench_svc_t *svc, const bench_inc_opts_t *o,
                    "committed offset", BENCH_INT(d->nrec), np,
                    BENCH_INT(o->max_lag));
         int64_t committed = 0;
+        bench_uci_drain_t dr = {svc, cons, &res->col};
         for (size_t i = 0; i < d->nrec; i++) {
                 if ((int64_t)i - committed >= o->max_lag) {
                         res->waits++;
-                        committed = bench_pace(svc, k, gh, np, cons,
-                                               &res->col, bp, (int64_t)i,
-                                               o->max_lag / 2, committed);
+                        committed = bench_pace(k, gh, "itsm.incidents", np,
+                                               bp, bench_uci_drain, &dr,
+                                               (int64_t)i, o->max_lag / 2,
+                                               committed);
                         if (committed < 0)
                                 goto done;
                 }
@@ -914,8 +772,9 @@ static int bench_uci_run(bench_svc_t *svc, const bench_inc_opts_t *o,
         }
         if (bench_flush(k))
                 goto done;
-        committed = bench_pace(svc, k, gh, np, cons, &res->col, bp,
-                               res->produced, 0, committed);
+        committed = bench_pace(k, gh, "itsm.incidents", np, bp,
+                               bench_uci_drain, &dr, res->produced, 0,
+                               committed);
         if (committed < 0)
                 goto done;
         res->committed = committed;
@@ -1197,7 +1056,8 @@ static int bench_speed_run(bench_svc_t *svc, const bench_inc_opts_t *o,
 
         bench_note("speed: vigie-incident on the backlog (expecting %s "
                    "enrichments)", BENCH_INT(d->expect_enr));
-        if (bench_proc_start(svc, o, bp, "vigie-incident", "incident-speed"))
+        if (bench_proc_start(svc, &o->base, bp, "vigie-incident",
+                             "incident-speed", NULL))
                 return -1;
         bench_wait_outputs(svc, "itsm.incidents.enriched", 0, d->expect_enr,
                            &bp->pid, 1, 120, 10, 10, &res->w);
@@ -1436,19 +1296,6 @@ static void bench_world_scored_cb(const avro_value_t *val, void *opaque)
         r->ci_inc_pos += ci_inc > 0;
 }
 
-/** @returns the value of \p key in the evidence map of alert \p val. */
-static const char *bench_evidence(const avro_value_t *val, const char *key)
-{
-        avro_value_t map, v;
-        const char *s = NULL;
-        size_t len;
-        if (vg_avro_get_field(val, "evidence", &map) != VG_OK ||
-            avro_value_get_by_name(&map, key, &v, NULL) ||
-            avro_value_get_string(&v, &s, &len))
-                return "";
-        return s ? s : "";
-}
-
 typedef struct bench_alert_ctx_s {
         bench_world_t *w;
         bench_world_res_t *r;
@@ -1567,13 +1414,14 @@ static int bench_world_run(bench_svc_t *svc, const bench_inc_opts_t *o,
         uint64_t t0   = bench_now_ns();
 
         bench_map_init(&r->first_p, (size_t)w->nchanges * 2);
-        if (bench_proc_start(svc, o, &r->chg, "vigie-change",
-                             with_inc ? "change-world" : "change-only"))
+        if (bench_proc_start(svc, &o->base, &r->chg, "vigie-change",
+                             with_inc ? "change-world" : "change-only", NULL))
                 goto done;
         pids[npids++] = r->chg.pid;
         if (with_inc) {
-                if (bench_proc_start(svc, o, &r->inc, "vigie-incident",
-                                     "incident-world"))
+                if (bench_proc_start(svc, &o->base, &r->inc,
+                                     "vigie-incident", "incident-world",
+                                     NULL))
                         goto done;
                 pids[npids++] = r->inc.pid;
         }
@@ -1827,18 +1675,6 @@ static void bench_auc_report(bench_world_t *w)
 /* ---------------------------------------------------------------------- */
 /* Main                                                                   */
 
-/* The temporary directories kept (--keep), one per broker. */
-static char bench_kept[8][256];
-static int bench_nkept;
-
-static void bench_part_stop(bench_svc_t *svc)
-{
-        if (bench_keep_tmp && bench_tmpdir[0] && bench_nkept < 8)
-                snprintf(bench_kept[bench_nkept++], sizeof(bench_kept[0]),
-                         "%s", bench_tmpdir);
-        bench_svc_stop(svc);
-}
-
 static void bench_incidents_usage(FILE *fp)
 {
         fprintf(fp,
@@ -1890,22 +1726,6 @@ static void bench_incidents_usage(FILE *fp)
                 "(logs, data)\n");
 }
 
-static int bench_skip_parse(bench_inc_opts_t *o, const char *arg)
-{
-        char buf[128], *save = NULL;
-        snprintf(buf, sizeof(buf), "%s", arg);
-        for (char *t = strtok_r(buf, ",", &save); t;
-             t = strtok_r(NULL, ",", &save)) {
-                int p = 0;
-                while (p < BI_NPARTS && strcmp(t, bi_part_names[p]))
-                        p++;
-                if (p == BI_NPARTS)
-                        return -1;
-                o->skip[p] = 1;
-        }
-        return 0;
-}
-
 static int bench_incidents_opts(bench_inc_opts_t *o, int argc, char **argv)
 {
         static const struct option lopts[] = {
@@ -1936,7 +1756,8 @@ static int bench_incidents_opts(bench_inc_opts_t *o, int argc, char **argv)
                 case 'u': o->uci = optarg; break;
                 case 'f': o->ref = optarg; break;
                 case 's':
-                        if (bench_skip_parse(o, optarg))
+                        if (bench_skip_parse(optarg, bi_part_names,
+                                             BI_NPARTS, o->skip))
                                 return 2;
                         break;
                 case 'q': o->quick = 1; break;
@@ -2062,8 +1883,7 @@ int bench_incidents_main(int argc, char **argv)
         if (!o.skip[BI_AUC])
                 bench_auc_report(w);
         printf("\ntotal time %.0f s\n", bench_secs(t0, bench_now_ns()));
-        for (int i = 0; i < bench_nkept; i++)
-                printf("logs kept in %s\n", bench_kept[i]);
+        bench_print_kept();
         rc = failed;
 out:
         fflush(stdout);

@@ -783,6 +783,185 @@ int64_t bench_committed(rd_kafka_t *rk, const char *topic, int nparts)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Processors of a part                                                   */
+
+int bench_proc_start(bench_svc_t *svc, const bench_opts_t *o,
+                     bench_proc_t *bp, const char *prog, const char *tag,
+                     const char *const *xs)
+{
+        char gid[128], name[96];
+        const char *all[BENCH_MAX_X + 2] = {gid};
+        int n = 1;
+        for (; xs && *xs && n < BENCH_MAX_X; xs++)
+                all[n++] = *xs;
+        all[n] = NULL;
+        snprintf(bp->name, sizeof(bp->name), "%s", prog);
+        snprintf(name, sizeof(name), "%s.log", tag);
+        snprintf(bp->log, sizeof(bp->log), "%s", bench_tmp(name));
+        snprintf(bp->group, sizeof(bp->group), "vigie-bench-%s-%s", tag,
+                 svc->run_id);
+        snprintf(gid, sizeof(gid), "group.id=%s", bp->group);
+        bp->pid = bench_proc_spawn(svc, o, prog, bp->log, all);
+        if (bp->pid < 0 || bench_wait_assigned(bp->pid, bp->log, 60)) {
+                fprintf(stderr, "vigie-bench: %s did not join its group\n",
+                        prog);
+                bench_log_tail(bp->log, 30);
+                return -1;
+        }
+        return 0;
+}
+
+int bench_summary(const char *log, const char *start, char (*lines)[512],
+                  int max)
+{
+        int n = bench_log_block(log, start, NULL, lines, max), k = 1;
+        if (n == 0)
+                return 0;
+        while (k < n && lines[k][0] == ' ')
+                k++;
+        return k;
+}
+
+void bench_proc_finish(bench_proc_t *bp, const char *start)
+{
+        if (bp->pid <= 0)
+                return;
+        bp->exit_status = bench_stop(bp->pid, SIGTERM, 60);
+        bp->pid         = 0;
+        bp->nsum        = bench_summary(bp->log, start, bp->summary, 20);
+}
+
+void bench_print_summary(const char *title, const bench_proc_t *bp)
+{
+        printf("   %s (exit status %d):\n", title, bp->exit_status);
+        for (int i = 0; i < bp->nsum; i++)
+                printf("   | %s\n", bp->summary[i]);
+}
+
+int64_t bench_settle(bench_svc_t *svc, const bench_proc_t *bp,
+                     const char *topic, double timeout_s)
+{
+        int np         = bench_parts(svc->rk, topic);
+        int64_t end    = bench_end_offsets(svc->rk, topic, np), c = -1;
+        rd_kafka_t *gh = bench_group_handle(svc, bp->group);
+        uint64_t t0    = bench_now_ns();
+        while (gh && (c = bench_committed(gh, topic, np)) < end &&
+               bench_secs(t0, bench_now_ns()) < timeout_s)
+                bench_sleep_ms(100);
+        if (gh)
+                rd_kafka_destroy(gh);
+        return c;
+}
+
+int64_t bench_pace(vg_kafka_t *k, rd_kafka_t *gh, const char *topic, int np,
+                   const bench_proc_t *bp, bench_drain_cb_t drain,
+                   void *opaque, int64_t produced, int64_t lag,
+                   int64_t committed)
+{
+        uint64_t t_prog = bench_now_ns();
+        while (produced - committed > lag) {
+                vg_kafka_poll(k, 0);
+                if (drain)
+                        drain(opaque, 30);
+                else
+                        bench_sleep_ms(30);
+                int64_t c = bench_committed(gh, topic, np);
+                if (c > committed) {
+                        committed = c;
+                        t_prog    = bench_now_ns();
+                }
+                if (!bench_alive(bp->pid, NULL)) {
+                        fprintf(stderr, "vigie-bench: %s exited\n",
+                                bp->name);
+                        return -1;
+                }
+                if (bench_secs(t_prog, bench_now_ns()) > 120) {
+                        fprintf(stderr, "vigie-bench: %s stalled at offset %"
+                                PRId64 " of %" PRId64 "\n", bp->name,
+                                committed, produced);
+                        return -1;
+                }
+        }
+        return committed;
+}
+
+/* The temporary directories kept (--keep), one per part. */
+static char bench_kept[8][256];
+static int bench_nkept;
+
+void bench_part_stop(bench_svc_t *svc)
+{
+        if (bench_keep_tmp && bench_tmpdir[0] && bench_nkept < 8)
+                snprintf(bench_kept[bench_nkept++], sizeof(bench_kept[0]),
+                         "%s", bench_tmpdir);
+        bench_svc_stop(svc);
+}
+
+void bench_print_kept(void)
+{
+        for (int i = 0; i < bench_nkept; i++)
+                printf("logs kept in %s\n", bench_kept[i]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Report header and options                                              */
+
+const char *bench_src_dir(void)
+{
+        static char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", VG_SCHEMA_DIR);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        return dir;
+}
+
+void bench_cmd_line(const char *cmd, char *out, size_t size)
+{
+        FILE *fp = popen(cmd, "r");
+        out[0]   = '\0';
+        if (!fp)
+                return;
+        if (fgets(out, (int)size, fp))
+                out[strcspn(out, "\n")] = '\0';
+        pclose(fp);
+}
+
+void bench_print_run(void)
+{
+        char cmd[PATH_MAX + 96], commit[64], dirty[256], date[64];
+        time_t now = time(NULL);
+        strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+        snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse --short HEAD "
+                 "2>/dev/null", bench_src_dir());
+        bench_cmd_line(cmd, commit, sizeof(commit));
+        snprintf(cmd, sizeof(cmd), "git -C '%s' status --porcelain "
+                 "--untracked-files=no 2>/dev/null", bench_src_dir());
+        bench_cmd_line(cmd, dirty, sizeof(dirty));
+        printf("date %s, commit %s%s, %ld CPU(s) online, librdkafka %s\n",
+               date, commit[0] ? commit : "(no git)",
+               dirty[0] ? " + uncommitted changes" : "",
+               sysconf(_SC_NPROCESSORS_ONLN), rd_kafka_version_str());
+}
+
+int bench_skip_parse(const char *arg, const char *const *names, int n,
+                     int *skip)
+{
+        char buf[128], *save = NULL;
+        snprintf(buf, sizeof(buf), "%s", arg);
+        for (char *t = strtok_r(buf, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+                int p = 0;
+                while (p < n && strcmp(t, names[p]))
+                        p++;
+                if (p == n)
+                        return -1;
+                skip[p] = 1;
+        }
+        return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Producing                                                              */
 
 int bench_ev_encode(const vg_avro_schema_t *sch, avro_value_t *val,
@@ -843,6 +1022,16 @@ vg_kafka_t *bench_producer(const bench_svc_t *svc, const char *const *kv)
         if (!k)
                 fprintf(stderr, "vigie-bench: %s\n", errstr);
         return k;
+}
+
+vg_kafka_t *bench_zproducer(const bench_svc_t *svc, const char *const *kv)
+{
+        const char *all[8] = {"kafka.compression.type=zstd"};
+        int n = 1;
+        for (; kv && *kv && n < 7; kv++)
+                all[n++] = *kv;
+        all[n] = NULL;
+        return bench_producer(svc, all);
 }
 
 int bench_flush_close(vg_kafka_t *k)
@@ -916,12 +1105,21 @@ int bench_src_read(bench_src_t *src, const vg_avro_schema_t *sch,
 int bench_gen(const char *kind, const char *events, const char *truth,
               uint64_t seed, int64_t count, int full_updates)
 {
+        return bench_gen_at(kind, events, truth, seed, count, full_updates,
+                            0);
+}
+
+int bench_gen_at(const char *kind, const char *events, const char *truth,
+                 uint64_t seed, int64_t count, int full_updates,
+                 double mean_interarrival_s)
+{
         char errstr[256];
         vg_gen_opts_t go;
         vg_gen_opts_init(&go);
         go.seed         = seed;
         go.count        = count;
         go.full_updates = full_updates;
+        go.mean_interarrival_s = mean_interarrival_s;
         vg_gen_t *gen   = vg_gen_new(&go, errstr, sizeof(errstr));
         FILE *ef        = fopen(events, "w");
         FILE *tf        = truth ? fopen(truth, "w") : NULL;
@@ -982,6 +1180,18 @@ bench_slot_t *bench_map_get(bench_map_t *m, const char *number, int64_t et,
                 if (s->et == et && !strcmp(s->number, number))
                         return s;
         }
+}
+
+const char *bench_evidence(const avro_value_t *val, const char *key)
+{
+        avro_value_t map, v;
+        const char *s = NULL;
+        size_t len;
+        if (vg_avro_get_field(val, "evidence", &map) != VG_OK ||
+            avro_value_get_by_name(&map, key, &v, NULL) ||
+            avro_value_get_string(&v, &s, &len))
+                return "";
+        return s ? s : "";
 }
 
 long bench_read_all(bench_svc_t *svc, const char *topic,
@@ -1408,10 +1618,13 @@ void bench_print_lat(const char *title, const char *to_do,
         double p99 = bench_pct(lat->scored, lat->n, 0.99);
         snprintf(head, sizeof(head), "produce -> %s (scored_at - input "
                  "CreateTime)", done);
-        printf("     %-51sp50 %4.0f  p99 %4.0f  max %5.0f ms   target p99 "
-               "<= %.0f ms %s\n",
-               head, bench_pct(lat->scored, lat->n, 0.50), p99,
-               lat->scored[lat->n - 1], target, bench_met(p99 <= target));
+        printf("     %-51sp50 %4.0f  p99 %4.0f  max %5.0f ms", head,
+               bench_pct(lat->scored, lat->n, 0.50), p99,
+               lat->scored[lat->n - 1]);
+        if (target > 0)
+                printf("   target p99 <= %.0f ms %s", target,
+                       bench_met(p99 <= target));
+        printf("\n");
         printf("     produce -> read by a consumer of the output topic  "
                "p50 %4.1f  p99 %4.1f  max %5.1f ms   (for information)\n",
                bench_pct(lat->seen, lat->n, 0.50),

@@ -228,6 +228,90 @@ rd_kafka_t *bench_group_handle(const bench_svc_t *svc, const char *group);
  *           (bench_group_handle()) on \p topic's \p nparts partitions
  *           (none committed: 0), or -1. */
 int64_t bench_committed(rd_kafka_t *rk, const char *topic, int nparts);
+
+/** A processor spawned for a part, with its log and closing summary. */
+typedef struct bench_proc_s {
+        pid_t pid;
+        char name[32];  /**< "vigie-incident"... */
+        char log[PATH_MAX];
+        char group[96];
+        char summary[20][512];
+        int nsum, exit_status;
+} bench_proc_t;
+
+/**
+ * @brief Starts processor \p prog in its own consumer group
+ *        ("vigie-bench-<tag>-<run>", log "<tag>.log" in the temporary
+ *        directory), with \p xs (NULL-terminated "key=value", or NULL)
+ *        and waits until it has joined its group (60 s).
+ * @returns 0, or -1 (the tail of its log on stderr).
+ */
+int bench_proc_start(bench_svc_t *svc, const bench_opts_t *o,
+                     bench_proc_t *bp, const char *prog, const char *tag,
+                     const char *const *xs);
+
+/** @brief Stops \p bp (SIGTERM: its drain) and keeps the lines of its
+ *         closing summary that starts with \p start. */
+void bench_proc_finish(bench_proc_t *bp, const char *start);
+
+/** @returns the line with \p start of \p log and the indented ones after
+ *           it, copied to \p lines (at most \p max): how many. */
+int bench_summary(const char *log, const char *start, char (*lines)[512],
+                  int max);
+
+/** @brief Prints "   <title> (exit status N):" and the summary of \p bp. */
+void bench_print_summary(const char *title, const bench_proc_t *bp);
+
+/** @brief Waits (at most \p timeout_s) until the group of \p bp has
+ *         committed the end of \p topic. @returns its committed offsets. */
+int64_t bench_settle(bench_svc_t *svc, const bench_proc_t *bp,
+                     const char *topic, double timeout_s);
+
+/** Serves the bench's own consumers while bench_pace() waits, waiting at
+ *  most \p timeout_ms for the first message. */
+typedef void (*bench_drain_cb_t)(void *opaque, int timeout_ms);
+
+/**
+ * @brief Waits until the group of \p gh (bench_group_handle()) has
+ *        committed all but \p lag of the \p produced records of \p topic
+ *        (\p np partitions), polling producer \p k and calling \p drain
+ *        meanwhile.
+ * @returns the committed offset, or -1 (processor \p bp exited, or made
+ *          no progress for 120 s).
+ */
+int64_t bench_pace(vg_kafka_t *k, rd_kafka_t *gh, const char *topic, int np,
+                   const bench_proc_t *bp, bench_drain_cb_t drain,
+                   void *opaque, int64_t produced, int64_t lag,
+                   int64_t committed);
+
+/**
+ * @brief Stops the services of a part (bench_svc_stop()), remembering its
+ *        temporary directory with --keep (bench_print_kept()).
+ */
+void bench_part_stop(bench_svc_t *svc);
+/** @brief Prints "logs kept in DIR" for each part kept (--keep). */
+void bench_print_kept(void);
+/** @} */
+
+/**
+ * @name Report header and options
+ * @{
+ */
+/** @returns the source tree (VG_SCHEMA_DIR's parent), for git and data. */
+const char *bench_src_dir(void);
+/** @brief The first line of the output of \p cmd in \p out ("" if none). */
+void bench_cmd_line(const char *cmd, char *out, size_t size);
+/** @brief Prints "date ..., commit ... [+ uncommitted changes], N CPU(s)
+ *         online, librdkafka V". */
+void bench_print_run(void);
+/**
+ * @brief Parses --skip \p arg (comma-separated names of \p names, \p n
+ *        of them) into \p skip (skip[i] = 1).
+ * @returns 0, or -1 on an unknown name.
+ */
+int bench_skip_parse(const char *arg, const char *const *names, int n,
+                     int *skip);
+
 /** @} */
 
 /**
@@ -265,6 +349,11 @@ int bench_produce_ev(vg_kafka_t *k, const char *topic, bench_ev_t *ev,
  *           NULL), or NULL (the reason on stderr). */
 vg_kafka_t *bench_producer(const bench_svc_t *svc, const char *const *kv);
 
+/** @returns a producer of zstd-compressed batches (the embedded broker
+ *           keeps ~5 MB of compressed batches per partition), plus \p kv
+ *           (at most 6), or NULL. */
+vg_kafka_t *bench_zproducer(const bench_svc_t *svc, const char *const *kv);
+
 /** @brief bench_flush(), then closes \p k. @returns bench_flush()'s. */
 int bench_flush_close(vg_kafka_t *k);
 
@@ -291,12 +380,18 @@ int bench_src_read(bench_src_t *src, const vg_avro_schema_t *sch,
                    avro_value_t *val);
 
 /**
- * @brief Runs the generator: \p go->count records of \p kind ("changes",
- *        "incidents") to \p events, the truth to \p truth (may be NULL).
+ * @brief Runs the generator: \p count records of \p kind ("changes",
+ *        "incidents", "surveys") to \p events, the truth to \p truth (may
+ *        be NULL).
  * @returns 0, or -1 (the reason on stderr).
  */
 int bench_gen(const char *kind, const char *events, const char *truth,
               uint64_t seed, int64_t count, int full_updates);
+/** @brief bench_gen() with a mean time between two records
+ *         (vg_gen_opts_t.mean_interarrival_s; 0: the kind's default). */
+int bench_gen_at(const char *kind, const char *events, const char *truth,
+                 uint64_t seed, int64_t count, int full_updates,
+                 double mean_interarrival_s);
 /** @} */
 
 /**
@@ -329,6 +424,10 @@ void bench_map_free(bench_map_t *m);
  *           absent, or if the map is full). */
 bench_slot_t *bench_map_get(bench_map_t *m, const char *number, int64_t et,
                             int create);
+
+/** @returns the value of \p key in the evidence map of alert \p val
+ *           ("" if absent). */
+const char *bench_evidence(const avro_value_t *val, const char *key);
 
 /**
  * @brief Reads all of \p topic (no group, from the beginning) and calls
@@ -447,7 +546,8 @@ double bench_pct(const double *v, int64_t n, double q);
 /**
  * @brief Prints a latency run: the inputs (and how many expect an output:
  *        "to score"), produce -> \p done ("scored": the output's
- *        scored_at) and produce -> read, against a p99 \p target in ms.
+ *        scored_at) and produce -> read, against a p99 \p target in ms
+ *        (<= 0: none).
  */
 void bench_print_lat(const char *title, const char *to_do, const char *done,
                      const bench_lat_t *lat, int ok, double target);

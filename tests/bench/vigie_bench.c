@@ -21,6 +21,8 @@ static const struct {
          "vigie-change's p_failure vs the generator's truth: AUC, F1"},
         {"incidents", bench_incidents_main,
          "vigie-incident: UCI log quality vs reference, speed, world"},
+        {"surveys", bench_surveys_main,
+         "vigie-survey: French reviews vs reference, spike, privacy, speed"},
 };
 
 #define BENCH_CMD_CNT (sizeof(bench_cmds) / sizeof(bench_cmds[0]))
