@@ -643,6 +643,26 @@ int vg_kmeans_closest_pair(const vg_kmeans_t *km, int64_t *ap, int64_t *bp,
         return found;
 }
 
+int vg_kmeans_closest_to(const vg_kmeans_t *km, int64_t id, int64_t *otherp,
+                         double *distp)
+{
+        int a = vg_kmeans_find(km, id), found = 0;
+        double bd = INFINITY;
+        for (int j = 0; a >= 0 && j < km->k; j++) {
+                if (j == a)
+                        continue;
+                double d = vg_dist(km->conf.dist, km->C + (size_t)a * km->dim,
+                                   km->C + (size_t)j * km->dim, km->dim);
+                if (d < bd) {
+                        bd      = d;
+                        *otherp = km->id[j];
+                        found   = 1;
+                }
+        }
+        *distp = bd;
+        return found;
+}
+
 int vg_kmeans_merge(vg_kmeans_t *km, int64_t keep, int64_t gone)
 {
         int a = vg_kmeans_find(km, keep), b = vg_kmeans_find(km, gone);

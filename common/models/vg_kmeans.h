@@ -127,6 +127,15 @@ int vg_kmeans_closest_pair(const vg_kmeans_t *km, int64_t *ap, int64_t *bp,
                            double *distp);
 
 /**
+ * @brief The live cluster closest to cluster \p id (O(k dim): what a
+ *        cluster that just moved may now be too close to).
+ * @returns 1 with \p *otherp and \p *distp, or 0 (\p id not alive, or
+ *          alone).
+ */
+int vg_kmeans_closest_to(const vg_kmeans_t *km, int64_t id, int64_t *otherp,
+                         double *distp);
+
+/**
  * @brief Merges cluster \p gone into cluster \p keep: weighted mean of
  *        the centroids, weights summed; \p gone disappears (its id is
  *        never reused) with its reservoir.

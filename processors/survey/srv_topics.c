@@ -179,12 +179,16 @@ static void srv_end(srv_topics_t *t, srv_topic_t *tp, srv_tstate_t how,
                 t->deaths++;
 }
 
-static void srv_merge_close(srv_topics_t *t, int64_t t_ms)
+/* Merges topic \p moved (it just learned) with the topics it came too
+ * close to: the younger goes into the older. Only the moved one is
+ * compared (no other centre changed). */
+static void srv_merge_close(srv_topics_t *t, int64_t moved, int64_t t_ms)
 {
-        int64_t a, b;
+        int64_t o;
         double d;
-        while (vg_kmeans_closest_pair(t->km, &a, &b, &d) &&
+        while (vg_kmeans_closest_to(t->km, moved, &o, &d) &&
                d < t->conf.merge) {
+                int64_t a = moved < o ? moved : o, b = moved < o ? o : moved;
                 srv_topic_t *keep = srv_topic(t, a), *gone = srv_topic(t, b);
                 if (vg_kmeans_merge(t->km, a, b) || !keep || !gone)
                         break;
@@ -196,6 +200,7 @@ static void srv_merge_close(srv_topics_t *t, int64_t t_ms)
                 srv_label(keep);
                 keep->dirty = 1;
                 srv_end(t, gone, SRV_TOPIC_MERGED, a, t_ms);
+                moved = a; /* the merged centre moved too */
         }
 }
 
@@ -228,7 +233,7 @@ int64_t srv_topics_learn(srv_topics_t *t, const char *id, const double *embed,
                 tp->info.nborn = tp->info.nterms;
         }
         tp->dirty = 1;
-        srv_merge_close(t, t_ms);
+        srv_merge_close(t, tid, t_ms);
         srv_deaths(t, t_ms);
         /* the topic it is in now: merged ones followed */
         for (tp = srv_topic(t, tid); tp && tp->info.state == SRV_TOPIC_MERGED;
@@ -284,10 +289,7 @@ size_t srv_topics_memory(const srv_topics_t *t)
 
 void srv_topics_write(const srv_topics_t *t, vg_snap_writer_t *sw)
 {
-        size_t len;
-        void *b = vg_kmeans_save(t->km, &len);
-        vg_snap_put_bytes(sw, b, len);
-        vg_free(b);
+        VG_SNAP_PUT_SAVED(sw, vg_kmeans_save, t->km);
         vg_snap_put_u64(sw, t->births);
         vg_snap_put_u64(sw, t->merges);
         vg_snap_put_u64(sw, t->deaths);
