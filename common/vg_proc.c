@@ -540,28 +540,9 @@ static int vg_proc_args(vg_proc_t *p, int argc, char **argv,
 static vg_redis_t *vg_proc_redis_new(const vg_conf_t *conf, char *errstr,
                                      size_t errstr_size)
 {
-        static const char *keys[][2] = {
-                {"redis.host", "host"},     {"redis.port", "port"},
-                {"redis.db", "db"},         {"redis.password", "password"},
-                {"redis.prefix", "prefix"},
-                {"redis.timeout.ms", "command.timeout.ms"},
-        };
-        vg_redis_conf_t *rc = vg_redis_conf_new();
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-                const char *v = vg_conf_get_str(conf, keys[i][0]);
-                if (!*v)
-                        continue;
-                if (vg_redis_conf_set(rc, keys[i][1], v, errstr,
-                                      errstr_size)) {
-                        vg_redis_conf_destroy(rc);
-                        return NULL;
-                }
-        }
-        vg_redis_t *r = vg_redis_new(rc, errstr, errstr_size);
-        if (!r) {
-                vg_redis_conf_destroy(rc);
+        vg_redis_t *r = vg_conf_redis_new(conf, errstr, errstr_size);
+        if (!r)
                 return NULL;
-        }
         /* A connection is not enough: a Redis with requirepass accepts
          * it without a password, then refuses every command. Refused:
          * exit with what to set rather than run without features. Down

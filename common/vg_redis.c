@@ -4,6 +4,7 @@
  *        pipelined batches, key layout helpers.
  */
 #include "vg_redis.h"
+#include "vg_conf.h"
 #include "vg_log.h"
 #include "vg_mem.h"
 #include "vg_time.h"
@@ -794,6 +795,32 @@ vg_redis_t *vg_redis_new(vg_redis_conf_t *conf, char *errstr,
         if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
                 signal(SIGPIPE, SIG_IGN);
         r->sync = vg_redis_batch_new();
+        return r;
+}
+
+vg_redis_t *vg_conf_redis_new(const vg_conf_t *conf, char *errstr,
+                              size_t errstr_size)
+{
+        static const char *keys[][2] = {
+                {"redis.host", "host"},     {"redis.port", "port"},
+                {"redis.db", "db"},         {"redis.password", "password"},
+                {"redis.prefix", "prefix"},
+                {"redis.timeout.ms", "command.timeout.ms"},
+        };
+        vg_redis_conf_t *rc = vg_redis_conf_new();
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+                const char *v = vg_conf_get_str(conf, keys[i][0]);
+                if (!*v)
+                        continue;
+                if (vg_redis_conf_set(rc, keys[i][1], v, errstr,
+                                      errstr_size)) {
+                        vg_redis_conf_destroy(rc);
+                        return NULL;
+                }
+        }
+        vg_redis_t *r = vg_redis_new(rc, errstr, errstr_size);
+        if (!r)
+                vg_redis_conf_destroy(rc);
         return r;
 }
 

@@ -67,6 +67,8 @@
 
 #include "vg_err.h"
 
+struct vg_conf_s; /* vg_conf.h */
+
 /** Key kinds and suffixes of the documented layout. */
 #define VG_REDIS_K_TEAM      "team"
 #define VG_REDIS_K_CI        "ci"
@@ -142,6 +144,16 @@ vg_err_t vg_redis_conf_set(vg_redis_conf_t *conf, const char *name,
  */
 vg_redis_t *vg_redis_new(vg_redis_conf_t *conf, char *errstr,
                          size_t errstr_size);
+
+/**
+ * @brief vg_redis_new() with the redis.* properties of \p conf
+ *        (redis.host, .port, .db, .password, .prefix, .timeout.ms: the
+ *        command timeout), those left empty at their defaults.
+ * @returns the store, or NULL with a message in \p errstr.
+ * @remark Runs no command: call vg_redis_check() after it.
+ */
+vg_redis_t *vg_conf_redis_new(const struct vg_conf_s *conf, char *errstr,
+                              size_t errstr_size);
 
 /** @brief Closes and frees \p r. NULL is allowed. */
 void vg_redis_destroy(vg_redis_t *r);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "vg_err.h"
+#include "vg_mem.h"
 
 #define VG_SNAP_MAGIC       "VGSN"
 #define VG_SNAP_VERSION     1
@@ -69,6 +70,20 @@ void vg_snap_put_f32v(vg_snap_writer_t *sw, const float *v, size_t n);
 void vg_snap_put_bytes(vg_snap_writer_t *sw, const void *buf, size_t len);
 /** @brief Writes a length-prefixed string; \p s may be NULL. */
 void vg_snap_put_str(vg_snap_writer_t *sw, const char *s);
+
+/**
+ * @brief Writes a part's own snapshot as bytes (vg_snap_put_bytes()) and
+ *        frees it: \p save_fn(\p model, &len) is one of the models' _save()
+ *        functions (vg_ftrl_save(), vg_softmax_save()...). Read it back
+ *        with vg_snap_get_bytes() and that model's _load().
+ */
+#define VG_SNAP_PUT_SAVED(sw, save_fn, model)                                  \
+        do {                                                                   \
+                size_t len_;                                                   \
+                void *buf_ = save_fn(model, &len_);                            \
+                vg_snap_put_bytes(sw, buf_, len_);                             \
+                vg_free(buf_);                                                 \
+        } while (0)
 
 /**
  * @brief Seals the snapshot: header, length and checksums.

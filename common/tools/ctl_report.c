@@ -65,7 +65,7 @@ typedef struct rpt_topic_s {
         int has_info;              /* srvtopic:{id}:info exists */
         int64_t born_at, ended_at; /* -1: unknown */
         char *born_terms, *terms, *state, *merged_into;
-        long long size;              /* -1: unknown */
+        int64_t size;                /* -1: unknown */
         long long all_resp, all_neg; /* ZCARD of both sets */
         int64_t latest;              /* latest submitted_at, -1: none */
         long long *wk_resp, *wk_neg; /* per week of the window */
@@ -271,29 +271,9 @@ static void rpt_iso_week(int64_t monday_ms, int *yearp, int *weekp)
 static vg_redis_t *rpt_redis_new(const vg_conf_t *conf, char *errstr,
                                  size_t errstr_size)
 {
-        static const char *keys[][2] = {
-            {"redis.host", "host"},
-            {"redis.port", "port"},
-            {"redis.db", "db"},
-            {"redis.password", "password"},
-            {"redis.prefix", "prefix"},
-            {"redis.timeout.ms", "command.timeout.ms"},
-        };
-        vg_redis_conf_t *rc = vg_redis_conf_new();
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-                const char *v = vg_conf_get_str(conf, keys[i][0]);
-                if (!*v)
-                        continue;
-                if (vg_redis_conf_set(rc, keys[i][1], v, errstr, errstr_size)) {
-                        vg_redis_conf_destroy(rc);
-                        return NULL;
-                }
-        }
-        vg_redis_t *r = vg_redis_new(rc, errstr, errstr_size);
-        if (!r) {
-                vg_redis_conf_destroy(rc);
+        vg_redis_t *r = vg_conf_redis_new(conf, errstr, errstr_size);
+        if (!r)
                 return NULL;
-        }
         if (vg_redis_check(r, errstr, errstr_size)) {
                 vg_redis_destroy(r);
                 return NULL;
@@ -400,37 +380,41 @@ done:
         return rc;
 }
 
-/* Parses an HGETALL reply of srvtopic:{id}:info into \p t. */
-static void rpt_parse_info(rpt_topic_t *t, const vg_redis_reply_t *rep)
+/* Reads the fields of HGETALL reply \p rep named in \p strs (NULL-ended)
+ * into \p sdst (their cleaned text, replacing the one there) and those
+ * named in \p nums into \p ndst (rpt_rep_ms()). @returns the number of
+ * fields of \p rep. */
+static size_t rpt_hash_read(const vg_redis_reply_t *rep,
+                            const char *const *strs, char **const *sdst,
+                            const char *const *nums, int64_t *const *ndst)
 {
-        size_t n    = vg_redis_reply_nelem(rep) / 2;
-        t->has_info = n > 0;
+        size_t n = vg_redis_reply_nelem(rep) / 2;
         for (size_t i = 0; i < n; i++) {
                 const char *f =
                     vg_redis_reply_str(vg_redis_reply_elem(rep, 2 * i), NULL);
                 const vg_redis_reply_t *v = vg_redis_reply_elem(rep, 2 * i + 1);
-                char **dst                = NULL;
-                if (!f)
-                        continue;
-                if (!strcmp(f, "born_at"))
-                        t->born_at = rpt_rep_ms(v);
-                else if (!strcmp(f, "ended_at"))
-                        t->ended_at = rpt_rep_ms(v);
-                else if (!strcmp(f, "size"))
-                        t->size = rpt_rep_ms(v);
-                else if (!strcmp(f, "born_terms"))
-                        dst = &t->born_terms;
-                else if (!strcmp(f, "terms"))
-                        dst = &t->terms;
-                else if (!strcmp(f, "state"))
-                        dst = &t->state;
-                else if (!strcmp(f, "merged_into"))
-                        dst = &t->merged_into;
-                if (dst) {
-                        vg_free(*dst);
-                        *dst = rpt_rep_clean(v);
-                }
+                for (size_t k = 0; f && strs[k]; k++)
+                        if (!strcmp(f, strs[k])) {
+                                vg_free(*sdst[k]);
+                                *sdst[k] = rpt_rep_clean(v);
+                        }
+                for (size_t k = 0; f && nums[k]; k++)
+                        if (!strcmp(f, nums[k]))
+                                *ndst[k] = rpt_rep_ms(v);
         }
+        return n;
+}
+
+/* Parses an HGETALL reply of srvtopic:{id}:info into \p t. */
+static void rpt_parse_info(rpt_topic_t *t, const vg_redis_reply_t *rep)
+{
+        static const char *const strs[] = {"born_terms", "terms", "state",
+                                           "merged_into", NULL};
+        static const char *const nums[] = {"born_at", "ended_at", "size", NULL};
+        char **const sdst[]             = {&t->born_terms, &t->terms, &t->state,
+                                           &t->merged_into};
+        int64_t *const ndst[]           = {&t->born_at, &t->ended_at, &t->size};
+        t->has_info = rpt_hash_read(rep, strs, sdst, nums, ndst) > 0;
 }
 
 /* Per topic: its info, the sizes of both sets, its latest response.
@@ -590,30 +574,15 @@ done:
  * insight. Never keeps the pseudonym, and blanks it out of the text. */
 static void rpt_add_example(rpt_topic_t *t, const vg_redis_reply_t *rep)
 {
+        static const char *const strs[] = {"comment", "service", "pseudonym",
+                                           NULL};
+        static const char *const nums[] = {"submitted_at", NULL};
         char *comment = NULL, *service = NULL, *pseudonym = NULL;
         int64_t at = -1;
-        size_t n   = vg_redis_reply_nelem(rep) / 2;
 
-        for (size_t i = 0; i < n; i++) {
-                const char *f =
-                    vg_redis_reply_str(vg_redis_reply_elem(rep, 2 * i), NULL);
-                const vg_redis_reply_t *v = vg_redis_reply_elem(rep, 2 * i + 1);
-                char **dst                = NULL;
-                if (!f)
-                        continue;
-                if (!strcmp(f, "comment"))
-                        dst = &comment;
-                else if (!strcmp(f, "service"))
-                        dst = &service;
-                else if (!strcmp(f, "pseudonym"))
-                        dst = &pseudonym;
-                else if (!strcmp(f, "submitted_at"))
-                        at = rpt_rep_ms(v);
-                if (dst) {
-                        vg_free(*dst);
-                        *dst = rpt_rep_clean(v);
-                }
-        }
+        rpt_hash_read(rep, strs,
+                      (char **const[]){&comment, &service, &pseudonym}, nums,
+                      (int64_t *const[]){&at});
         if (comment && *comment && t->nex < RPT_EXAMPLES) {
                 if (!service)
                         service = vg_strdup("");
@@ -920,26 +889,15 @@ static void rpt_text_topic(const rpt_t *rp, size_t rank, FILE *fp)
 /* Writes \p s HTML-escaped (text and attribute values alike). */
 static void rpt_esc(FILE *fp, const char *s)
 {
+        static const char chars[]       = "&<>\"'";
+        static const char *const ents[] = {"&amp;", "&lt;", "&gt;", "&quot;",
+                                           "&#39;"};
         for (; *s; s++) {
-                switch (*s) {
-                case '&':
-                        fputs("&amp;", fp);
-                        break;
-                case '<':
-                        fputs("&lt;", fp);
-                        break;
-                case '>':
-                        fputs("&gt;", fp);
-                        break;
-                case '"':
-                        fputs("&quot;", fp);
-                        break;
-                case '\'':
-                        fputs("&#39;", fp);
-                        break;
-                default:
+                const char *c = strchr(chars, *s);
+                if (c)
+                        fputs(ents[c - chars], fp);
+                else
                         fputc(*s, fp);
-                }
         }
 }
 

@@ -368,17 +368,10 @@ size_t chg_model_memory(const chg_model_t *m)
 void *chg_model_save(const chg_model_t *m, size_t *lenp)
 {
         vg_snap_writer_t *sw = vg_snap_writer_new(VG_SNAP_KIND_CHANGE);
-        void *parts[4];
-        size_t lens[4];
-
-        parts[0] = vg_ftrl_save(m->ftrl, &lens[0]);
-        parts[1] = vg_text_save(m->text, &lens[1]);
-        parts[2] = vg_kmeans_save(m->km, &lens[2]);
-        parts[3] = vg_preq_save(m->published, &lens[3]);
-        for (int i = 0; i < 4; i++) {
-                vg_snap_put_bytes(sw, parts[i], lens[i]);
-                vg_free(parts[i]);
-        }
+        VG_SNAP_PUT_SAVED(sw, vg_ftrl_save, m->ftrl);
+        VG_SNAP_PUT_SAVED(sw, vg_text_save, m->text);
+        VG_SNAP_PUT_SAVED(sw, vg_kmeans_save, m->km);
+        VG_SNAP_PUT_SAVED(sw, vg_preq_save, m->published);
         return vg_snap_writer_finish(sw, lenp);
 }
 

@@ -584,23 +584,14 @@ size_t inc_model_memory(const inc_model_t *m)
 /* ---------------------------------------------------------------------- */
 /* Checkpoints                                                            */
 
-/* Puts a part saved by \p save(\p model) and frees it. */
-#define INC_PUT_PART(sw, save, model)                                          \
-        do {                                                                   \
-                size_t len_;                                                   \
-                void *buf_ = save(model, &len_);                               \
-                vg_snap_put_bytes(sw, buf_, len_);                             \
-                vg_free(buf_);                                                 \
-        } while (0)
-
 void *inc_model_save(const inc_model_t *m, size_t *lenp)
 {
         vg_snap_writer_t *sw = vg_snap_writer_new(VG_SNAP_KIND_INCIDENT);
         for (int l = 0; l < INC_NLABELS; l++) {
-                INC_PUT_PART(sw, vg_softmax_save, m->sm[l]);
-                INC_PUT_PART(sw, vg_preq_save, m->published[l]);
+                VG_SNAP_PUT_SAVED(sw, vg_softmax_save, m->sm[l]);
+                VG_SNAP_PUT_SAVED(sw, vg_preq_save, m->published[l]);
         }
-        INC_PUT_PART(sw, vg_kmeans_save, m->km);
+        VG_SNAP_PUT_SAVED(sw, vg_kmeans_save, m->km);
         inc_rank_write(m->rank, sw);
         vg_snap_put_u64(sw, m->seen.n);
         for (size_t i = 0; i < m->seen.cap; i++) {

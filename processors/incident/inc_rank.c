@@ -219,10 +219,7 @@ int inc_rank_decode(const char *buf, size_t len, int64_t opened_at,
 
 void inc_rank_write(const inc_rank_t *r, vg_snap_writer_t *sw)
 {
-        size_t len;
-        void *b = vg_ftrl_save(r->ftrl, &len);
-        vg_snap_put_bytes(sw, b, len);
-        vg_free(b);
+        VG_SNAP_PUT_SAVED(sw, vg_ftrl_save, r->ftrl);
         vg_snap_put_u64(sw, r->learned);
 }
 

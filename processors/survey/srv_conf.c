@@ -35,6 +35,9 @@ static const vg_conf_prop_t srv_conf_props[] = {
          NULL,
          "No drop is tested before the subject has this many responses in "
          "its baseline (a young subject's share is noise)."},
+        {0, "survey.alert.min.history.days", VG_CONF_INT, "7", 0, 365, NULL,
+         "No drop is tested until the stream has this many days of "
+         "history before the window (the first days' shares are noise)."},
         {0, "survey.alert.alpha", VG_CONF_DBL, "0.00001", 1e-12, 0.5, NULL,
          "Binomial test: alert when P(X >= negatives | responses in the "
          "window, baseline negative share) is below this."},

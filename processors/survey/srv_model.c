@@ -26,6 +26,7 @@ struct srv_model_s {
         srv_topics_t *topics;
         double prior[SRV_NCLASSES]; /**< classes learned, for the decision */
         double balance;             /**< survey.balance */
+        int64_t first_ms;           /**< earliest response learned, or -1 */
         /* live quality, predict then learn */
         uint64_t n, conf[SRV_NCLASSES][SRV_NCLASSES];
         double abs_err;
@@ -64,6 +65,7 @@ srv_model_t *srv_model_new(const vg_conf_t *conf, char *errstr,
         tc.embed_dim = SRV_EMBED_DIM;
         tc.stopwords = 0; /* "pas", "not", "trop": the words of sentiment */
         m->balance   = vg_conf_get_double(conf, "survey.balance");
+        m->first_ms  = -1;
         if (!(m->cls = srv_sm_new(conf, errstr, errstr_size)) ||
             !(m->stars = srv_sm_new(conf, errstr, errstr_size)) ||
             !(m->text = vg_text_new(&tc, errstr, errstr_size)) ||
@@ -252,6 +254,8 @@ int64_t srv_model_learn(srv_model_t *m, const srv_event_t *ev,
         snprintf(label, sizeof(label), "%.1f", floor(ev->stars * 2 + 0.5) / 2);
         vg_softmax_learn(m->stars, scratch, label);
         m->prior[ev->cls]++;
+        if (m->first_ms < 0 || ev->submitted_at < m->first_ms)
+                m->first_ms = ev->submitted_at;
         for (int i = 0; i < pr.nterms; i++)
                 terms[i] = pr.terms[i];
         srv_outcome(ev, text, outcome, sizeof(outcome));
@@ -259,6 +263,11 @@ int64_t srv_model_learn(srv_model_t *m, const srv_event_t *ev,
                 return -1;
         return srv_topics_learn(m->topics, ev->id, embed, terms, pr.nterms,
                                 outcome, ev->submitted_at);
+}
+
+int64_t srv_model_first(const srv_model_t *m)
+{
+        return m->first_ms;
 }
 
 uint64_t srv_model_learned(const srv_model_t *m)
@@ -313,20 +322,12 @@ size_t srv_model_memory(const srv_model_t *m)
 /* ---------------------------------------------------------------------- */
 /* Checkpoints                                                            */
 
-#define SRV_PUT_PART(sw, save, model)                                          \
-        do {                                                                   \
-                size_t len_;                                                   \
-                void *buf_ = save(model, &len_);                               \
-                vg_snap_put_bytes(sw, buf_, len_);                             \
-                vg_free(buf_);                                                 \
-        } while (0)
-
 void *srv_model_save(const srv_model_t *m, size_t *lenp)
 {
         vg_snap_writer_t *sw = vg_snap_writer_new(VG_SNAP_KIND_SURVEY);
-        SRV_PUT_PART(sw, vg_softmax_save, m->cls);
-        SRV_PUT_PART(sw, vg_softmax_save, m->stars);
-        SRV_PUT_PART(sw, vg_text_save, m->text);
+        VG_SNAP_PUT_SAVED(sw, vg_softmax_save, m->cls);
+        VG_SNAP_PUT_SAVED(sw, vg_softmax_save, m->stars);
+        VG_SNAP_PUT_SAVED(sw, vg_text_save, m->text);
         srv_topics_write(m->topics, sw);
         vg_snap_put_f64v(sw, m->prior, SRV_NCLASSES);
         vg_snap_put_u64(sw, m->n);
@@ -334,6 +335,7 @@ void *srv_model_save(const srv_model_t *m, size_t *lenp)
                 for (int d = 0; d < SRV_NCLASSES; d++)
                         vg_snap_put_u64(sw, m->conf[c][d]);
         vg_snap_put_f64(sw, m->abs_err);
+        vg_snap_put_i64(sw, m->first_ms);
         return vg_snap_writer_finish(sw, lenp);
 }
 
@@ -368,6 +370,7 @@ int srv_model_restore(srv_model_t *m, const void *buf, size_t len,
         double prior[SRV_NCLASSES];
         uint64_t n = 0, conf[SRV_NCLASSES][SRV_NCLASSES];
         double abs_err = 0;
+        int64_t first  = -1;
         if (!rc) {
                 vg_snap_get_f64v(sr, prior, SRV_NCLASSES);
                 n = vg_snap_get_u64(sr);
@@ -375,6 +378,7 @@ int srv_model_restore(srv_model_t *m, const void *buf, size_t len,
                         for (int j = 0; j < SRV_NCLASSES; j++)
                                 conf[i][j] = vg_snap_get_u64(sr);
                 abs_err = vg_snap_get_f64(sr);
+                first   = vg_snap_get_i64(sr);
         }
         int drc = vg_snap_reader_destroy(sr, rc ? e2 : errstr,
                                          rc ? sizeof(e2) : errstr_size);
@@ -396,6 +400,7 @@ int srv_model_restore(srv_model_t *m, const void *buf, size_t len,
         memcpy(m->prior, prior, sizeof(prior));
         m->n = n;
         memcpy(m->conf, conf, sizeof(conf));
-        m->abs_err = abs_err;
+        m->abs_err  = abs_err;
+        m->first_ms = first;
         return 0;
 }

@@ -64,6 +64,8 @@ int64_t srv_model_learn(srv_model_t *m, const srv_event_t *ev,
                         vg_features_t *scratch);
 
 uint64_t srv_model_learned(const srv_model_t *m);
+/** @returns the earliest submitted_at learned (ms), or -1. */
+int64_t srv_model_first(const srv_model_t *m);
 void srv_model_report(const srv_model_t *m, FILE *fp);
 const char *srv_model_version(srv_model_t *m);
 size_t srv_model_memory(const srv_model_t *m);

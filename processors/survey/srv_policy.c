@@ -11,6 +11,9 @@ void srv_policy_init(srv_policy_t *pol, const vg_conf_t *conf)
         pol->alpha        = vg_conf_get_double(conf, "survey.alert.alpha");
         pol->min_negative = vg_conf_get_int(conf, "survey.alert.min.negative");
         pol->min_baseline = vg_conf_get_int(conf, "survey.alert.min.baseline");
+        pol->min_history_ms =
+                vg_conf_get_int(conf, "survey.alert.min.history.days") *
+                86400000LL;
 }
 
 double srv_binom_sf(long long k, long long n, double p)
@@ -36,12 +39,13 @@ double srv_binom_sf(long long k, long long n, double p)
 }
 
 int srv_policy_drop(const srv_policy_t *pol, const srv_counts_t *c,
-                    double *pv, double *p0)
+                    int64_t history_ms, double *pv, double *p0)
 {
         *p0 = ((double)c->base_neg + 1.0) / ((double)c->base_all + 2.0);
         *pv = srv_binom_sf(c->win_neg, c->win_all, *p0);
         return c->win_neg >= pol->min_negative &&
-               c->base_all >= pol->min_baseline && *pv < pol->alpha;
+               c->base_all >= pol->min_baseline &&
+               history_ms >= pol->min_history_ms && *pv < pol->alpha;
 }
 
 const char *srv_policy_priority(int negative, const srv_counts_t *t)

@@ -17,6 +17,7 @@ typedef struct srv_policy_s {
         double alpha;
         long long min_negative;
         long long min_baseline;
+        int64_t min_history_ms; /**< history before a window is tested */
 } srv_policy_t;
 
 /** One subject's counts. */
@@ -30,10 +31,11 @@ void srv_policy_init(srv_policy_t *pol, const vg_conf_t *conf);
 /** @returns P(X >= k) for X ~ B(n, p). */
 double srv_binom_sf(long long k, long long n, double p);
 
-/** @returns 1 if \p c is a drop; \p *pv the p-value, \p *p0 the baseline
- *           share. */
+/** @returns 1 if \p c is a drop (with \p history_ms of the stream behind
+ *           the window: a young stream's share is noise); \p *pv the
+ *           p-value, \p *p0 the baseline share. */
 int srv_policy_drop(const srv_policy_t *pol, const srv_counts_t *c,
-                    double *pv, double *p0);
+                    int64_t history_ms, double *pv, double *p0);
 
 /** @returns "HIGH" (negative and its topic's negative share in the window
  *           is above its baseline), "MEDIUM" (negative), "LOW". */

@@ -32,6 +32,7 @@ typedef struct srv_st_s {
         srv_store_t *store;
         srv_model_t *model;
         srv_policy_t pol;
+        int64_t win_ms;      /**< survey.alert.window.hours */
         vg_pseudo_t *pseudo; /**< NULL in strict mode */
         vg_features_t *x, *scratch;
         srv_render_t *renderer;
@@ -130,6 +131,8 @@ static void *srv_init(vg_proc_t *p, char *errstr, size_t errstr_size)
         st->scratch = vg_features_new(bits, 0);
         st->store   = srv_store_new(vg_proc_store(p), conf);
         srv_policy_init(&st->pol, conf);
+        st->win_ms = vg_conf_get_int(conf, "survey.alert.window.hours") *
+                     3600000LL;
         return st;
 fail:
         srv_destroy(st);
@@ -258,7 +261,12 @@ static void srv_drop(srv_st_t *st, srv_job_t *j, const srv_counts_t *c,
 {
         srv_drop_t *d = &j->drops[j->ndrops];
         double pv, p0;
-        if (!srv_policy_drop(&st->pol, c, &pv, &p0))
+        int64_t first = srv_model_first(st->model);
+        if (!srv_policy_drop(&st->pol, c,
+                             first < 0 ? 0
+                                       : j->ev->submitted_at -
+                                                 st->win_ms - first,
+                             &pv, &p0))
                 return;
         srv_store_subject(st->store, what, id, j->ev->submitted_at,
                           d->subject, sizeof(d->subject));

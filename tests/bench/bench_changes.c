@@ -623,10 +623,8 @@ static void bench_changes_report(const bench_opts_t *o, int64_t pair_changes,
 
         printf("\n5. Two instances in one consumer group (topics %s -> %s)\n",
                BENCH_T_PAIR_IN, BENCH_T_PAIR_OUT);
-        if (!pair_ok) {
-                printf("   measurement FAILED (see messages above)\n");
+        if (bench_failed(pair_ok))
                 return;
-        }
         int split = r->pair_assigned[0] == BENCH_PARTITIONS / 2 &&
                     r->pair_assigned[1] == BENCH_PARTITIONS / 2;
         int exact = r->pair_dup == 0 && r->pair_miss == 0 &&

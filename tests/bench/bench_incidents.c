@@ -643,10 +643,8 @@ static void bench_eval_label(const bench_data_t *d, const size_t *order,
 /* Options, report header                                                 */
 
 typedef struct bench_inc_opts_s {
-        bench_opts_t base;
-        const char *uci, *ref;
-        int skip[BI_NPARTS];
-        int quick;
+        bench_opts_t base; /**< with ref, skip and quick */
+        const char *uci;
         double rate, secs;
         int64_t world_incidents, world_changes, max_lag;
         uint64_t world_seed;
@@ -667,7 +665,7 @@ static void bench_print_header(const bench_inc_opts_t *o)
         bench_print_run();
         printf("setup: private vigie-broker and redis-server per part, "
                "processors as separate processes%s\n",
-               o->quick ? "; --quick: small run, figures NOT comparable" :
+               o->base.quick ? "; --quick: small run, figures NOT comparable" :
                           "");
 }
 
@@ -688,12 +686,7 @@ static void bench_learned(const bench_proc_t *bp, long long *res,
 static int bench_produce_rec(vg_kafka_t *k, const char *topic,
                              const bench_rec_t *r)
 {
-        char errstr[256];
-        if (vg_kafka_produce(k, NULL, topic, r->key, strlen(r->key), r->buf,
-                             r->len, 0, errstr, sizeof(errstr)) == VG_OK)
-                return 0;
-        fprintf(stderr, "vigie-bench: %s\n", errstr);
-        return -1;
+        return bench_produce_buf(k, topic, r->key, r->buf, r->len, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -820,19 +813,11 @@ static void bench_ref_load(const char *path, bench_ref_t *ref)
         static const char *labels[2] = {"closed_code", "assignment_group"};
         static const char *models[2] = {"majority", "logreg"};
         static const char *keys[3]   = {"top1", "top3", "macro_f1"};
-        json_error_t jerr;
-        json_t *root = path ? json_load_file(path, 0, &jerr) : NULL;
+        json_t *root = bench_ref_open(path, BI_REF_DATE, BI_REF_VERSIONS,
+                                      ref->source, sizeof(ref->source));
 
         memcpy(ref->v, bi_ref_const, sizeof(ref->v));
         ref->from_json = 0;
-        snprintf(ref->source, sizeof(ref->source),
-                 "constants recorded in tests/bench/REFERENCE.md (run of "
-                 BI_REF_DATE ", " BI_REF_VERSIONS "), NOT recomputed");
-        if (path && !root) {
-                bench_note("--ref %s: %s (using REFERENCE.md's figures)",
-                           path, jerr.text);
-                return;
-        }
         if (!root)
                 return;
         json_t *res = json_object_get(root, "results");
@@ -850,22 +835,11 @@ static void bench_ref_load(const char *path, bench_ref_t *ref)
                                 if (ok)
                                         ref->v[l][m][i] = json_number_value(v);
                         }
-        if (!ok) {
-                bench_note("--ref %s: not ref_incidents.py's JSON (using "
-                           "REFERENCE.md's figures)", path);
+        if (!ok)
                 memcpy(ref->v, bi_ref_const, sizeof(ref->v));
-        } else {
-                json_t *ver = json_object_get(root, "versions");
-                ref->from_json = 1;
-                snprintf(ref->source, sizeof(ref->source),
-                         "%s (ref_incidents.py --json, run of %s, "
-                         "scikit-learn %s)", path,
-                         json_string_value(json_object_get(root, "date"))
-                                 ?: "?",
-                         json_string_value(json_object_get(ver, "sklearn"))
-                                 ?: "?");
-        }
-        json_decref(root);
+        ref->from_json = ok;
+        bench_ref_close(root, ok, path, "ref_incidents.py", ref->source,
+                        sizeof(ref->source));
 }
 
 static void bench_uci_eval(bench_data_t *d, bench_uci_res_t *res)
@@ -895,14 +869,12 @@ static void bench_uci_report(const bench_inc_opts_t *o, const bench_data_t *d,
         static const char *titles[2] = {"close code", "final group"};
         printf("\n1. Quality on the UCI incident event log (one partition, "
                "event-time order, predict before learn)\n");
-        if (!r->ok) {
-                printf("   measurement FAILED (see messages above)\n");
+        if (bench_failed(r->ok))
                 return;
-        }
         printf("   data           %s: %s rows (%s rejected), %s "
                "incidents%s\n", o->uci, BENCH_INT(d->nrec),
                BENCH_INT(d->rejected), BENCH_INT(r->nincidents),
-               o->quick ? " (--quick: the first ones by opened_at)" : "");
+               o->base.quick ? " (--quick: the first ones by opened_at)" : "");
         printf("   run            %s records produced (zstd), at most %s "
                "ahead of vigie-incident's committed\n"
                "                  offset (%s waits); %s committed; "
@@ -964,17 +936,6 @@ static void bench_uci_report(const bench_inc_opts_t *o, const bench_data_t *d,
 /* ---------------------------------------------------------------------- */
 /* 2. Speed on the UCI log                                                */
 
-typedef struct bench_speed_res_s {
-        int tp_ok, lat_ok;
-        int64_t dropped, committed;
-        double produce_s, pipe_rate, rate, cpu;
-        bench_cpu_t pipe_cpu[2];
-        bench_wait_t w;
-        bench_lat_t lat;
-        long rss_after_tp, rss_after_lat, hwm;
-        bench_proc_t proc;
-} bench_speed_res_t;
-
 /* The latency run's inputs: the log again from its start, each incident
  * renamed ("L" + number) so that it is new to vigie-incident. */
 typedef struct bench_lat_src_s {
@@ -1005,77 +966,26 @@ static int bench_inc_lat_next(void *opaque, bench_ev_t *ev)
         return 1;
 }
 
-static int bench_inc_lat_key(void *opaque, const void *buf, size_t len,
-                             const char **number, int64_t *event_time,
-                             int64_t *scored_at)
+/* Record \p i of the log (bench_rec_at_t). */
+static const char *bench_inc_rec_at(void *opaque, size_t i, const void **buf,
+                                    size_t *len)
 {
-        bench_lat_src_t *ls = opaque;
-        char errstr[256];
-        avro_value_t *val;
-        if (vg_avro_decode(ls->svc->reg, buf, len, NULL, &val, errstr,
-                           sizeof(errstr)))
-                return -1;
-        *number     = vg_avro_str_or(val, "number", "");
-        *event_time = vg_avro_long_or(val, "event_time", -1);
-        *scored_at  = vg_avro_long_or(val, "scored_at", -1);
-        return 0;
+        const bench_rec_t *r = &((const bench_data_t *)opaque)->recs[i];
+        *buf                 = r->buf;
+        *len                 = r->len;
+        return r->key;
 }
 
 static int bench_speed_run(bench_svc_t *svc, const bench_inc_opts_t *o,
-                           bench_data_t *d, bench_speed_res_t *res)
+                           bench_data_t *d, bench_speed_t *res)
 {
-        /* a bulk load: large batches (the embedded broker answers a fetch
-         * with one batch per partition) */
-        static const char *const kv[] = {"kafka.linger.ms=100",
-                                         "kafka.batch.num.messages=10000",
-                                         NULL};
-        bench_proc_t *bp = &res->proc;
-        int np           = bench_parts(svc->rk, "itsm.incidents");
-        vg_kafka_t *k    = bench_zproducer(svc, kv);
-        if (!k)
+        if (bench_speed_produce(svc, res, "itsm.incidents", bench_inc_rec_at,
+                                d, d->nrec, "records") ||
+            bench_speed_backlog(svc, &o->base, res, "vigie-incident",
+                                "incident-speed", "itsm.incidents",
+                                "itsm.incidents.enriched", (int64_t)d->nrec,
+                                d->expect_enr))
                 return -1;
-        bench_note("speed: pre-producing %s records to itsm.incidents (%d "
-                   "partitions)", BENCH_INT(d->nrec), np);
-        uint64_t t0 = bench_now_ns();
-        for (size_t i = 0; i < d->nrec; i++) {
-                if (bench_produce_rec(k, "itsm.incidents", &d->recs[i])) {
-                        vg_kafka_close(k, 1000);
-                        return -1;
-                }
-                if ((i & 1023) == 0)
-                        vg_kafka_poll(k, 0);
-        }
-        if (bench_flush_close(k))
-                return -1;
-        res->produce_s = bench_secs(t0, bench_now_ns());
-        res->dropped   = bench_start_offsets(svc->rk, "itsm.incidents", np);
-
-        bench_note("speed: bare pipe itsm.incidents -> %s", BENCH_T_PIPE);
-        res->pipe_rate = bench_pipe(svc, "itsm.incidents",
-                                    (int64_t)d->nrec, res->pipe_cpu);
-
-        bench_note("speed: vigie-incident on the backlog (expecting %s "
-                   "enrichments)", BENCH_INT(d->expect_enr));
-        if (bench_proc_start(svc, &o->base, bp, "vigie-incident",
-                             "incident-speed", NULL))
-                return -1;
-        bench_wait_outputs(svc, "itsm.incidents.enriched", 0, d->expect_enr,
-                           &bp->pid, 1, 120, 10, 10, &res->w);
-        if (res->w.died || !res->w.t_first) {
-                fprintf(stderr, "vigie-bench: vigie-incident %s\n",
-                        res->w.died ? "exited" : "produced nothing in 120 s");
-                bench_log_tail(bp->log, 30);
-                return -1;
-        }
-        res->cpu     = bench_proc_cpu(bp->pid);
-        double secs  = bench_secs(res->w.t_first, res->w.t_last);
-        res->rate    = secs > 0 ? (double)d->nrec * (double)res->w.reached /
-                                         (double)d->expect_enr / secs
-                                : 0;
-        res->committed = bench_settle(svc, bp, "itsm.incidents", 30);
-        bench_sleep_ms(1500);
-        res->rss_after_tp = bench_proc_kb(bp->pid, "VmRSS");
-        res->tp_ok        = 1;
 
         bench_lat_src_t ls = {svc, d,
                               vg_avro_registry_by_topic(svc->reg,
@@ -1085,31 +995,23 @@ static int bench_speed_run(bench_svc_t *svc, const bench_inc_opts_t *o,
                 .in_topic  = "itsm.incidents",
                 .out_topic = "itsm.incidents.enriched",
                 .next      = bench_inc_lat_next,
-                .out_key   = bench_inc_lat_key,
+                .out_id    = "number",
                 .opaque    = &ls,
                 .proc_name = "vigie-incident",
         };
-        bench_note("speed: latency, %.0f events/s for %.0f s", o->rate,
-                   o->secs);
-        res->lat_ok = bench_latency(svc, &io, o->rate, o->secs, NULL,
-                                    bp->pid, &res->lat) == 0;
-        res->rss_after_lat = bench_proc_kb(bp->pid, "VmRSS");
-        res->hwm           = bench_proc_kb(bp->pid, "VmHWM");
-        bench_proc_finish(bp, "vigie-incident summary");
+        bench_speed_latency(svc, res, &io, o->rate, o->secs, "events");
+        bench_proc_finish(&res->proc, "vigie-incident summary");
         return 0;
 }
 
 static void bench_speed_report(const bench_inc_opts_t *o,
-                               const bench_data_t *d, bench_speed_res_t *r,
+                               const bench_data_t *d, bench_speed_t *r,
                                int partitions)
 {
         printf("\n2. Speed on the UCI log (%d partitions, one "
                "vigie-incident, pre-produced backlog)\n", partitions);
-        if (!r->tp_ok) {
-                printf("   measurement FAILED (see messages above)\n");
+        if (bench_failed(r->tp_ok))
                 return;
-        }
-        double secs = bench_secs(r->w.t_first, r->w.t_last);
         printf("   backlog                            %s records (%.0f "
                "B/record Avro), produced zstd in %.1f s;\n"
                "                                      %s dropped by the "
@@ -1121,10 +1023,7 @@ static void bench_speed_report(const bench_inc_opts_t *o,
                BENCH_INT(r->w.reached), BENCH_INT(d->expect_enr),
                r->w.reached < d->expect_enr ? " (STOPPED GROWING)" : "",
                BENCH_INT(r->committed), BENCH_INT(d->nrec));
-        printf("   first -> last output               %.2f s (end offsets "
-               "polled every 10 ms)\n", secs);
-        printf("   sustained throughput               %s events/s\n",
-               BENCH_INT((int64_t)r->rate));
+        bench_speed_print_rate(r, "events");
         if (r->pipe_rate > 0)
                 printf("   bare pipe (same records, same run) %s events/s\n"
                        "   vigie-incident = %.2f x bare pipe"
@@ -1134,9 +1033,7 @@ static void bench_speed_report(const bench_inc_opts_t *o,
                        bench_met(r->rate / r->pipe_rate >= 0.25));
         else
                 printf("   bare pipe: measurement FAILED\n");
-        printf("   vigie-incident CPU time            %.2f s since start\n",
-               r->cpu);
-        bench_print_cpu(&r->w, secs, (int64_t)d->nrec, "vigie-incident", 0);
+        bench_speed_print_cpu(r, (int64_t)d->nrec, "vigie-incident");
         bench_print_stats_line("vigie-incident's last stats line:",
                                r->proc.log);
         printf("\n   latency, vigie-incident running, paced producer "
@@ -1153,12 +1050,7 @@ static void bench_speed_report(const bench_inc_opts_t *o,
                        "     %d in this part's log, the last: %s\n",
                        bench_log_count(r->proc.log, "checkpoint: "), ck);
         }
-        printf("\n   memory of vigie-incident (/proc/PID/status)\n");
-        printf("   VmRSS after the backlog            %.1f MiB\n",
-               r->rss_after_tp / 1024.0);
-        printf("   VmRSS after the latency run        %.1f MiB (peak VmHWM "
-               "%.1f MiB), read before SIGTERM\n",
-               r->rss_after_lat / 1024.0, r->hwm / 1024.0);
+        bench_speed_print_memory(r, "vigie-incident");
         (void)o;
 }
 
@@ -1193,41 +1085,24 @@ typedef struct bench_world_s {
         bench_collect_t col;
 } bench_world_t;
 
-/* Reads the incident truth (number,true_change,u_cause,u_sub_cause,
- * recurring) into the incidents. */
-static int bench_world_truth(bench_world_t *w, const char *path)
+/* A row of the incident truth (number,true_change,u_cause,u_sub_cause,
+ * recurring[,spike]) into its incident. */
+static void bench_world_truth_row(void *opaque, char **f, int n)
 {
-        char line[512];
-        FILE *fp = fopen(path, "r");
-        if (!fp)
-                return -1;
-        while (fgets(line, sizeof(line), fp)) {
-                /* number,true_change,u_cause,u_sub_cause,recurring[,spike] */
-                char *f[8] = {line};
-                int n      = 1;
-                line[strcspn(line, "\r\n")] = '\0';
-                for (char *c = line; *c && n < 8; c++)
-                        if (*c == ',') {
-                                *c     = '\0';
-                                f[n++] = c + 1;
-                        }
-                bench_inc_t *inc = n >= 5 ? bench_inc_find(&w->d, f[0]) : NULL;
-                if (!inc)
-                        continue;
-                snprintf(inc->true_change, BI_NUM, "%s", f[1]);
-                snprintf(inc->label[0], BI_LAB, "%s", f[2]);
-                inc->label[1][0] = '\0';
-                inc->recurring   = *f[4] != '\0';
-                int k            = 0;
-                while (inc->recurring && k < w->nplanted &&
-                       strcmp(w->planted[k], inc->ci))
-                        k++;
-                if (inc->recurring && k == w->nplanted && k < 64)
-                        snprintf(w->planted[w->nplanted++], BI_LAB, "%s",
-                                 inc->ci);
-        }
-        fclose(fp);
-        return 0;
+        bench_world_t *w = opaque;
+        bench_inc_t *inc = n >= 5 ? bench_inc_find(&w->d, f[0]) : NULL;
+        if (!inc)
+                return;
+        snprintf(inc->true_change, BI_NUM, "%s", f[1]);
+        snprintf(inc->label[0], BI_LAB, "%s", f[2]);
+        inc->label[1][0] = '\0';
+        inc->recurring   = *f[4] != '\0';
+        int k            = 0;
+        while (inc->recurring && k < w->nplanted &&
+               strcmp(w->planted[k], inc->ci))
+                k++;
+        if (inc->recurring && k == w->nplanted && k < 64)
+                snprintf(w->planted[w->nplanted++], BI_LAB, "%s", inc->ci);
 }
 
 static int bench_world_read(bench_world_t *w, bench_svc_t *svc,
@@ -1269,7 +1144,7 @@ static int bench_world_make(bench_world_t *w, bench_svc_t *svc,
                       o->base.full_updates) ||
             bench_world_read(w, svc, ce, "itsm.changes", 1) ||
             bench_world_read(w, svc, ie, "itsm.incidents", 0) ||
-            bench_world_truth(w, it) ||
+            bench_csv_each(it, 8, bench_world_truth_row, w) ||
             !(w->truth = bench_truth_read(ct, &w->ntruth)))
                 return -1;
         qsort(w->d.recs, w->d.nrec, sizeof(*w->d.recs), bench_rec_cmp);
@@ -1730,9 +1605,7 @@ static int bench_incidents_opts(bench_inc_opts_t *o, int argc, char **argv)
 {
         static const struct option lopts[] = {
                 {"uci", required_argument, 0, 'u'},
-                {"ref", required_argument, 0, 'f'},
-                {"skip", required_argument, 0, 's'},
-                {"quick", no_argument, 0, 'q'},
+                BENCH_LOPTS_PARTS,
                 {"partitions", required_argument, 0, 'p'},
                 {"rate", required_argument, 0, 'R'},
                 {"duration", required_argument, 0, 'd'},
@@ -1745,6 +1618,8 @@ static int bench_incidents_opts(bench_inc_opts_t *o, int argc, char **argv)
         memset(o, 0, sizeof(*o));
         o->base.full_updates = 1;
         o->base.partitions   = 8;
+        o->base.parts        = bi_part_names;
+        o->base.nparts       = BI_NPARTS;
         o->uci               = bench_uci_default();
         o->rate              = 2000;
         o->secs              = 20;
@@ -1754,13 +1629,6 @@ static int bench_incidents_opts(bench_inc_opts_t *o, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "X:h", lopts, NULL)) != -1) {
                 switch (c) {
                 case 'u': o->uci = optarg; break;
-                case 'f': o->ref = optarg; break;
-                case 's':
-                        if (bench_skip_parse(optarg, bi_part_names,
-                                             BI_NPARTS, o->skip))
-                                return 2;
-                        break;
-                case 'q': o->quick = 1; break;
                 case 'p': o->base.partitions = atoi(optarg); break;
                 case 'R': o->rate = atof(optarg); rate_set = 1; break;
                 case 'd': o->secs = atof(optarg); secs_set = 1; break;
@@ -1775,7 +1643,7 @@ static int bench_incidents_opts(bench_inc_opts_t *o, int argc, char **argv)
                                 return 2;
                 }
         }
-        if (o->quick) {
+        if (o->base.quick) {
                 if (!secs_set)
                         o->secs = 5;
                 if (!inc_set)
@@ -1800,7 +1668,7 @@ int bench_incidents_main(int argc, char **argv)
         bench_svc_t svc;
         bench_data_t uci        = {0};
         bench_uci_res_t *ures   = vg_calloc(1, sizeof(*ures));
-        bench_speed_res_t *sres = vg_calloc(1, sizeof(*sres));
+        bench_speed_t *sres     = vg_calloc(1, sizeof(*sres));
         bench_world_t *w        = vg_calloc(1, sizeof(*w));
         bench_ref_t ref;
         int rc = bench_incidents_opts(&o, argc, argv), failed = 0;
@@ -1814,9 +1682,9 @@ int bench_incidents_main(int argc, char **argv)
         }
         rc = 0;
         vg_log_set_level_name("warn");
-        bench_ref_load(o.ref, &ref);
+        bench_ref_load(o.base.ref, &ref);
         bench_data_init(&uci, 40000);
-        if (!o.skip[BI_UCI] || !o.skip[BI_SPEED]) {
+        if (!o.base.skip[BI_UCI] || !o.base.skip[BI_SPEED]) {
                 vg_avro_registry_t *reg;
                 char errstr[512];
                 bench_note("reading %s", o.uci);
@@ -1831,11 +1699,11 @@ int bench_incidents_main(int argc, char **argv)
                 }
                 vg_avro_registry_destroy(reg);
                 qsort(uci.recs, uci.nrec, sizeof(*uci.recs), bench_rec_cmp);
-                if (o.quick)
+                if (o.base.quick)
                         bench_data_keep(&uci, 3000);
                 bench_data_expect(&uci);
         }
-        if (!o.skip[BI_UCI]) {
+        if (!o.base.skip[BI_UCI]) {
                 o.base.partitions = 1;
                 if (bench_svc_start(&svc, &o.base, need, 6, need, 4) == 0)
                         ures->ok = bench_uci_run(&svc, &o, &uci, ures) == 0;
@@ -1844,14 +1712,14 @@ int bench_incidents_main(int argc, char **argv)
                 failed |= !ures->ok;
         }
         o.base.partitions = partitions;
-        if (!o.skip[BI_SPEED]) {
+        if (!o.base.skip[BI_SPEED]) {
                 if (bench_svc_start(&svc, &o.base, need, 6, need, 4) == 0)
                         failed |= bench_speed_run(&svc, &o, &uci, sres) != 0;
                 else
                         failed = 1;
                 bench_part_stop(&svc);
         }
-        if (!o.skip[BI_WORLD] || !o.skip[BI_AUC]) {
+        if (!o.base.skip[BI_WORLD] || !o.base.skip[BI_AUC]) {
                 w->nchanges   = o.world_changes;
                 w->nincidents = o.world_incidents;
                 bench_data_init(&w->d, (size_t)w->nincidents * 2);
@@ -1859,7 +1727,7 @@ int bench_incidents_main(int argc, char **argv)
                 w->col.top_field[0] = "top_causes";
                 for (int with = 1; with >= 0; with--) {
                         int made = 1;
-                        if (!with && o.skip[BI_AUC])
+                        if (!with && o.base.skip[BI_AUC])
                                 break;
                         if (bench_svc_start(&svc, &o.base, need, 6, need,
                                             4) ||
@@ -1874,13 +1742,13 @@ int bench_incidents_main(int argc, char **argv)
         }
 
         bench_print_header(&o);
-        if (!o.skip[BI_UCI])
+        if (!o.base.skip[BI_UCI])
                 bench_uci_report(&o, &uci, ures, &ref);
-        if (!o.skip[BI_SPEED])
+        if (!o.base.skip[BI_SPEED])
                 bench_speed_report(&o, &uci, sres, partitions);
-        if (!o.skip[BI_WORLD])
+        if (!o.base.skip[BI_WORLD])
                 bench_world_report(&o, w, partitions);
-        if (!o.skip[BI_AUC])
+        if (!o.base.skip[BI_AUC])
                 bench_auc_report(w);
         printf("\ntotal time %.0f s\n", bench_secs(t0, bench_now_ns()));
         bench_print_kept();

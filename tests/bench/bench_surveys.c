@@ -103,19 +103,11 @@ typedef struct bs_ref_s {
 static void bs_ref_load(const char *path, bs_ref_t *ref)
 {
         static const char *models[2] = {"majority", "logreg"};
-        json_error_t jerr;
-        json_t *root = path ? json_load_file(path, 0, &jerr) : NULL;
+        json_t *root = bench_ref_open(path, BS_REF_DATE, BS_REF_VERSIONS,
+                                      ref->source, sizeof(ref->source));
         int ok       = 1;
 
         memcpy(ref->v, bs_ref_const, sizeof(ref->v));
-        snprintf(ref->source, sizeof(ref->source),
-                 "constants recorded in tests/bench/REFERENCE.md (run of "
-                 BS_REF_DATE ", " BS_REF_VERSIONS "), NOT recomputed");
-        if (path && !root) {
-                bench_note("--ref %s: %s (using REFERENCE.md's figures)",
-                           path, jerr.text);
-                return;
-        }
         if (!root)
                 return;
         json_t *res = json_object_get(root, "results");
@@ -135,31 +127,18 @@ static void bs_ref_load(const char *path, bs_ref_t *ref)
                         if ((ok = json_is_number(v[i])))
                                 ref->v[m][i] = json_number_value(v[i]);
         }
-        if (!ok) {
-                bench_note("--ref %s: not ref_surveys.py's JSON (using "
-                           "REFERENCE.md's figures)", path);
+        if (!ok)
                 memcpy(ref->v, bs_ref_const, sizeof(ref->v));
-        } else {
-                json_t *ver = json_object_get(root, "versions");
-                snprintf(ref->source, sizeof(ref->source),
-                         "%s (ref_surveys.py --json, run of %s, "
-                         "scikit-learn %s)", path,
-                         json_string_value(json_object_get(root, "date"))
-                                 ?: "?",
-                         json_string_value(json_object_get(ver, "sklearn"))
-                                 ?: "?");
-        }
-        json_decref(root);
+        bench_ref_close(root, ok, path, "ref_surveys.py", ref->source,
+                        sizeof(ref->source));
 }
 
 /* ---------------------------------------------------------------------- */
 /* Options                                                                */
 
 typedef struct bs_opts_s {
-        bench_opts_t base;
-        const char *reviews, *ref;
-        int skip[BS_NPARTS];
-        int quick;
+        bench_opts_t base;    /**< with ref, skip and quick */
+        const char *reviews;
         int64_t max_lag;      /**< reviews, spike: ahead of the committed */
         int64_t responses;    /**< spike: generated responses */
         double interarrival;  /**< spike: mean seconds between two */
@@ -235,9 +214,7 @@ static int bs_opts(bs_opts_t *o, int argc, char **argv)
 {
         static const struct option lopts[] = {
                 {"reviews", required_argument, 0, 'v'},
-                {"ref", required_argument, 0, 'f'},
-                {"skip", required_argument, 0, 's'},
-                {"quick", no_argument, 0, 'q'},
+                BENCH_LOPTS_PARTS,
                 {"responses", required_argument, 0, 'n'},
                 {"interarrival", required_argument, 0, 'i'},
                 {"max-lag", required_argument, 0, 'L'},
@@ -251,6 +228,8 @@ static int bs_opts(bs_opts_t *o, int argc, char **argv)
         o->base.full_updates = 1;
         o->base.partitions   = 8;
         o->base.seed         = 7;
+        o->base.parts        = bs_part_names;
+        o->base.nparts       = BS_NPARTS;
         o->reviews           = bs_reviews_default();
         o->max_lag           = 2000;
         o->responses         = 20000;
@@ -263,13 +242,6 @@ static int bs_opts(bs_opts_t *o, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "X:h", lopts, NULL)) != -1) {
                 switch (c) {
                 case 'v': o->reviews = optarg; break;
-                case 'f': o->ref = optarg; break;
-                case 's':
-                        if (bench_skip_parse(optarg, bs_part_names,
-                                             BS_NPARTS, o->skip))
-                                return 2;
-                        break;
-                case 'q': o->quick = 1; break;
                 case 'n': o->responses = atoll(optarg); n_set = 1; break;
                 case 'i': o->interarrival = atof(optarg); break;
                 case 'L': o->max_lag = atoll(optarg); break;
@@ -284,7 +256,7 @@ static int bs_opts(bs_opts_t *o, int argc, char **argv)
         }
         if (optind < argc)
                 return 2;
-        if (o->quick) {
+        if (o->base.quick) {
                 if (!n_set)
                         o->responses = 5000;
                 if (!b_set)
@@ -396,12 +368,7 @@ static int bs_encode(bs_recs_t *rs, const vg_avro_schema_t *sch,
 
 static int bs_produce(vg_kafka_t *k, const bs_rec_t *r)
 {
-        char errstr[256];
-        if (vg_kafka_produce(k, NULL, BS_T_IN, r->id, strlen(r->id), r->buf,
-                             r->len, 0, errstr, sizeof(errstr)) == VG_OK)
-                return 0;
-        fprintf(stderr, "vigie-bench: %s\n", errstr);
-        return -1;
+        return bench_produce_buf(k, BS_T_IN, r->id, r->buf, r->len, 0);
 }
 
 /** @returns the Avro schema of itsm.surveys (borrowed from \p reg). */
@@ -1080,10 +1047,8 @@ static void bs_reviews_report(const bs_opts_t *o, const bs_reviews_t *rv,
 {
         printf("\n1. Quality on French reviews (one partition, file order, "
                "predict before learn)\n");
-        if (!r->ok) {
-                printf("   measurement FAILED (see messages above)\n");
+        if (bench_failed(r->ok))
                 return;
-        }
         printf("   data           %s: %s records read, %s empty dropped, "
                "%s rating(s) 5.5 clamped to 5,\n"
                "                  %s kept%s; %s unreadable line(s)\n",
@@ -1229,29 +1194,15 @@ static int64_t bs_srv_index(const char *id, int64_t n)
         return *end || i < 1 || i > n ? -1 : (int64_t)(i - 1);
 }
 
-static int bs_truth_read(bs_spike_res_t *r, const char *path)
+/* A row of the truth (response_id,topic,spike,...) into r->g. */
+static void bs_truth_row(void *opaque, char **f, int n)
 {
-        char line[256];
-        FILE *fp = fopen(path, "r");
-        if (!fp)
-                return -1;
-        while (fgets(line, sizeof(line), fp)) {
-                char *f[4] = {line};
-                int n = 1;
-                line[strcspn(line, "\r\n")] = '\0';
-                for (char *c = line; *c && n < 4; c++)
-                        if (*c == ',') {
-                                *c     = '\0';
-                                f[n++] = c + 1;
-                        }
-                int64_t i = n >= 3 ? bs_srv_index(f[0], r->nresp) : -1;
-                if (i < 0)
-                        continue;
-                snprintf(r->g[i].topic, sizeof(r->g[i].topic), "%s", f[1]);
-                r->g[i].spike = atoi(f[2]) == 1;
-        }
-        fclose(fp);
-        return 0;
+        bs_spike_res_t *r = opaque;
+        int64_t i         = n >= 3 ? bs_srv_index(f[0], r->nresp) : -1;
+        if (i < 0)
+                return;
+        snprintf(r->g[i].topic, sizeof(r->g[i].topic), "%s", f[1]);
+        r->g[i].spike = atoi(f[2]) == 1;
 }
 
 /** @brief The generated responses of \p path into \p rs (in file order)
@@ -1424,7 +1375,8 @@ static int bs_spike_run(bench_svc_t *svc, const bs_opts_t *o,
                    o->interarrival);
         if (bench_gen_at("surveys", ev, tr, o->base.seed, r->nresp, 1,
                          o->interarrival) ||
-            bs_truth_read(r, tr) || bs_gen_load(r, svc, ev, &rs) < 0)
+            bench_csv_each(tr, 4, bs_truth_row, r) ||
+            bs_gen_load(r, svc, ev, &rs) < 0)
                 goto done;
         if (bench_proc_start(svc, &o->base, &r->proc, "vigie-survey",
                              "survey-spike", NULL) ||
@@ -1498,10 +1450,8 @@ static void bs_spike_report(const bs_opts_t *o, bs_spike_res_t *r)
                "   committed offsets)\n", o->base.seed,
                BENCH_INT(r->nresp), o->interarrival, o->base.partitions,
                BENCH_INT(o->max_lag));
-        if (!r->ok) {
-                printf("   measurement FAILED (see messages above)\n");
+        if (bench_failed(r->ok))
                 return;
-        }
         int64_t got = 0;
         for (int64_t i = 0; i < r->nresp; i++)
                 got += r->g[i].got > 0;
@@ -2120,111 +2070,86 @@ static void bs_scan_key(redisContext *c, const char *key, size_t len,
                 freeReplyObject(t);
 }
 
+/** A topic bs_scan_topics() reads. */
+typedef struct bs_scan_topic_s {
+        bench_svc_t *svc;
+        bs_scan_t *sc;
+        const char *topic;
+} bs_scan_topic_t;
+
+/** @brief Scans record \p r (key, value, headers) of st->topic, and
+ *         counts the outputs. */
+static void bs_scan_rec(const vg_kafka_rec_t *r, void *opaque)
+{
+        const bs_scan_topic_t *st = opaque;
+        bench_svc_t *svc          = st->svc;
+        bs_scan_t *sc             = st->sc;
+        const char *topic         = st->topic;
+        char errstr[512];
+        rd_kafka_headers_t *hs = NULL;
+        sc->run->topic_records++;
+        bs_hit(sc, BS_SINK_KAFKA, r->key, r->key_len,
+               "%s [%d] @%" PRId64 " key", topic, r->partition, r->offset);
+        char where[160];
+        avro_value_t *dv;
+        snprintf(where, sizeof(where), "%s [%d] @%" PRId64, topic, r->partition,
+                 r->offset);
+        if (vg_avro_decode(svc->reg, r->value, r->len, NULL, &dv, errstr,
+                           sizeof(errstr)) == VG_OK)
+                bs_hit_avro(sc, BS_SINK_KAFKA, dv, where);
+        else
+                bs_hit(sc, BS_SINK_KAFKA, r->value, r->len, "%s (raw)", where);
+        if (r->rkm && !rd_kafka_message_headers(r->rkm, &hs)) {
+                const char *name;
+                const void *hv;
+                size_t hl;
+                for (size_t h = 0;
+                     !rd_kafka_header_get_all(hs, h, &name, &hv, &hl); h++)
+                        bs_hit(sc, BS_SINK_KAFKA, hv, hl,
+                               "%s @%" PRId64 " header %s", topic, r->offset,
+                               name);
+        }
+        if (!strcmp(topic, BS_T_OUT)) {
+                avro_value_t *val;
+                if (!vg_avro_decode(svc->reg, r->value, r->len, NULL, &val,
+                                    errstr, sizeof(errstr))) {
+                        bs_ins_t in;
+                        bs_ins_read(val, &in);
+                        sc->run->insights++;
+                        sc->run->with_pseudonym += in.has_pseudonym;
+                }
+        } else if (!strcmp(topic, BS_T_DLQ)) {
+                avro_value_t *val;
+                sc->run->dlq++;
+                if (!vg_avro_decode(svc->reg, r->value, r->len, NULL, &val,
+                                    errstr, sizeof(errstr)) &&
+                    sc->run->ndlq_reasons < 8)
+                        snprintf(sc->run->dlq_reasons[sc->run->ndlq_reasons++],
+                                 200, "%s: %s",
+                                 vg_avro_str_or(val, "error_class", "?"),
+                                 vg_avro_str_or(val, "error_message", "?"));
+        } else if (!strcmp(topic, BS_T_ALERTS)) {
+                sc->run->alerts++;
+        }
+}
+
 /** @brief Scans every record (key, value, headers) of every topic but
  *         the input. @returns 0, or -1. */
 static int bs_scan_topics(bench_svc_t *svc, bs_scan_t *sc, int input)
 {
         const struct rd_kafka_metadata *md;
-        char errstr[512];
         if (rd_kafka_metadata(svc->rk, 1, NULL, &md, 10000))
                 return -1;
         for (int t = 0; t < md->topic_cnt; t++) {
-                const char *topic = md->topics[t].topic;
-                if ((strcmp(topic, BS_T_IN) == 0) != input || topic[0] == '_')
+                bs_scan_topic_t st = {svc, sc, md->topics[t].topic};
+                if ((strcmp(st.topic, BS_T_IN) == 0) != input ||
+                    st.topic[0] == '_')
                         continue;
-                const char *topics[] = {topic};
-                vg_kafka_rec_t recs[500];
-                vg_conf_t *conf = bench_conf(svc, NULL);
-                vg_kafka_t *k   = vg_kafka_new(conf, NULL, topics, 1,
-                                               VG_KAFKA_F_READALL, errstr,
-                                               sizeof(errstr));
-                uint64_t t0 = bench_now_ns();
-                vg_conf_destroy(conf);
-                if (!k) {
-                        fprintf(stderr, "vigie-bench: %s\n", errstr);
+                if (bench_read_raw(svc, st.topic, 120, bs_scan_rec, &st) ==
+                    -1) {
                         rd_kafka_metadata_destroy(md);
                         return -1;
                 }
-                for (;;) {
-                        int got = vg_kafka_consume(k, recs, 500, 200);
-                        for (int i = 0; i < got; i++) {
-                                vg_kafka_rec_t *r = &recs[i];
-                                rd_kafka_headers_t *hs = NULL;
-                                sc->run->topic_records++;
-                                bs_hit(sc, BS_SINK_KAFKA, r->key, r->key_len,
-                                       "%s [%d] @%" PRId64 " key", topic,
-                                       r->partition, r->offset);
-                                char where[160];
-                                avro_value_t *dv;
-                                snprintf(where, sizeof(where),
-                                         "%s [%d] @%" PRId64, topic,
-                                         r->partition, r->offset);
-                                if (vg_avro_decode(svc->reg, r->value,
-                                                   r->len, NULL, &dv, errstr,
-                                                   sizeof(errstr)) == VG_OK)
-                                        bs_hit_avro(sc, BS_SINK_KAFKA, dv,
-                                                    where);
-                                else
-                                        bs_hit(sc, BS_SINK_KAFKA, r->value,
-                                               r->len, "%s (raw)", where);
-                                if (r->rkm &&
-                                    !rd_kafka_message_headers(r->rkm, &hs)) {
-                                        const char *name;
-                                        const void *hv;
-                                        size_t hl;
-                                        for (size_t h = 0;
-                                             !rd_kafka_header_get_all(
-                                                     hs, h, &name, &hv, &hl);
-                                             h++)
-                                                bs_hit(sc, BS_SINK_KAFKA, hv,
-                                                       hl, "%s @%" PRId64
-                                                       " header %s", topic,
-                                                       r->offset, name);
-                                }
-                                if (!strcmp(topic, BS_T_OUT)) {
-                                        avro_value_t *val;
-                                        if (!vg_avro_decode(svc->reg,
-                                                            r->value, r->len,
-                                                            NULL, &val,
-                                                            errstr,
-                                                            sizeof(errstr))) {
-                                                bs_ins_t in;
-                                                bs_ins_read(val, &in);
-                                                sc->run->insights++;
-                                                sc->run->with_pseudonym +=
-                                                        in.has_pseudonym;
-                                        }
-                                } else if (!strcmp(topic, BS_T_DLQ)) {
-                                        avro_value_t *val;
-                                        sc->run->dlq++;
-                                        if (!vg_avro_decode(svc->reg,
-                                                            r->value, r->len,
-                                                            NULL, &val,
-                                                            errstr,
-                                                            sizeof(errstr)) &&
-                                            sc->run->ndlq_reasons < 8)
-                                                snprintf(sc->run->dlq_reasons
-                                                                 [sc->run->ndlq_reasons++],
-                                                         200, "%s: %s",
-                                                         vg_avro_str_or(
-                                                                 val,
-                                                                 "error_class",
-                                                                 "?"),
-                                                         vg_avro_str_or(
-                                                                 val,
-                                                                 "error_message",
-                                                                 "?"));
-                                } else if (!strcmp(topic, BS_T_ALERTS)) {
-                                        sc->run->alerts++;
-                                }
-                                vg_kafka_rec_done(k, r);
-                        }
-                        if (got == 0 && vg_kafka_at_end(k))
-                                break;
-                        if (bench_secs(t0, bench_now_ns()) > 120)
-                                break;
-                }
-                vg_kafka_close(k, 1000);
         }
         rd_kafka_metadata_destroy(md);
         return 0;
@@ -2499,21 +2424,14 @@ static void bs_speed_resp(const bs_pool_t *pl, const char *prefix,
 }
 
 typedef struct bs_speed_res_s {
-        int tp_ok, lat_ok;
-        int64_t n, dropped, committed, bytes;
-        double produce_s, pipe_rate, rate, cpu;
-        bench_cpu_t pipe_cpu[2];
-        bench_wait_t w;
-        bench_lat_t lat;
-        long rss_after_tp, rss_after_lat, hwm;
+        bench_speed_t s;
+        int64_t n, bytes;
         char stats[512], ckpt[512];
         int nckpt;
-        bench_proc_t proc;
 } bs_speed_res_t;
 
 /* The latency run's inputs: "L<i>", after the backlog in event time. */
 typedef struct bs_lat_src_s {
-        bench_svc_t *svc;
         const bs_pool_t *pl;
         vg_avro_schema_t *sch;
         avro_value_t val;
@@ -2544,34 +2462,24 @@ static int bs_lat_next(void *opaque, bench_ev_t *ev)
         return 1;
 }
 
-static int bs_lat_key(void *opaque, const void *buf, size_t len,
-                      const char **number, int64_t *event_time,
-                      int64_t *scored_at)
+/* Record \p i of the backlog (bench_rec_at_t). */
+static const char *bs_rec_at(void *opaque, size_t i, const void **buf,
+                             size_t *len)
 {
-        bs_lat_src_t *ls = opaque;
-        char errstr[256];
-        avro_value_t *val;
-        if (vg_avro_decode(ls->svc->reg, buf, len, NULL, &val, errstr,
-                           sizeof(errstr)))
-                return -1;
-        *number     = vg_avro_str_or(val, "response_id", "");
-        *event_time = vg_avro_long_or(val, "event_time", -1);
-        *scored_at  = vg_avro_long_or(val, "scored_at", -1);
-        return 0;
+        const bs_rec_t *r = &((const bs_recs_t *)opaque)->r[i];
+        *buf              = r->buf;
+        *len              = r->len;
+        return r->id;
 }
 
 static int bs_speed_run(bench_svc_t *svc, const bs_opts_t *o,
                         const bs_pool_t *pl, bs_speed_res_t *res)
 {
-        static const char *const kv[] = {"kafka.linger.ms=100",
-                                         "kafka.batch.num.messages=10000",
-                                         NULL};
         vg_avro_schema_t *sch = bs_schema(svc->reg);
         bs_recs_t rs = {0};
         avro_value_t val;
         char id[32], who[64];
-        int np = bench_parts(svc->rk, BS_T_IN), rc = -1;
-        vg_kafka_t *k = NULL;
+        int rc = -1;
 
         if (!pl->n) {
                 fprintf(stderr, "vigie-bench: speed: no review of 200 "
@@ -2589,76 +2497,35 @@ static int bs_speed_run(bench_svc_t *svc, const bs_opts_t *o,
         avro_value_decref(&val);
         res->n     = (int64_t)rs.n;
         res->bytes = rs.bytes;
-        if (res->n != o->backlog || !(k = bench_zproducer(svc, kv)))
+        if (res->n != o->backlog ||
+            bench_speed_produce(svc, &res->s, BS_T_IN, bs_rec_at, &rs, rs.n,
+                                "responses") ||
+            bench_speed_backlog(svc, &o->base, &res->s, "vigie-survey",
+                                "survey-speed", BS_T_IN, BS_T_OUT, res->n,
+                                res->n))
                 goto done;
-        bench_note("speed: pre-producing %s responses to %s (%d "
-                   "partitions)", BENCH_INT(res->n), BS_T_IN, np);
-        uint64_t t0 = bench_now_ns();
-        for (size_t i = 0; i < rs.n; i++) {
-                if (bs_produce(k, &rs.r[i]))
-                        goto done;
-                if ((i & 1023) == 0)
-                        vg_kafka_poll(k, 0);
-        }
-        rc = bench_flush_close(k);
-        k  = NULL;
-        if (rc)
-                goto done;
-        rc = -1;
-        res->produce_s = bench_secs(t0, bench_now_ns());
-        res->dropped   = bench_start_offsets(svc->rk, BS_T_IN, np);
 
-        bench_note("speed: bare pipe %s -> %s", BS_T_IN, BENCH_T_PIPE);
-        res->pipe_rate = bench_pipe(svc, BS_T_IN, res->n, res->pipe_cpu);
-
-        bench_note("speed: vigie-survey on the backlog");
-        if (bench_proc_start(svc, &o->base, &res->proc, "vigie-survey",
-                             "survey-speed", NULL))
-                goto done;
-        bench_wait_outputs(svc, BS_T_OUT, 0, res->n, &res->proc.pid, 1, 120,
-                           10, 10, &res->w);
-        if (res->w.died || !res->w.t_first) {
-                fprintf(stderr, "vigie-bench: vigie-survey %s\n",
-                        res->w.died ? "exited" : "produced nothing in 120 s");
-                bench_log_tail(res->proc.log, 30);
-                goto done;
-        }
-        res->cpu = bench_proc_cpu(res->proc.pid);
-        double secs = bench_secs(res->w.t_first, res->w.t_last);
-        res->rate   = secs > 0 ? (double)res->w.reached / secs : 0;
-        res->committed = bench_settle(svc, &res->proc, BS_T_IN, 30);
-        bench_sleep_ms(1500);
-        res->rss_after_tp = bench_proc_kb(res->proc.pid, "VmRSS");
-        res->tp_ok        = 1;
-
-        bs_lat_src_t ls = {svc, pl, sch, {0}, 0, o->backlog};
+        bs_lat_src_t ls = {pl, sch, {0}, 0, o->backlog};
         vg_avro_schema_value_new(sch, &ls.val);
         bench_lat_io_t io = {
                 .in_topic  = BS_T_IN,
                 .out_topic = BS_T_OUT,
                 .next      = bs_lat_next,
-                .out_key   = bs_lat_key,
+                .out_id    = "response_id",
                 .opaque    = &ls,
                 .proc_name = "vigie-survey",
         };
-        bench_note("speed: latency, %.0f responses/s for %.0f s", o->rate,
-                   o->secs);
-        res->lat_ok = bench_latency(svc, &io, o->rate, o->secs, NULL,
-                                    res->proc.pid, &res->lat) == 0;
+        bench_speed_latency(svc, &res->s, &io, o->rate, o->secs, "responses");
         avro_value_decref(&ls.val);
-        res->rss_after_lat = bench_proc_kb(res->proc.pid, "VmRSS");
-        res->hwm           = bench_proc_kb(res->proc.pid, "VmHWM");
         rc = 0;
 done:
-        if (k)
-                vg_kafka_close(k, 1000);
-        bench_proc_finish(&res->proc, "vigie-survey summary");
+        bench_proc_finish(&res->s.proc, "vigie-survey summary");
         /* what the report quotes of the log, before its directory goes */
-        if (bench_log_last(res->proc.log, "in=", res->stats,
+        if (bench_log_last(res->s.proc.log, "in=", res->stats,
                            sizeof(res->stats)))
                 res->stats[strcspn(res->stats, "\"")] = '\0';
-        res->nckpt = bench_log_count(res->proc.log, "checkpoint: ");
-        if (bench_log_last(res->proc.log, "checkpoint: ", res->ckpt,
+        res->nckpt = bench_log_count(res->s.proc.log, "checkpoint: ");
+        if (bench_log_last(res->s.proc.log, "checkpoint: ", res->ckpt,
                            sizeof(res->ckpt)))
                 res->ckpt[strcspn(res->ckpt, "\"")] = '\0';
         bs_recs_free(&rs);
@@ -2666,15 +2533,13 @@ done:
 }
 
 static void bs_speed_report(const bs_opts_t *o, const bs_pool_t *pl,
-                            bs_speed_res_t *r)
+                            bs_speed_res_t *sr)
 {
+        bench_speed_t *r = &sr->s;
         printf("\n4. Speed (%d partitions, one vigie-survey, pre-produced "
                "backlog)\n", o->base.partitions);
-        if (!r->tp_ok) {
-                printf("   measurement FAILED (see messages above)\n");
+        if (bench_failed(r->tp_ok))
                 return;
-        }
-        double secs = bench_secs(r->w.t_first, r->w.t_last);
         printf("   backlog                            %s responses (%.0f "
                "B/record Avro), produced zstd in %.1f s;\n"
                "                                      comments: %s reviews "
@@ -2683,18 +2548,15 @@ static void bs_speed_report(const bs_opts_t *o, const bs_pool_t *pl,
                "a respondent e-mail and a service each;\n"
                "                                      %s dropped by the "
                "broker (log start offsets)\n",
-               BENCH_INT(r->n), (double)r->bytes / (double)r->n,
+               BENCH_INT(sr->n), (double)sr->bytes / (double)sr->n,
                r->produce_s, BENCH_INT(pl->n), pl->mean_chars,
                BENCH_INT(r->dropped));
         printf("   insights                           %s of %s%s; %s of %s "
                "input offsets committed\n",
-               BENCH_INT(r->w.reached), BENCH_INT(r->n),
-               r->w.reached < r->n ? " (STOPPED GROWING)" : "",
-               BENCH_INT(r->committed), BENCH_INT(r->n));
-        printf("   first -> last output               %.2f s (end offsets "
-               "polled every 10 ms)\n", secs);
-        printf("   sustained throughput               %s verbatims/s\n",
-               BENCH_INT((int64_t)r->rate));
+               BENCH_INT(r->w.reached), BENCH_INT(sr->n),
+               r->w.reached < sr->n ? " (STOPPED GROWING)" : "",
+               BENCH_INT(r->committed), BENCH_INT(sr->n));
+        bench_speed_print_rate(r, "verbatims");
         if (r->pipe_rate > 0)
                 printf("   bare pipe (same records, same run) %s records/s\n"
                        "   vigie-survey = %.3f x bare pipe\n",
@@ -2702,28 +2564,21 @@ static void bs_speed_report(const bs_opts_t *o, const bs_pool_t *pl,
                        r->rate / r->pipe_rate);
         else
                 printf("   bare pipe: measurement FAILED\n");
-        printf("   vigie-survey CPU time              %.2f s since start\n",
-               r->cpu);
-        bench_print_cpu(&r->w, secs, r->n, "vigie-survey", 0);
-        if (*r->stats)
+        bench_speed_print_cpu(r, sr->n, "vigie-survey");
+        if (*sr->stats)
                 printf("   %-34s %s\n", "vigie-survey's last stats line:",
-                       r->stats);
+                       sr->stats);
         printf("\n   latency, vigie-survey running, paced producer "
                "(CreateTime = now; new responses L<i>)\n");
         bench_print_lat("vigie defaults (vigie-survey: linger.ms 2, "
                         "fetch.wait.max.ms 5; producer: linger.ms 2)",
                         "to score", "insight", &r->lat, r->lat_ok, 0);
-        if (*r->ckpt)
+        if (*sr->ckpt)
                 printf("     vigie-survey's model checkpoints (they pause "
                        "its batches): %d in this part's\n"
-                       "     log, the last (at SIGTERM): %s\n", r->nckpt,
-                       r->ckpt);
-        printf("\n   memory of vigie-survey (/proc/PID/status)\n");
-        printf("   VmRSS after the backlog            %.1f MiB\n",
-               r->rss_after_tp / 1024.0);
-        printf("   VmRSS after the latency run        %.1f MiB (peak VmHWM "
-               "%.1f MiB), read before SIGTERM\n",
-               r->rss_after_lat / 1024.0, r->hwm / 1024.0);
+                       "     log, the last (at SIGTERM): %s\n", sr->nckpt,
+                       sr->ckpt);
+        bench_speed_print_memory(r, "vigie-survey");
         bench_print_summary("vigie-survey's closing summary", &r->proc);
 }
 
@@ -2738,7 +2593,7 @@ static void bs_print_header(const bs_opts_t *o)
         printf("setup: private vigie-broker and redis-server per part, "
                "vigie-survey as a separate process,\n"
                "       pseudonym key: the bench's own (%s)%s\n", BS_KEY_ENV,
-               o->quick ? "; --quick: small run, figures NOT comparable"
+               o->base.quick ? "; --quick: small run, figures NOT comparable"
                         : "");
         for (int i = 0; i < o->base.nx; i++)
                 printf("       -X %s\n", o->base.xs[i]);
@@ -2770,16 +2625,16 @@ int bench_surveys_main(int argc, char **argv)
         rc = 0;
         vg_log_set_level_name("warn");
         setenv(BS_KEY_ENV, BS_KEY, 1);
-        bs_ref_load(o.ref, &ref);
-        if (!o.skip[BS_REVIEWS] || !o.skip[BS_SPEED]) {
+        bs_ref_load(o.base.ref, &ref);
+        if (!o.base.skip[BS_REVIEWS] || !o.base.skip[BS_SPEED]) {
                 bench_note("reading %s", o.reviews);
                 if (bs_reviews_load(&rv, o.reviews)) {
                         rc = 1;
                         goto out;
                 }
         }
-        if (!o.skip[BS_REVIEWS]) {
-                rres->n = o.quick && rv.n > 2000 ? 2000 : rv.n;
+        if (!o.base.skip[BS_REVIEWS]) {
+                rres->n = o.base.quick && rv.n > 2000 ? 2000 : rv.n;
                 o.base.partitions = 1;
                 if (bench_svc_start(&svc, &o.base, need, 4, need, 4) == 0)
                         rres->ok = bs_reviews_run(&svc, &o, &rv, rres) == 0;
@@ -2788,7 +2643,7 @@ int bench_surveys_main(int argc, char **argv)
                 failed |= !rres->ok;
         }
         o.base.partitions = partitions;
-        if (!o.skip[BS_SPIKE]) {
+        if (!o.base.skip[BS_SPIKE]) {
                 if (bench_svc_start(&svc, &o.base, need, 4, need, 4) == 0)
                         sres->ok = bs_spike_run(&svc, &o, sres) == 0;
                 if (sres->ok)
@@ -2796,7 +2651,7 @@ int bench_surveys_main(int argc, char **argv)
                 bench_part_stop(&svc);
                 failed |= !sres->ok;
         }
-        if (!o.skip[BS_PRIVACY]) {
+        if (!o.base.skip[BS_PRIVACY]) {
                 char path[PATH_MAX + 64];
                 snprintf(path, sizeof(path), "%s" BS_PII_REL,
                          bench_src_dir());
@@ -2813,7 +2668,7 @@ int bench_surveys_main(int argc, char **argv)
                         priv_valid = (int64_t)pv->nsent;
                 }
         }
-        if (!o.skip[BS_SPEED]) {
+        if (!o.base.skip[BS_SPEED]) {
                 bs_pool_make(&pool, &rv);
                 if (bench_svc_start(&svc, &o.base, need, 4, need, 4) == 0)
                         failed |= bs_speed_run(&svc, &o, &pool, speed) != 0;
@@ -2823,20 +2678,20 @@ int bench_surveys_main(int argc, char **argv)
         }
 
         bs_print_header(&o);
-        if (!o.skip[BS_REVIEWS])
+        if (!o.base.skip[BS_REVIEWS])
                 bs_reviews_report(&o, &rv, rres, &ref);
-        if (!o.skip[BS_SPIKE])
+        if (!o.base.skip[BS_SPIKE])
                 bs_spike_report(&o, sres);
-        if (!o.skip[BS_PRIVACY])
+        if (!o.base.skip[BS_PRIVACY])
                 bs_priv_report(pv, priv_valid);
-        if (!o.skip[BS_SPEED])
+        if (!o.base.skip[BS_SPEED])
                 bs_speed_report(&o, &pool, speed);
         printf("\ntotal time %.0f s\n", bench_secs(t0, bench_now_ns()));
         bench_print_kept();
         rc = failed;
 out:
         fflush(stdout);
-        bench_lat_free(&speed->lat);
+        bench_lat_free(&speed->s.lat);
         bs_pool_free(&pool);
         bs_reviews_free(&rv);
         bs_topics_free(&sres->topics);

@@ -446,6 +446,12 @@ int bench_opts_common(bench_opts_t *o, int c, const char *arg)
                 if (o->nx < BENCH_MAX_X)
                         o->xs[o->nx++] = arg;
                 return 0;
+        case 'f': o->ref = arg; return 0;
+        case 'q': o->quick = 1; return 0;
+        case 's':
+                return o->parts ? bench_skip_parse(arg, o->parts, o->nparts,
+                                                   o->skip)
+                                : -1;
         }
         return -1;
 }
@@ -961,6 +967,71 @@ int bench_skip_parse(const char *arg, const char *const *names, int n,
         return 0;
 }
 
+int bench_failed(int ok)
+{
+        if (!ok)
+                printf("   measurement FAILED (see messages above)\n");
+        return !ok;
+}
+
+json_t *bench_ref_open(const char *path, const char *date,
+                       const char *versions, char *source, size_t size)
+{
+        json_error_t jerr;
+        json_t *root = path ? json_load_file(path, 0, &jerr) : NULL;
+        snprintf(source, size,
+                 "constants recorded in tests/bench/REFERENCE.md (run of "
+                 "%s, %s), NOT recomputed", date, versions);
+        if (path && !root)
+                bench_note("--ref %s: %s (using REFERENCE.md's figures)",
+                           path, jerr.text);
+        return root;
+}
+
+void bench_ref_close(json_t *root, int ok, const char *path,
+                     const char *script, char *source, size_t size)
+{
+        if (!ok) {
+                bench_note("--ref %s: not %s's JSON (using REFERENCE.md's "
+                           "figures)", path, script);
+        } else {
+                json_t *ver = json_object_get(root, "versions");
+                snprintf(source, size,
+                         "%s (%s --json, run of %s, scikit-learn %s)", path,
+                         script,
+                         json_string_value(json_object_get(root, "date"))
+                                 ?: "?",
+                         json_string_value(json_object_get(ver, "sklearn"))
+                                 ?: "?");
+        }
+        json_decref(root);
+}
+
+int bench_csv_each(const char *path, int max,
+                   void (*row)(void *opaque, char **f, int n), void *opaque)
+{
+        char line[1024], *f[16];
+        FILE *fp = fopen(path, "r");
+        if (!fp || max > 16) {
+                if (fp)
+                        fclose(fp);
+                return -1;
+        }
+        while (fgets(line, sizeof(line), fp)) {
+                int n = 1;
+                f[0]  = line;
+                line[strcspn(line, "\r\n")] = '\0';
+                for (char *c = line; *c && n < max; c++)
+                        if (*c == ',') {
+                                *c     = '\0';
+                                f[n++] = c + 1;
+                        }
+                row(opaque, f, n);
+        }
+        fclose(fp);
+        return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Producing                                                              */
 
@@ -997,18 +1068,25 @@ int bench_change_scored(const avro_value_t *val)
         return !(!*state && cc && *cc);
 }
 
+int bench_produce_buf(vg_kafka_t *k, const char *topic, const char *key,
+                      const void *buf, size_t len, int64_t ts_ms)
+{
+        char errstr[256];
+        if (vg_kafka_produce(k, NULL, topic, key, strlen(key), buf, len,
+                             ts_ms, errstr, sizeof(errstr)) == VG_OK)
+                return 0;
+        fprintf(stderr, "vigie-bench: %s\n", errstr);
+        return -1;
+}
+
 int bench_produce_ev(vg_kafka_t *k, const char *topic, bench_ev_t *ev,
                      int64_t ts_ms)
 {
-        char errstr[256];
-        vg_err_t err = vg_kafka_produce(k, NULL, topic, ev->number,
-                                        strlen(ev->number), ev->buf, ev->len,
-                                        ts_ms, errstr, sizeof(errstr));
+        int rc = bench_produce_buf(k, topic, ev->number, ev->buf, ev->len,
+                                   ts_ms);
         vg_free(ev->buf);
         ev->buf = NULL;
-        if (err)
-                fprintf(stderr, "vigie-bench: %s\n", errstr);
-        return err ? -1 : 0;
+        return rc;
 }
 
 vg_kafka_t *bench_producer(const bench_svc_t *svc, const char *const *kv)
@@ -1194,8 +1272,8 @@ const char *bench_evidence(const avro_value_t *val, const char *key)
         return s ? s : "";
 }
 
-long bench_read_all(bench_svc_t *svc, const char *topic,
-                    void (*cb)(const avro_value_t *val, void *opaque),
+long bench_read_raw(bench_svc_t *svc, const char *topic, double timeout_s,
+                    void (*cb)(const vg_kafka_rec_t *rec, void *opaque),
                     void *opaque)
 {
         char errstr[512];
@@ -1205,7 +1283,7 @@ long bench_read_all(bench_svc_t *svc, const char *topic,
         vg_kafka_t *k   = vg_kafka_new(conf, NULL, topics, 1,
                                        VG_KAFKA_F_READALL, errstr,
                                        sizeof(errstr));
-        long n = 0, bad = 0;
+        long n      = 0;
         uint64_t t0 = bench_now_ns();
         vg_conf_destroy(conf);
         if (!k) {
@@ -1215,28 +1293,54 @@ long bench_read_all(bench_svc_t *svc, const char *topic,
         for (;;) {
                 int got = vg_kafka_consume(k, recs, 500, 200);
                 for (int i = 0; i < got; i++) {
-                        avro_value_t *val;
-                        if (vg_avro_decode(svc->reg, recs[i].value,
-                                           recs[i].len, NULL, &val, errstr,
-                                           sizeof(errstr)) == 0)
-                                cb(val, opaque);
-                        else
-                                bad++;
+                        cb(&recs[i], opaque);
                         vg_kafka_rec_done(k, &recs[i]);
                         n++;
                 }
                 if (got == 0 && vg_kafka_at_end(k))
                         break;
-                if (bench_secs(t0, bench_now_ns()) > 300) {
-                        fprintf(stderr, "vigie-bench: reading %s timed "
-                                "out\n", topic);
-                        n = -1;
+                if (bench_secs(t0, bench_now_ns()) > timeout_s) {
+                        n = -2;
                         break;
                 }
         }
         vg_kafka_close(k, 1000);
-        if (bad)
-                bench_note("%ld record(s) of %s could not be decoded", bad,
+        return n;
+}
+
+/** bench_read_all()'s callback, and what it could not decode. */
+typedef struct bench_read_all_s {
+        bench_svc_t *svc;
+        void (*cb)(const avro_value_t *val, void *opaque);
+        void *opaque;
+        long bad;
+} bench_read_all_t;
+
+static void bench_read_all_rec(const vg_kafka_rec_t *rec, void *opaque)
+{
+        bench_read_all_t *ra = opaque;
+        char errstr[512];
+        avro_value_t *val;
+        if (vg_avro_decode(ra->svc->reg, rec->value, rec->len, NULL, &val,
+                           errstr, sizeof(errstr)) == 0)
+                ra->cb(val, ra->opaque);
+        else
+                ra->bad++;
+}
+
+long bench_read_all(bench_svc_t *svc, const char *topic,
+                    void (*cb)(const avro_value_t *val, void *opaque),
+                    void *opaque)
+{
+        bench_read_all_t ra = {svc, cb, opaque, 0};
+        long n = bench_read_raw(svc, topic, 300, bench_read_all_rec, &ra);
+        if (n == -2) {
+                fprintf(stderr, "vigie-bench: reading %s timed out\n",
+                        topic);
+                n = -1;
+        }
+        if (ra.bad)
+                bench_note("%ld record(s) of %s could not be decoded", ra.bad,
                            topic);
         return n;
 }
@@ -1466,15 +1570,37 @@ double bench_pct(const double *v, int64_t n, double q)
         return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
+/** The id (field \p id), event time and scored_at of output \p buf.
+ *  @returns 0, or -1 if it does not decode. */
+static int bench_lat_out_id(vg_avro_registry_t *reg, const char *id,
+                            const void *buf, size_t len, const char **number,
+                            int64_t *event_time, int64_t *scored_at)
+{
+        char errstr[256];
+        avro_value_t *val;
+        if (vg_avro_decode(reg, buf, len, NULL, &val, errstr,
+                           sizeof(errstr)))
+                return -1;
+        *number     = vg_avro_str_or(val, id, "");
+        *event_time = vg_avro_long_or(val, "event_time", -1);
+        *scored_at  = vg_avro_long_or(val, "scored_at", -1);
+        return 0;
+}
+
 /** Handles one output of the latency run. */
-static void bench_lat_output(const bench_lat_io_t *io, bench_map_t *m,
-                             bench_lat_t *lat, rd_kafka_message_t *rkm)
+static void bench_lat_output(bench_svc_t *svc, const bench_lat_io_t *io,
+                             bench_map_t *m, bench_lat_t *lat,
+                             rd_kafka_message_t *rkm)
 {
         int64_t now_us = bench_wall_us();
         const char *number;
         int64_t et, scored_at;
-        if (rkm->err || io->out_key(io->opaque, rkm->payload, rkm->len,
-                                    &number, &et, &scored_at) != 0)
+        if (rkm->err ||
+            (io->out_key ? io->out_key(io->opaque, rkm->payload, rkm->len,
+                                       &number, &et, &scored_at)
+                         : bench_lat_out_id(svc->reg, io->out_id,
+                                            rkm->payload, rkm->len, &number,
+                                            &et, &scored_at)) != 0)
                 return;
         bench_slot_t *s = bench_map_get(m, number, et, 0);
         if (!s || s->seen++)
@@ -1565,7 +1691,7 @@ int bench_latency(bench_svc_t *svc, const bench_lat_io_t *io, double rate,
                 vg_kafka_poll(k, 0);
                 rd_kafka_message_t *rkm = rd_kafka_consumer_poll(cons, 1);
                 while (rkm) {
-                        bench_lat_output(io, &m, lat, rkm);
+                        bench_lat_output(svc, io, &m, lat, rkm);
                         rd_kafka_message_destroy(rkm);
                         rkm = rd_kafka_consumer_poll(cons, 0);
                 }
@@ -1629,6 +1755,116 @@ void bench_print_lat(const char *title, const char *to_do,
                "p50 %4.1f  p99 %4.1f  max %5.1f ms   (for information)\n",
                bench_pct(lat->seen, lat->n, 0.50),
                bench_pct(lat->seen, lat->n, 0.99), lat->seen[lat->n - 1]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The speed part of a processor's sub-command                            */
+
+int bench_speed_produce(bench_svc_t *svc, bench_speed_t *res,
+                        const char *topic, bench_rec_at_t at, void *opaque,
+                        size_t n, const char *what)
+{
+        /* a bulk load: large batches (the embedded broker answers a fetch
+         * with one batch per partition) */
+        static const char *const kv[] = {"kafka.linger.ms=100",
+                                         "kafka.batch.num.messages=10000",
+                                         NULL};
+        int np        = bench_parts(svc->rk, topic);
+        vg_kafka_t *k = bench_zproducer(svc, kv);
+        if (!k)
+                return -1;
+        bench_note("speed: pre-producing %s %s to %s (%d partitions)",
+                   BENCH_INT(n), what, topic, np);
+        uint64_t t0 = bench_now_ns();
+        for (size_t i = 0; i < n; i++) {
+                const void *buf;
+                size_t len;
+                const char *key = at(opaque, i, &buf, &len);
+                if (bench_produce_buf(k, topic, key, buf, len, 0)) {
+                        vg_kafka_close(k, 1000);
+                        return -1;
+                }
+                if ((i & 1023) == 0)
+                        vg_kafka_poll(k, 0);
+        }
+        if (bench_flush_close(k))
+                return -1;
+        res->produce_s = bench_secs(t0, bench_now_ns());
+        res->dropped   = bench_start_offsets(svc->rk, topic, np);
+        return 0;
+}
+
+int bench_speed_backlog(bench_svc_t *svc, const bench_opts_t *o,
+                        bench_speed_t *res, const char *prog, const char *tag,
+                        const char *in, const char *out, int64_t n,
+                        int64_t expect)
+{
+        bench_proc_t *bp = &res->proc;
+        bench_note("speed: bare pipe %s -> %s", in, BENCH_T_PIPE);
+        res->pipe_rate = bench_pipe(svc, in, n, res->pipe_cpu);
+
+        bench_note("speed: %s on the backlog (expecting %s outputs)", prog,
+                   BENCH_INT(expect));
+        if (bench_proc_start(svc, o, bp, prog, tag, NULL))
+                return -1;
+        bench_wait_outputs(svc, out, 0, expect, &bp->pid, 1, 120, 10, 10,
+                           &res->w);
+        if (res->w.died || !res->w.t_first) {
+                fprintf(stderr, "vigie-bench: %s %s\n", prog,
+                        res->w.died ? "exited" : "produced nothing in 120 s");
+                bench_log_tail(bp->log, 30);
+                return -1;
+        }
+        res->cpu    = bench_proc_cpu(bp->pid);
+        double secs = bench_secs(res->w.t_first, res->w.t_last);
+        res->rate   = secs > 0 ? (double)n * (double)res->w.reached /
+                                       (double)expect / secs
+                               : 0;
+        res->committed = bench_settle(svc, bp, in, 30);
+        bench_sleep_ms(1500);
+        res->rss_after_tp = bench_proc_kb(bp->pid, "VmRSS");
+        res->tp_ok        = 1;
+        return 0;
+}
+
+void bench_speed_latency(bench_svc_t *svc, bench_speed_t *res,
+                         const bench_lat_io_t *io, double rate, double secs,
+                         const char *unit)
+{
+        bench_note("speed: latency, %.0f %s/s for %.0f s", rate, unit, secs);
+        res->lat_ok = bench_latency(svc, io, rate, secs, NULL, res->proc.pid,
+                                    &res->lat) == 0;
+        res->rss_after_lat = bench_proc_kb(res->proc.pid, "VmRSS");
+        res->hwm           = bench_proc_kb(res->proc.pid, "VmHWM");
+}
+
+void bench_speed_print_rate(const bench_speed_t *r, const char *unit)
+{
+        printf("   first -> last output               %.2f s (end offsets "
+               "polled every 10 ms)\n", bench_secs(r->w.t_first,
+                                                   r->w.t_last));
+        printf("   sustained throughput               %s %s/s\n",
+               BENCH_INT((int64_t)r->rate), unit);
+}
+
+void bench_speed_print_cpu(const bench_speed_t *r, int64_t events,
+                           const char *name)
+{
+        char what[64];
+        snprintf(what, sizeof(what), "%s CPU time", name);
+        printf("   %-34s %.2f s since start\n", what, r->cpu);
+        bench_print_cpu(&r->w, bench_secs(r->w.t_first, r->w.t_last), events,
+                        name, 0);
+}
+
+void bench_speed_print_memory(const bench_speed_t *r, const char *name)
+{
+        printf("\n   memory of %s (/proc/PID/status)\n", name);
+        printf("   VmRSS after the backlog            %.1f MiB\n",
+               r->rss_after_tp / 1024.0);
+        printf("   VmRSS after the latency run        %.1f MiB (peak VmHWM "
+               "%.1f MiB), read before SIGTERM\n",
+               r->rss_after_lat / 1024.0, r->hwm / 1024.0);
 }
 
 /* ---------------------------------------------------------------------- */

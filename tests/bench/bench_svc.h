@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "bench.h"
@@ -34,6 +35,8 @@
 #define BENCH_PARTITIONS 32
 #define BENCH_MAX_CHILD  16
 #define BENCH_MAX_X      32
+/** The most parts a sub-command runs (--skip). */
+#define BENCH_MAX_PARTS 8
 
 /** The bare pipe's output topic (created on the private broker). */
 #define BENCH_T_PIPE        "bench.pipe"
@@ -136,6 +139,13 @@ void bench_print_stats_line(const char *what, const char *log);
         {"help", no_argument, 0, 'h'},                                         \
         {0, 0, 0, 0}
 
+/** The long options of the sub-commands made of parts (incidents,
+ *  surveys), handled by bench_opts_common(): --ref, --skip, --quick. */
+#define BENCH_LOPTS_PARTS                                                      \
+        {"ref", required_argument, 0, 'f'},                                    \
+        {"skip", required_argument, 0, 's'},                                   \
+        {"quick", no_argument, 0, 'q'}
+
 /** Options shared by the sub-commands. */
 typedef struct bench_opts_s {
         const char *bootstrap; /**< NULL: start a vigie-broker */
@@ -145,6 +155,12 @@ typedef struct bench_opts_s {
         int nx;
         int full_updates;
         uint64_t seed;
+        /* sub-commands made of parts (BENCH_LOPTS_PARTS) */
+        const char *ref;           /**< --ref: a reference's JSON, or NULL */
+        int quick;                 /**< --quick: a small run */
+        const char *const *parts;  /**< the names --skip takes */
+        int nparts;
+        int skip[BENCH_MAX_PARTS]; /**< --skip: 1 to skip parts[i] */
 } bench_opts_t;
 
 /** The broker, Redis and the bench's own Kafka/Avro handles. */
@@ -166,8 +182,9 @@ typedef struct bench_svc_s {
 /**
  * @brief Parses the options every sub-command takes (getopt_long value
  *        \p c: 'b' --bootstrap, 'r' --redis-port, 'S' --seed, 'F'
- *        --slim-updates, 'K' --keep, 'X').
- * @returns 0 if \p c was one of them, -1 otherwise.
+ *        --slim-updates, 'K' --keep, 'X'), and those of BENCH_LOPTS_PARTS
+ *        ('f' --ref, 's' --skip: a name of o->parts, 'q' --quick).
+ * @returns 0 if \p c was one of them, -1 otherwise or on a bad --skip.
  */
 int bench_opts_common(bench_opts_t *o, int c, const char *arg);
 
@@ -312,6 +329,40 @@ void bench_print_run(void);
 int bench_skip_parse(const char *arg, const char *const *names, int n,
                      int *skip);
 
+/** @returns 1, having printed "   measurement FAILED (see messages
+ *           above)", unless \p ok; else 0. */
+int bench_failed(int ok);
+
+/**
+ * @brief Opens the JSON of a reference script (--ref \p path; NULL: none)
+ *        and writes to \p source (\p size bytes) where the reference
+ *        figures come from: "constants recorded in tests/bench/REFERENCE.md
+ *        (run of \p date, \p versions), NOT recomputed", unless
+ *        bench_ref_close() says otherwise.
+ * @returns its root, or NULL (no \p path, or a note that it does not
+ *          load).
+ */
+json_t *bench_ref_open(const char *path, const char *date,
+                       const char *versions, char *source, size_t size);
+
+/**
+ * @brief Frees \p root (bench_ref_open()). If \p ok (its figures were
+ *        read), \p source names \p path, the date of its run and its
+ *        scikit-learn version; else a note says it is not \p script's
+ *        JSON (the caller keeps REFERENCE.md's figures).
+ */
+void bench_ref_close(json_t *root, int ok, const char *path,
+                     const char *script, char *source, size_t size);
+
+/**
+ * @brief Calls \p row with the fields of each line of the CSV file
+ *        \p path (no quoting; at most \p max fields, 16 at the most,
+ *        the last one with the rest of the line), \p n of them.
+ * @returns 0, or -1 if it cannot be read.
+ */
+int bench_csv_each(const char *path, int max,
+                   void (*row)(void *opaque, char **f, int n), void *opaque);
+
 /** @} */
 
 /**
@@ -339,6 +390,12 @@ int bench_ev_encode(const vg_avro_schema_t *sch, avro_value_t *val,
 /** @returns 1 if vigie-change publishes a score for change record \p val
  *           (it is not closed, complete or canceled: chg_event.c). */
 int bench_change_scored(const avro_value_t *val);
+
+/** @brief Produces \p len bytes of \p buf under \p key to \p topic with
+ *         timestamp \p ts_ms (0: now). @returns 0, or -1 (the reason on
+ *         stderr). */
+int bench_produce_buf(vg_kafka_t *k, const char *topic, const char *key,
+                      const void *buf, size_t len, int64_t ts_ms);
 
 /** @brief Produces \p ev (key: its number) to \p topic with timestamp
  *         \p ts_ms (0: now) and frees its buffer. @returns 0 or -1. */
@@ -428,6 +485,17 @@ bench_slot_t *bench_map_get(bench_map_t *m, const char *number, int64_t et,
 /** @returns the value of \p key in the evidence map of alert \p val
  *           ("" if absent). */
 const char *bench_evidence(const avro_value_t *val, const char *key);
+
+/**
+ * @brief Reads all of \p topic (no group, from the beginning) for
+ *        \p timeout_s at the most and calls \p cb with each record as it
+ *        is (key, value, headers in rec->rkm).
+ * @returns the records read, -1 (the reason on stderr), or -2 if
+ *          \p timeout_s passed first.
+ */
+long bench_read_raw(bench_svc_t *svc, const char *topic, double timeout_s,
+                    void (*cb)(const vg_kafka_rec_t *rec, void *opaque),
+                    void *opaque);
 
 /**
  * @brief Reads all of \p topic (no group, from the beginning) and calls
@@ -521,10 +589,12 @@ typedef struct bench_lat_io_s {
          *  expected), 0 at the end, -1 on error. */
         int (*next)(void *opaque, bench_ev_t *ev);
         /** The (number, event time) an output answers, and when it was
-         *  computed (ms). @returns 0, or -1 to ignore the output. */
+         *  computed (ms). @returns 0, or -1 to ignore the output. NULL:
+         *  the output's \p out_id, event_time and scored_at. */
         int (*out_key)(void *opaque, const void *buf, size_t len,
                        const char **number, int64_t *event_time,
                        int64_t *scored_at);
+        const char *out_id; /**< without out_key: the output's id field */
         void *opaque;
         const char *proc_name; /**< for messages */
 } bench_lat_io_t;
@@ -551,6 +621,72 @@ double bench_pct(const double *v, int64_t n, double q);
  */
 void bench_print_lat(const char *title, const char *to_do, const char *done,
                      const bench_lat_t *lat, int ok, double target);
+/** @} */
+
+/**
+ * @name The speed part of a processor's sub-command
+ * @{
+ */
+
+/** What the speed part of a processor's sub-command measures. */
+typedef struct bench_speed_s {
+        int tp_ok, lat_ok;          /**< the backlog, the latency run */
+        int64_t dropped, committed; /**< of the input topic */
+        double produce_s, pipe_rate, rate, cpu;
+        bench_cpu_t pipe_cpu[2];
+        bench_wait_t w;
+        bench_lat_t lat;
+        long rss_after_tp, rss_after_lat, hwm; /**< kB */
+        bench_proc_t proc;
+} bench_speed_t;
+
+/** Record \p i of a backlog: its wire format in \p buf and \p len.
+ *  @returns its key. */
+typedef const char *(*bench_rec_at_t)(void *opaque, size_t i,
+                                      const void **buf, size_t *len);
+
+/**
+ * @brief Produces the \p n records of a backlog (\p at) to \p topic in
+ *        zstd-compressed large batches, "pre-producing N <what>":
+ *        res->produce_s, res->dropped.
+ * @returns 0, or -1 (the reason on stderr).
+ */
+int bench_speed_produce(bench_svc_t *svc, bench_speed_t *res,
+                        const char *topic, bench_rec_at_t at, void *opaque,
+                        size_t n, const char *what);
+
+/**
+ * @brief The backlog of \p in (\p n records, produced): the bare pipe,
+ *        then processor \p prog (consumer group tag \p tag, res->proc)
+ *        until its \p expect outputs to \p out stop growing: its rate
+ *        (inputs/s), CPU, committed offsets and RSS; res->tp_ok.
+ * @returns 0, or -1 (it exited or produced nothing; its log's tail on
+ *          stderr).
+ */
+int bench_speed_backlog(bench_svc_t *svc, const bench_opts_t *o,
+                        bench_speed_t *res, const char *prog, const char *tag,
+                        const char *in, const char *out, int64_t n,
+                        int64_t expect);
+
+/** @brief The latency run of the speed part (bench_latency() at \p rate
+ *         \p unit/s for \p secs s, the processor res->proc running):
+ *         res->lat, res->lat_ok, then its RSS and peak. */
+void bench_speed_latency(bench_svc_t *svc, bench_speed_t *res,
+                         const bench_lat_io_t *io, double rate, double secs,
+                         const char *unit);
+
+/** @brief Prints the output window of the backlog and the throughput, in
+ *         \p unit/s. */
+void bench_speed_print_rate(const bench_speed_t *r, const char *unit);
+
+/** @brief Prints the CPU time of processor \p name and where the
+ *         machine's went (bench_print_cpu(), \p events inputs). */
+void bench_speed_print_cpu(const bench_speed_t *r, int64_t events,
+                           const char *name);
+
+/** @brief Prints the memory of processor \p name after the backlog and
+ *         after the latency run. */
+void bench_speed_print_memory(const bench_speed_t *r, const char *name);
 /** @} */
 
 /**

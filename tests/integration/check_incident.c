@@ -10,7 +10,6 @@
 #include "vg_itest.h"
 #include "vg_kafka.h"
 #include "vg_redis.h"
-#include "vg_time.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -19,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,15 +25,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Inputs                                                             */
-
-static int64_t parse_time(const char *s)
-{
-        char errstr[128];
-        int64_t t = -1;
-        if (!s || !*s || vg_time_parse(s, &t, errstr, sizeof(errstr)))
-                return -1;
-        return t;
-}
 
 static void fmt_time(int64_t ms, char *buf, size_t size)
 {
@@ -75,14 +64,14 @@ static void load_incidents(const char *path, inc_in_t *in)
 #define S(k) json_string_value(json_object_get(o, k))
                 const char *num = S("number"), *ci = S("cmdb_ci");
                 json_t *e       = json_object_get(in->inc, num);
-                int64_t upd     = parse_time(S("sys_updated_on"));
+                int64_t upd     = itest_parse_time(S("sys_updated_on"));
                 in->records++;
                 if (upd > in->last)
                         in->last = upd;
                 if (!e) {
-                        int64_t t = parse_time(S("opened_at"));
+                        int64_t t = itest_parse_time(S("opened_at"));
                         if (t < 0)
-                                t = parse_time(S("sys_updated_on"));
+                                t = itest_parse_time(S("sys_updated_on"));
                         e = json_pack("{sssIsb}", "ci", ci ? ci : "",
                                       "opened", (json_int_t)t, "resolved",
                                       0);
@@ -96,14 +85,8 @@ static void load_incidents(const char *path, inc_in_t *in)
                         json_object_set_new(e, "resolved", json_true());
                         in->resolved++;
                 }
-                if (ci && *ci) {
-                        json_t *set = json_object_get(in->cis, ci);
-                        if (!set) {
-                                set = json_object();
-                                json_object_set_new(in->cis, ci, set);
-                        }
-                        json_object_set_new(set, num, json_true());
-                }
+                if (ci && *ci)
+                        itest_set_add(in->cis, ci, num);
 #undef S
                 json_decref(o);
         }
@@ -144,16 +127,12 @@ static void gen_world(const char *chg, const char *inc, const char *truth,
 /* ------------------------------------------------------------------ */
 /* Processes                                                          */
 
-static int wait_pid(pid_t pid)
-{
-        int status = -1;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+/* vigie-incident, what the scenarios of vg_itest.h watch. */
+static const itest_proc_t INC = {"vigie-incident", "itsm.incidents",
+                                 "itsm.incidents.enriched", "enriched"};
 
 #define spawn_incident(log) itest_spawn_with("vigie-incident", log, NULL)
 #define spawn_change(log)   itest_spawn_with("vigie-change", log, NULL)
-#define redis_up()          itest_redis_up(getenv("VG_REDIS_PORT"), NULL)
 
 /* ------------------------------------------------------------------ */
 /* Outputs                                                            */
@@ -168,7 +147,7 @@ typedef struct enr_s {
 
 static void load_enriched(const char *path, enr_t *e)
 {
-        char *line = NULL, id[32];
+        char *line = NULL;
         size_t cap = 0;
         FILE *fp   = fopen(path, "r");
         memset(e, 0, sizeof(*e));
@@ -195,15 +174,8 @@ static void load_enriched(const char *path, enr_t *e)
                         e->first_not_opened += !why || strcmp(why, "opened");
                         json_object_set(e->first, num, o);
                 }
-                if (cl >= 0) {
-                        json_t *set = json_object_get(e->clusters, num);
-                        if (!set) {
-                                set = json_object();
-                                json_object_set_new(e->clusters, num, set);
-                        }
-                        snprintf(id, sizeof(id), "%lld", (long long)cl);
-                        json_object_set_new(set, id, json_true());
-                }
+                if (cl >= 0)
+                        itest_set_add_id(e->clusters, num, (long long)cl);
                 json_decref(o);
         }
         e->distinct = (long)json_object_size(e->first);
@@ -272,37 +244,7 @@ static int redis_exists(const char *kind, const char *id, const char *what)
  * more keys either). @returns the number of differences (printed). */
 static long ci_windows_diff(const inc_in_t *in)
 {
-        vg_redis_t *r = itest_redis_open();
-        const char *ci, *num;
-        json_t *want, *v;
-        char key[512];
-        long diff = 0, members = 0;
-        json_object_foreach(in->cis, ci, want) {
-                vg_redis_key(r, key, sizeof(key), "ci", ci, "incidents");
-                json_t *got = itest_redis_members(r, key);
-                members += (long)json_object_size(got);
-                json_object_foreach(want, num, v) {
-                        if (!json_object_get(got, num) && diff++ < 5)
-                                printf("%s: %s missing\n", key, num);
-                }
-                json_object_foreach(got, num, v) {
-                        if (!json_object_get(want, num) && diff++ < 5)
-                                printf("%s: %s extra\n", key, num);
-                }
-                json_decref(got);
-        }
-        json_t *keys = itest_redis_keys(r, "vigie:ci:*:incidents");
-        if (json_array_size(keys) != json_object_size(in->cis)) {
-                printf("%zu ci:*:incidents keys for %zu CIs\n",
-                       json_array_size(keys), json_object_size(in->cis));
-                diff++;
-        }
-        printf("CI windows: %zu CIs, %ld members, %ld difference(s) with "
-               "the input\n", json_object_size(in->cis), members, diff);
-        fflush(stdout);
-        json_decref(keys);
-        vg_redis_destroy(r);
-        return diff;
+        return itest_windows_diff(in->cis, "ci", "incidents", "CI");
 }
 
 /* Over every inccl:{id}:incidents: \p total members, \p distinct
@@ -318,13 +260,7 @@ static void cluster_windows(long *total, long *distinct, json_t **sets)
         json_array_foreach(keys, i, k) {
                 json_t *got = itest_redis_members(r, json_string_value(k));
                 json_object_foreach(got, num, v) {
-                        json_t *set = json_object_get(by, num);
-                        if (!set) {
-                                set = json_object();
-                                json_object_set_new(by, num, set);
-                        }
-                        json_object_set_new(set, json_string_value(k),
-                                            json_true());
+                        itest_set_add(by, num, json_string_value(k));
                         (*total)++;
                 }
                 json_decref(got);
@@ -615,18 +551,7 @@ START_TEST(test_bad_records)
         fprintf(fp, REC("INC-OK3", ""));
         fclose(fp);
 #undef REC
-        pid_t p = spawn_incident(log);
-        ck_assert_int_eq(itest_produce("itsm.incidents", in), 0);
-        produce_garbage();
-        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 6, 60), 6);
-        ck_assert_int_ge(itest_wait_idle("itsm.incidents.enriched", 2, 30), 2);
-        /* it keeps running: a later valid record is enriched */
-        ck_assert_int_eq(kill(p, 0), 0);
-        ck_assert_int_eq(itest_produce("itsm.incidents", more), 0);
-        ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 3, 30), 3);
-        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
-
-        ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 6);
+        itest_bad_records(&INC, log, in, produce_garbage, more, 6, 2, dlq);
         ck_assert(itest_file_contains(dlq, "number: missing or empty"));
         ck_assert(itest_file_contains(dlq, "reopen_count: negative (-1)"));
         ck_assert(itest_file_contains(dlq, "resolved_at: before opened_at"));
@@ -662,7 +587,6 @@ START_TEST(test_redis_down)
 {
         const char *a = itest_path("a.jsonl"), *b = itest_path("b.jsonl");
         const char *log = itest_path("inc.log");
-        char cmd[512];
         inc_in_t ia, all;
         enr_t e;
         long total, distinct;
@@ -683,39 +607,13 @@ START_TEST(test_redis_down)
         ck_assert_int_eq(itest_wait_committed("vigie-incident",
                                               "itsm.incidents", ia.records, 90),
                          ia.records);
-        long before = itest_end_offsets("itsm.incidents.enriched");
-
         /* Redis down for 10 s while the second stream comes in */
-        snprintf(cmd, sizeof(cmd), "%s/tests/restart_redis.sh 10 "
-                 ">/dev/null 2>&1 &", getenv("VG_SOURCE_DIR"));
-        ck_assert_int_eq(system(cmd), 0);
-        double t0 = itest_now();
-        while (redis_up() && itest_now() - t0 < 5)
-                usleep(50 * 1000);
-        ck_assert_msg(!redis_up(), "Redis did not stop");
-        t0 = itest_now();
-        ck_assert_int_eq(itest_produce("itsm.incidents", b), 0);
-        long want  = before + (all.incidents - ia.incidents);
-        long during = itest_wait_count("itsm.incidents.enriched", want, 8);
-        double in_s = itest_now() - t0;
-        int still_down = !redis_up();
-        printf("redis_down: %ld enriched before, %ld %.1f s into the outage "
-               "(Redis %s)\n", before, during, in_s,
-               still_down ? "still down" : "back");
-        fflush(stdout);
-        ck_assert_msg(still_down, "Redis came back too early to tell");
-        ck_assert_msg(during >= want, "enrichment stalled while Redis was "
-                      "down: %ld of %ld in %.1f s", during, want, in_s);
+        long want = itest_outage_produce(&INC, b, all.incidents - ia.incidents);
 
         /* Redis is back: the kept writes catch up, the deferred
          * resolutions are learned */
         ck_assert(itest_wait_in_file(log, "caught up", 30));
-        ck_assert_int_eq(itest_wait_committed("vigie-incident",
-                                              "itsm.incidents", all.records,
-                                              60),
-                         all.records);
-        itest_wait_idle("itsm.incidents.enriched", want, 10);
-        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+        itest_finish(&INC, p, all.records, want, 60);
 
         consume_enriched("enriched.jsonl", &e);
         printf("redis_down: %ld enrichments of %ld incidents, %ld degraded, "
@@ -764,36 +662,8 @@ START_TEST(test_sigkill_restart)
         load_incidents(in, &inp);
         assert_untrimmed(&inp);
 
-        pid_t p = spawn_incident(log1);
-        ck_assert(itest_wait_in_file(log1, "assigned", 30));
-        pid_t prod = itest_produce_paced("itsm.incidents", in, "600",
-                                         itest_path("prod.log"));
-        ck_assert_int_ge(itest_wait_count("itsm.incidents.enriched", 300, 60),
-                         300);
-        /* a checkpoint taken since (checkpoint.interval.ms=1000) */
-        long c0 = itest_count_in_file(log1, "checkpoint: ");
-        for (int i = 0;
-             i < 50 && itest_count_in_file(log1, "checkpoint: ") <= c0; i++)
-                usleep(100 * 1000);
-        ck_assert_int_gt(itest_count_in_file(log1, "checkpoint: "), c0);
-        ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
-        long at_kill = itest_end_offsets("itsm.incidents.enriched");
-        long committed = itest_committed("vigie-incident", "itsm.incidents");
-
-        p = spawn_incident(log2);
-        ck_assert_int_eq(wait_pid(prod), 0);
-        ck_assert_int_eq(itest_wait_committed("vigie-incident",
-                                              "itsm.incidents", inp.records,
-                                              120),
-                         inp.records);
-        itest_wait_idle("itsm.incidents.enriched", inp.incidents, 10);
-        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
-        printf("sigkill: killed at %ld enriched, %ld of %ld input records "
-               "committed\n", at_kill, committed, inp.records);
-        fflush(stdout);
-        ck_assert_int_lt(committed, inp.records); /* killed mid-stream */
-
-        ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
+        itest_sigkill_restart(&INC, in, inp.records, inp.incidents, "600",
+                              log1, log2);
         /* every resolution learned once: the checkpoint's offsets */
         ck_assert_msg(itest_learned_exactly(log2, "incident/1", inp.resolved),
                       "not n=%ld", inp.resolved);
@@ -867,8 +737,8 @@ START_TEST(test_shared)
         ck_assert_int_gt(s1, s0);
         ck_assert_int_gt(e1, e0);
 
-        ck_assert_int_eq(wait_pid(prc), 0);
-        ck_assert_int_eq(wait_pid(pri), 0);
+        ck_assert_int_eq(itest_wait_pid(prc), 0);
+        ck_assert_int_eq(itest_wait_pid(pri), 0);
         ck_assert_int_eq(itest_wait_committed("vigie-change", "itsm.changes",
                                               cin.records, 120),
                          cin.records);

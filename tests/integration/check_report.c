@@ -43,24 +43,6 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 
-/* The whole of \p path as a string (NULL if missing); free() it. */
-static char *slurp(const char *path, size_t *lenp)
-{
-        FILE *fp = fopen(path, "rb");
-        if (!fp)
-                return NULL;
-        fseek(fp, 0, SEEK_END);
-        long n = ftell(fp);
-        fseek(fp, 0, SEEK_SET);
-        char *buf  = malloc((size_t)n + 1);
-        size_t got = fread(buf, 1, (size_t)n, fp);
-        buf[got]   = '\0';
-        fclose(fp);
-        if (lenp)
-                *lenp = got;
-        return buf;
-}
-
 static long count_of(const char *hay, const char *needle)
 {
         long n = 0;
@@ -456,8 +438,8 @@ START_TEST(test_text)
         unlink(html);
         ck_assert_int_eq(
             run_report(NULL, out, err, "surveys", "--html", html, NULL), 0);
-        text = slurp(out, NULL);
-        all  = slurp(err, NULL);
+        text = itest_slurp(out, NULL);
+        all  = itest_slurp(err, NULL);
         ck_assert(text && all);
         printf("---- vigie-ctl report surveys (%s)\n%s----\n", out, text);
 
@@ -529,7 +511,7 @@ START_TEST(test_text)
         ASSERT_HASNT(text, "All good"); /* positives are no examples */
 
         /* the page */
-        page = slurp(html, NULL);
+        page = itest_slurp(html, NULL);
         ck_assert_msg(page, "no page %s", html);
         ck_assert_msg(!strncmp(page, "<!DOCTYPE html>\n<html lang=\"en\">", 31),
                       "not an HTML5 page");
@@ -548,7 +530,7 @@ START_TEST(test_text)
         /* --weeks 2: the window is W06-W07 (14 responses, 10 negative) */
         ck_assert_int_eq(
             run_report(NULL, out, err, "surveys", "--weeks", "2", NULL), 0);
-        text = slurp(out, NULL);
+        text = itest_slurp(out, NULL);
         line = line_with(text, "   1 7 ");
         ck_assert_msg(line, "no row of topic 7 in:\n%s", text);
         ASSERT_HAS(line, " 29% ");
@@ -560,7 +542,7 @@ START_TEST(test_text)
         ck_assert_int_eq(run_report(NULL, out, err, "surveys", "--at",
                                     "2025-02-02T23:00:00Z", "--top", "1", NULL),
                          0);
-        text = slurp(out, NULL);
+        text = itest_slurp(out, NULL);
         ASSERT_HAS(text, "now (event time)  2025-02-02 23:00 UTC (--at)");
         line = line_with(text, "   1 7 ");
         ck_assert_msg(line, "no row of topic 7 in:\n%s", text);
@@ -575,14 +557,14 @@ START_TEST(test_text)
         /* no topic under another prefix: said, exit 0 */
         ck_assert_int_eq(
             run_report("redis.prefix=empty:", out, err, "surveys", NULL), 0);
-        text = slurp(out, NULL);
+        text = itest_slurp(out, NULL);
         ASSERT_HAS(text, "No survey topic in Redis (empty:srv:all:topics");
         free(text);
 
         /* Redis down: said, exit 1 */
         ck_assert_int_eq(run_report("redis.port=1", out, err, "surveys", NULL),
                          1);
-        all = slurp(err, NULL);
+        all = itest_slurp(err, NULL);
         ASSERT_HAS(all, "vigie-ctl report: cannot read the survey topics: "
                         "redis 127.0.0.1:1");
         free(all);
@@ -597,7 +579,7 @@ START_TEST(test_text)
             2);
         ck_assert_int_eq(run_report(NULL, out, err, "surveys", "--help", NULL),
                          0);
-        text = slurp(out, NULL);
+        text = itest_slurp(out, NULL);
         ASSERT_HAS(text, "Usage: vigie-ctl [global options] report surveys");
         free(text);
 }
@@ -605,6 +587,30 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 /* The page in headless Chromium                                        */
+
+/* Runs \p chromium headless with \p args (NULL-terminated, at most 22)
+ * after the options every run takes, stdout to \p out (NULL: none),
+ * stderr to \p log, for 120 s at the most. @returns its exit status. */
+static int run_chromium(const char *chromium, const char *const *args,
+                        const char *out, const char *log)
+{
+        /* Debian's chromium, as root in a container: --no-sandbox; no
+         * network here: no background connections either */
+        char *argv[32] = {(char *)chromium,
+                          "--headless=new",
+                          "--no-sandbox",
+                          "--disable-gpu",
+                          "--disable-quic",
+                          "--no-first-run",
+                          "--disable-background-networking",
+                          "--disable-component-update",
+                          "--disable-sync"};
+        int n          = 9;
+        for (int i = 0; args[i] && n < 31; i++)
+                argv[n++] = (char *)args[i];
+        argv[n] = NULL;
+        return run_to(argv, out, log, 120);
+}
 
 START_TEST(test_chromium)
 {
@@ -626,25 +632,11 @@ START_TEST(test_chromium)
         snprintf(user_dir, sizeof(user_dir), "--user-data-dir=%s", profile);
         snprintf(shot, sizeof(shot), "--screenshot=%s", png);
 
-        /* Debian's chromium, as root in a container: --no-sandbox; no
-         * network here: no background connections either */
-        char *dump[] = {(char *)chromium,
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        user_dir,
-                        "--dump-dom",
-                        url,
-                        NULL};
-        int rc       = run_to(dump, dom, log, 120);
+        const char *dump[] = {user_dir, "--dump-dom", url, NULL};
+        int rc             = run_chromium(chromium, dump, dom, log);
         ck_assert_msg(rc == 0, "chromium --dump-dom exited %d (see %s)", rc,
                       log);
-        char *page = slurp(dom, NULL);
+        char *page = itest_slurp(dom, NULL);
         ck_assert_msg(page && *page, "empty DOM from chromium (see %s)", log);
         assert_page(page, "DOM");
         ASSERT_HAS(page, "Survey topics");
@@ -652,22 +644,9 @@ START_TEST(test_chromium)
         free(page);
 
         unlink(png);
-        char *snap[] = {(char *)chromium,
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--hide-scrollbars",
-                        user_dir,
-                        shot,
-                        "--window-size=1200,1600",
-                        url,
-                        NULL};
-        rc           = run_to(snap, NULL, log, 120);
+        const char *snap[] = {"--hide-scrollbars",       user_dir, shot,
+                              "--window-size=1200,1600", url,      NULL};
+        rc                 = run_chromium(chromium, snap, NULL, log);
         ck_assert_msg(rc == 0, "chromium --screenshot exited %d (see %s)", rc,
                       log);
         ck_assert_msg(stat(png, &st) == 0, "no screenshot %s", png);

@@ -8,11 +8,9 @@
  *        dead letters, Redis down, SIGKILL and restart from the checkpoint.
  *        One TCase per ctest entry (CK_RUN_CASE), see survey.cmake.
  */
-#include "vg_gen.h"
 #include "vg_itest.h"
 #include "vg_kafka.h"
 #include "vg_redis.h"
-#include "vg_time.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -32,44 +30,14 @@
 /* ------------------------------------------------------------------ */
 /* Inputs                                                             */
 
-static int64_t parse_time(const char *s)
-{
-        char errstr[128];
-        int64_t t = -1;
-        if (!s || !*s || vg_time_parse(s, &t, errstr, sizeof(errstr)))
-                return -1;
-        return t;
-}
-
-/* Generates \p count survey responses of the world of \p seed (vg_gen)
- * into \p path, and the truth CSV into \p truth unless NULL, from
- * \p start_ms (0: the default), one every \p interarrival_s seconds on
- * average. itest_gen() has no inter-arrival: the default (2 h) spreads
- * 1,500 responses over 125 days, beyond what the windows keep. (A static
- * helper here; it could join vg_itest.c as an argument of itest_gen().) */
+/* Generates \p count survey responses of the world of \p seed into
+ * \p path (and the truth CSV into \p truth unless NULL) from \p start_ms
+ * (0: the default), one every 30 min on average: the default (2 h) would
+ * spread 1,500 responses over 125 days, beyond what the windows keep. */
 static void gen_surveys(const char *path, const char *truth, long count,
-                        uint64_t seed, int64_t start_ms,
-                        double interarrival_s)
+                        uint64_t seed, int64_t start_ms)
 {
-        vg_gen_opts_t o;
-        char errstr[256];
-        vg_gen_opts_init(&o);
-        o.count               = count;
-        o.seed                = seed;
-        o.mean_interarrival_s = interarrival_s;
-        if (start_ms)
-                o.start_ms = start_ms;
-        vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
-        ck_assert_msg(g != NULL, "%s", errstr);
-        FILE *fp = fopen(path, "w"), *tp = truth ? fopen(truth, "w") : NULL;
-        ck_assert_ptr_nonnull(fp);
-        ck_assert_int_eq(vg_gen_run(g, "surveys", fp, tp, errstr,
-                                    sizeof(errstr)),
-                         VG_OK);
-        fclose(fp);
-        if (tp)
-                fclose(tp);
-        vg_gen_destroy(g);
+        itest_gen_at("surveys", path, truth, count, seed, start_ms, 0, 1800);
 }
 
 /* What a survey stream holds. */
@@ -165,7 +133,7 @@ static void load_surveys(const char *path, const char *truth, srv_in_t *in)
 #define S(k) json_string_value(json_object_get(o, k))
                 const char *id = S("response_id"), *who = S("respondent");
                 const char *svc = S("service"), *kind;
-                int64_t t       = parse_time(S("submitted_at"));
+                int64_t t       = itest_parse_time(S("submitted_at"));
                 ck_assert_msg(id && t > 0, "bad input line: %s", line);
                 ck_assert_msg(!json_object_get(in->resp, id),
                               "response %s twice in the input", id);
@@ -182,14 +150,8 @@ static void load_surveys(const char *path, const char *truth, srv_in_t *in)
                 if (who && *who)
                         json_object_set_new(in->respondents, who,
                                             json_true());
-                if (svc && *svc) {
-                        json_t *set = json_object_get(in->svcs, svc);
-                        if (!set) {
-                                set = json_object();
-                                json_object_set_new(in->svcs, svc, set);
-                        }
-                        json_object_set_new(set, id, json_true());
-                }
+                if (svc && *svc)
+                        itest_set_add(in->svcs, svc, id);
                 if ((kind = json_string_value(json_object_get(kinds, id)))) {
                         const char *comment = S("comment");
                         char *v = comment ? pii_value(comment, kind) : NULL;
@@ -232,12 +194,9 @@ static void assert_untrimmed(const srv_in_t *in)
 /* ------------------------------------------------------------------ */
 /* Processes                                                          */
 
-static int wait_pid(pid_t pid)
-{
-        int status = -1;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+/* vigie-survey, what the scenarios of vg_itest.h watch. */
+static const itest_proc_t SRV = {"vigie-survey", "itsm.surveys",
+                                 "itsm.surveys.insights", "insights"};
 
 /* vigie-survey with the tests' settings and \p x (one -X, or NULL). */
 #define spawn_survey(log, x) itest_spawn_with("vigie-survey", log, x, NULL)
@@ -257,26 +216,6 @@ static void produce_all(const char *path, long records, long insights)
 
 /* ------------------------------------------------------------------ */
 /* Outputs                                                            */
-
-/* The whole of \p path, NUL-terminated ("" if missing), its length in
- * \p lenp. */
-static char *slurp(const char *path, size_t *lenp)
-{
-        FILE *fp = fopen(path, "rb");
-        size_t cap = 4096, len = 0, n;
-        char *buf = malloc(cap);
-        while (fp && (n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-                len += n;
-                if (cap - len < 2)
-                        buf = realloc(buf, cap *= 2);
-        }
-        if (fp)
-                fclose(fp);
-        buf[len] = '\0';
-        if (lenp)
-                *lenp = len;
-        return buf;
-}
 
 static int is_pseudonym(const char *s)
 {
@@ -304,7 +243,7 @@ typedef struct ins_s {
 
 static void load_insights(const char *path, const srv_in_t *in, ins_t *e)
 {
-        char *line = NULL, tid[32];
+        char *line = NULL;
         size_t cap = 0;
         FILE *fp   = fopen(path, "r");
         memset(e, 0, sizeof(*e));
@@ -356,15 +295,8 @@ static void load_insights(const char *path, const srv_in_t *in, ins_t *e)
                 }
                 if (!json_object_get(e->first, id))
                         json_object_set(e->first, id, o);
-                if (t >= 0) {
-                        json_t *set = json_object_get(e->topics, id);
-                        if (!set) {
-                                set = json_object();
-                                json_object_set_new(e->topics, id, set);
-                        }
-                        snprintf(tid, sizeof(tid), "%lld", (long long)t);
-                        json_object_set_new(set, tid, json_true());
-                }
+                if (t >= 0)
+                        itest_set_add_id(e->topics, id, (long long)t);
                 json_decref(o);
         }
         e->distinct   = (long)json_object_size(e->first);
@@ -553,12 +485,7 @@ static long topic_windows(const ins_t *e, long *total, long *distinct)
                 snprintf(tid, sizeof(tid), "%lld", t);
                 json_t *got = itest_redis_members(r, key);
                 json_object_foreach(got, id, v) {
-                        json_t *set = json_object_get(by, id);
-                        if (!set) {
-                                set = json_object();
-                                json_object_set_new(by, id, set);
-                        }
-                        json_object_set_new(set, tid, json_true());
+                        itest_set_add(by, id, tid);
                         (*total)++;
                         if (!json_object_get(json_object_get(e->topics, id),
                                              tid) &&
@@ -600,38 +527,7 @@ static long topic_windows(const ins_t *e, long *total, long *distinct)
  * either). @returns the number of differences (printed). */
 static long service_windows(const srv_in_t *in)
 {
-        vg_redis_t *r = itest_redis_open();
-        const char *svc, *id;
-        json_t *want, *v;
-        char key[512];
-        long diff = 0, members = 0;
-        json_object_foreach(in->svcs, svc, want) {
-                vg_redis_key(r, key, sizeof(key), "svc", svc, "responses");
-                json_t *got = itest_redis_members(r, key);
-                members += (long)json_object_size(got);
-                json_object_foreach(want, id, v) {
-                        if (!json_object_get(got, id) && diff++ < 5)
-                                printf("%s: %s missing\n", key, id);
-                }
-                json_object_foreach(got, id, v) {
-                        if (!json_object_get(want, id) && diff++ < 5)
-                                printf("%s: %s extra\n", key, id);
-                }
-                json_decref(got);
-        }
-        json_t *keys = itest_redis_keys(r, "vigie:svc:*:responses");
-        if (json_array_size(keys) != json_object_size(in->svcs)) {
-                printf("%zu svc:*:responses keys for %zu services\n",
-                       json_array_size(keys), json_object_size(in->svcs));
-                diff++;
-        }
-        printf("service windows: %zu services, %ld members, %ld "
-               "difference(s) with the input\n", json_object_size(in->svcs),
-               members, diff);
-        fflush(stdout);
-        json_decref(keys);
-        vg_redis_destroy(r);
-        return diff;
+        return itest_windows_diff(in->svcs, "svc", "responses", "service");
 }
 
 /* Each response once in the topic window of its insight's topic and once
@@ -691,8 +587,9 @@ static long leaks_everywhere(const json_t *secrets, const rdump_t *d,
         long total = leaks_in(d->buf, d->len, secrets, "Redis");
         for (int f = 0; files[f]; f++) {
                 size_t len;
-                char *buf = slurp(files[f], &len);
-                total += leaks_in(buf, len, secrets, files[f]);
+                char *buf = itest_slurp(files[f], &len);
+                if (buf)
+                        total += leaks_in(buf, len, secrets, files[f]);
                 free(buf);
         }
         fflush(stdout);
@@ -750,7 +647,7 @@ static void run_world(int strict)
                 unsetenv(KEY_VAR);
         else
                 setenv(KEY_VAR, KEY, 1);
-        gen_surveys(in_path, truth, 1500, 11, 0, 1800);
+        gen_surveys(in_path, truth, 1500, 11, 0);
         memset(&in, 0, sizeof(in));
         load_surveys(in_path, truth, &in);
         assert_untrimmed(&in);
@@ -781,7 +678,8 @@ static void run_world(int strict)
         /* pseudonyms, or none at all in strict mode */
         redis_dump(&d);
         size_t ilen;
-        char *ibuf = slurp(ins_path, &ilen);
+        char *ibuf = itest_slurp(ins_path, &ilen);
+        ck_assert_ptr_nonnull(ibuf);
         if (strict) {
                 ck_assert(itest_file_contains(log, "strict mode"));
                 ck_assert_int_eq(e.pseudonyms, 0);
@@ -1028,19 +926,9 @@ START_TEST(test_bad_records)
                             "VPN is fine."));
         fclose(fp);
 
-        pid_t p = spawn_survey(log, NULL);
-        ck_assert_int_eq(itest_produce("itsm.surveys", in), 0);
-        produce_garbage();
-        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", 6, 60), 6);
-        ck_assert_int_ge(itest_wait_idle("itsm.surveys.insights", 2, 30), 2);
-        /* it keeps running: a later valid record gets its insight */
-        ck_assert_int_eq(kill(p, 0), 0);
-        ck_assert_int_eq(itest_produce("itsm.surveys", more), 0);
-        ck_assert_int_ge(itest_wait_count("itsm.surveys.insights", 3, 30), 3);
-        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+        itest_bad_records(&SRV, log, in, produce_garbage, more, 6, 2, dlq);
 
         /* the dead letters: a reason naming the field, no payload */
-        ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), 6);
         fp = fopen(dlq, "r");
         ck_assert_ptr_nonnull(fp);
         while (getline(&line, &cap, fp) != -1) {
@@ -1108,21 +996,17 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* redis_down                                                         */
 
-#define redis_up() itest_redis_up(getenv("VG_REDIS_PORT"), NULL)
-
 START_TEST(test_redis_down)
 {
         const char *a = itest_path("a.jsonl"), *b = itest_path("b.jsonl");
         const char *log = itest_path("srv.log");
-        char cmd[512];
         srv_in_t ia, all;
         ins_t e;
 
         setenv(KEY_VAR, KEY, 1);
         /* 2 x 600 responses, 12.5 days each, the second from day 14 */
-        gen_surveys(a, NULL, 600, 21, 0, 1800);
-        gen_surveys(b, NULL, 600, 22, parse_time("2025-01-14 00:00:00"),
-                    1800);
+        gen_surveys(a, NULL, 600, 21, 0);
+        gen_surveys(b, NULL, 600, 22, itest_parse_time("2025-01-14 00:00:00"));
         itest_renumber(b, "SRV", "77");
         memset(&ia, 0, sizeof(ia));
         memset(&all, 0, sizeof(all));
@@ -1134,37 +1018,12 @@ START_TEST(test_redis_down)
 
         pid_t p = spawn_survey(log, NULL);
         produce_all(a, ia.records, ia.records);
-        long before = itest_end_offsets("itsm.surveys.insights");
-
         /* Redis down for 10 s while the second stream comes in */
-        snprintf(cmd, sizeof(cmd), "%s/tests/restart_redis.sh 10 "
-                 ">/dev/null 2>&1 &", getenv("VG_SOURCE_DIR"));
-        ck_assert_int_eq(system(cmd), 0);
-        double t0 = itest_now();
-        while (redis_up() && itest_now() - t0 < 5)
-                usleep(50 * 1000);
-        ck_assert_msg(!redis_up(), "Redis did not stop");
-        t0 = itest_now();
-        ck_assert_int_eq(itest_produce("itsm.surveys", b), 0);
-        long want   = before + (all.records - ia.records);
-        long during = itest_wait_count("itsm.surveys.insights", want, 8);
-        double in_s = itest_now() - t0;
-        int still_down = !redis_up();
-        printf("redis_down: %ld insights before, %ld %.1f s into the "
-               "outage (Redis %s)\n", before, during, in_s,
-               still_down ? "still down" : "back");
-        fflush(stdout);
-        ck_assert_msg(still_down, "Redis came back too early to tell");
-        ck_assert_msg(during >= want, "insights stalled while Redis was "
-                      "down: %ld of %ld in %.1f s", during, want, in_s);
+        long want = itest_outage_produce(&SRV, b, all.records - ia.records);
 
         /* Redis is back: the kept writes catch up */
         ck_assert(itest_wait_in_file(log, "writes caught up", 30));
-        ck_assert_int_eq(itest_wait_committed("vigie-survey", "itsm.surveys",
-                                              all.records, 60),
-                         all.records);
-        itest_wait_idle("itsm.surveys.insights", want, 10);
-        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+        itest_finish(&SRV, p, all.records, want, 60);
         itest_print_summary(log, "  [0-9]+ response|  model |caught up", 0);
 
         consume_insights("insights.jsonl", &all, &e);
@@ -1194,41 +1053,14 @@ START_TEST(test_sigkill_restart)
         ins_t e;
 
         setenv(KEY_VAR, KEY, 1);
-        gen_surveys(in, NULL, 1500, 31, 0, 1800);
+        gen_surveys(in, NULL, 1500, 31, 0);
         memset(&inp, 0, sizeof(inp));
         load_surveys(in, NULL, &inp);
         assert_untrimmed(&inp);
 
-        pid_t p = spawn_survey(log1, NULL);
-        ck_assert(itest_wait_in_file(log1, "assigned", 30));
-        pid_t prod = itest_produce_paced("itsm.surveys", in, "500",
-                                         itest_path("prod.log"));
-        ck_assert_int_ge(itest_wait_count("itsm.surveys.insights", 300, 60),
-                         300);
-        /* a checkpoint taken since (checkpoint.interval.ms=1000) */
-        long c0 = itest_count_in_file(log1, "checkpoint: ");
-        for (int i = 0;
-             i < 50 && itest_count_in_file(log1, "checkpoint: ") <= c0; i++)
-                usleep(100 * 1000);
-        ck_assert_int_gt(itest_count_in_file(log1, "checkpoint: "), c0);
-        ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
-        long at_kill   = itest_end_offsets("itsm.surveys.insights");
-        long committed = itest_committed("vigie-survey", "itsm.surveys");
-
-        p = spawn_survey(log2, NULL);
-        ck_assert_int_eq(wait_pid(prod), 0);
-        ck_assert_int_eq(itest_wait_committed("vigie-survey", "itsm.surveys",
-                                              inp.records, 120),
-                         inp.records);
-        itest_wait_idle("itsm.surveys.insights", inp.records, 10);
-        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
-        printf("sigkill: killed at %ld insights, %ld of %ld input records "
-               "committed\n", at_kill, committed, inp.records);
-        fflush(stdout);
-        ck_assert_int_lt(committed, inp.records); /* killed mid-stream */
-
+        itest_sigkill_restart(&SRV, in, inp.records, inp.records, "500", log1,
+                              log2);
         /* each scored response learned once: the checkpoint's offsets */
-        ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
         ck_assert_msg(itest_learned_exactly(log2, "survey/1", inp.scored),
                       "not n=%ld", inp.scored);
         /* no response lost; the same pseudonyms after the restart */

@@ -6,6 +6,7 @@
 #include "vg_gen.h"
 #include "vg_kafka.h"
 #include "vg_redis.h"
+#include "vg_time.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -94,6 +95,41 @@ int itest_stop(pid_t pid, int sig)
         return itest_status(status);
 }
 
+int itest_wait_pid(pid_t pid)
+{
+        int status = -1;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int64_t itest_parse_time(const char *s)
+{
+        char errstr[128];
+        int64_t t = -1;
+        if (!s || !*s || vg_time_parse(s, &t, errstr, sizeof(errstr)))
+                return -1;
+        return t;
+}
+
+char *itest_slurp(const char *path, size_t *lenp)
+{
+        FILE *fp = fopen(path, "rb");
+        size_t cap = 4096, len = 0, n;
+        if (!fp)
+                return NULL;
+        char *buf = malloc(cap);
+        while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+                len += n;
+                if (cap - len < 2)
+                        buf = realloc(buf, cap *= 2);
+        }
+        fclose(fp);
+        buf[len] = '\0';
+        if (lenp)
+                *lenp = len;
+        return buf;
+}
+
 long itest_count_lines(const char *path)
 {
         FILE *fp = fopen(path, "r");
@@ -179,12 +215,21 @@ void itest_gen(const char *kind, const char *path, const char *truth,
                long count, uint64_t seed, int64_t start_ms,
                int full_updates)
 {
+        itest_gen_at(kind, path, truth, count, seed, start_ms, full_updates,
+                     0);
+}
+
+void itest_gen_at(const char *kind, const char *path, const char *truth,
+                  long count, uint64_t seed, int64_t start_ms,
+                  int full_updates, double interarrival_s)
+{
         vg_gen_opts_t o;
         char errstr[256];
         vg_gen_opts_init(&o);
-        o.count        = count;
-        o.seed         = seed;
-        o.full_updates = full_updates;
+        o.count               = count;
+        o.seed                = seed;
+        o.full_updates        = full_updates;
+        o.mean_interarrival_s = interarrival_s;
         if (start_ms)
                 o.start_ms = start_ms;
         vg_gen_t *g = vg_gen_new(&o, errstr, sizeof(errstr));
@@ -531,6 +576,62 @@ json_t *itest_redis_members(vg_redis_t *r, const char *key)
         return set;
 }
 
+void itest_set_add(json_t *sets, const char *key, const char *member)
+{
+        json_t *set = json_object_get(sets, key);
+        if (!set) {
+                set = json_object();
+                json_object_set_new(sets, key, set);
+        }
+        json_object_set_new(set, member, json_true());
+}
+
+void itest_set_add_id(json_t *sets, const char *key, long long member)
+{
+        char id[32];
+        snprintf(id, sizeof(id), "%lld", member);
+        itest_set_add(sets, key, id);
+}
+
+long itest_windows_diff(json_t *sets, const char *kind, const char *what,
+                        const char *label)
+{
+        vg_redis_t *r = itest_redis_open();
+        const char *id, *m;
+        json_t *want, *v;
+        char key[512], pattern[256];
+        long diff = 0, members = 0;
+        json_object_foreach(sets, id, want) {
+                vg_redis_key(r, key, sizeof(key), kind, id, what);
+                json_t *got = itest_redis_members(r, key);
+                members += (long)json_object_size(got);
+                json_object_foreach(want, m, v) {
+                        if (!json_object_get(got, m) && diff++ < 5)
+                                printf("%s: %s missing\n", key, m);
+                }
+                json_object_foreach(got, m, v) {
+                        if (!json_object_get(want, m) && diff++ < 5)
+                                printf("%s: %s extra\n", key, m);
+                }
+                json_decref(got);
+        }
+        snprintf(pattern, sizeof(pattern), "vigie:%s:*:%s", kind, what);
+        json_t *keys = itest_redis_keys(r, pattern);
+        if (json_array_size(keys) != json_object_size(sets)) {
+                printf("%zu %s:*:%s keys for %zu %ss\n",
+                       json_array_size(keys), kind, what,
+                       json_object_size(sets), label);
+                diff++;
+        }
+        printf("%s windows: %zu %ss, %ld members, %ld difference(s) with "
+               "the input\n", label, json_object_size(sets), label, members,
+               diff);
+        fflush(stdout);
+        json_decref(keys);
+        vg_redis_destroy(r);
+        return diff;
+}
+
 long itest_team_changes_counted(void)
 {
         vg_redis_t *r = itest_redis_open();
@@ -593,6 +694,97 @@ void itest_redis_stop(itest_redis_t *r)
 {
         kill(r->pid, SIGTERM);
         ck_assert_int_eq(waitpid(r->pid, NULL, 0), r->pid);
+}
+
+void itest_finish(const itest_proc_t *pr, pid_t p, long records,
+                  long outputs, double timeout_s)
+{
+        ck_assert_int_eq(itest_wait_committed(pr->prog, pr->in, records,
+                                              timeout_s),
+                         records);
+        itest_wait_idle(pr->out, outputs, 10);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+}
+
+/* 1 if the test's Redis answers. */
+static int itest_redis_test_up(void)
+{
+        return itest_redis_up(getenv("VG_REDIS_PORT"), NULL);
+}
+
+long itest_outage_produce(const itest_proc_t *pr, const char *file,
+                          long more)
+{
+        char cmd[512];
+        long before = itest_end_offsets(pr->out);
+        snprintf(cmd, sizeof(cmd), "%s/tests/restart_redis.sh 10 "
+                 ">/dev/null 2>&1 &", getenv("VG_SOURCE_DIR"));
+        ck_assert_int_eq(system(cmd), 0);
+        double t0 = itest_now();
+        while (itest_redis_test_up() && itest_now() - t0 < 5)
+                usleep(50 * 1000);
+        ck_assert_msg(!itest_redis_test_up(), "Redis did not stop");
+        t0 = itest_now();
+        ck_assert_int_eq(itest_produce(pr->in, file), 0);
+        long want      = before + more;
+        long during    = itest_wait_count(pr->out, want, 8);
+        double in_s    = itest_now() - t0;
+        int still_down = !itest_redis_test_up();
+        printf("redis_down: %ld %s before, %ld %.1f s into the outage "
+               "(Redis %s)\n", before, pr->what, during, in_s,
+               still_down ? "still down" : "back");
+        fflush(stdout);
+        ck_assert_msg(still_down, "Redis came back too early to tell");
+        ck_assert_msg(during >= want, "%s stalled while Redis was down: %ld "
+                      "of %ld in %.1f s", pr->out, during, want, in_s);
+        return want;
+}
+
+void itest_bad_records(const itest_proc_t *pr, const char *log,
+                       const char *bad, void (*garbage)(void),
+                       const char *more, long dead, long ok,
+                       const char *dlq)
+{
+        pid_t p = itest_spawn_with(pr->prog, log, NULL);
+        ck_assert_int_eq(itest_produce(pr->in, bad), 0);
+        garbage();
+        ck_assert_int_ge(itest_wait_idle("itsm.deadletter", dead, 60), dead);
+        ck_assert_int_ge(itest_wait_idle(pr->out, ok, 30), ok);
+        /* it keeps running: a later valid record gets its output */
+        ck_assert_int_eq(kill(p, 0), 0);
+        ck_assert_int_eq(itest_produce(pr->in, more), 0);
+        ck_assert_int_ge(itest_wait_count(pr->out, ok + 1, 30), ok + 1);
+        ck_assert_int_eq(itest_stop(p, SIGTERM), 0);
+        ck_assert_int_eq(itest_consume("itsm.deadletter", dlq), dead);
+}
+
+void itest_sigkill_restart(const itest_proc_t *pr, const char *file,
+                           long records, long outputs, const char *rate,
+                           const char *log1, const char *log2)
+{
+        pid_t p = itest_spawn_with(pr->prog, log1, NULL);
+        ck_assert(itest_wait_in_file(log1, "assigned", 30));
+        pid_t prod = itest_produce_paced(pr->in, file, rate,
+                                         itest_path("prod.log"));
+        ck_assert_int_ge(itest_wait_count(pr->out, 300, 60), 300);
+        /* a checkpoint taken since (checkpoint.interval.ms=1000) */
+        long c0 = itest_count_in_file(log1, "checkpoint: ");
+        for (int i = 0;
+             i < 50 && itest_count_in_file(log1, "checkpoint: ") <= c0; i++)
+                usleep(100 * 1000);
+        ck_assert_int_gt(itest_count_in_file(log1, "checkpoint: "), c0);
+        ck_assert_int_eq(itest_stop(p, SIGKILL), 128 + SIGKILL);
+        long at_kill   = itest_end_offsets(pr->out);
+        long committed = itest_committed(pr->prog, pr->in);
+
+        p = itest_spawn_with(pr->prog, log2, NULL);
+        ck_assert_int_eq(itest_wait_pid(prod), 0);
+        itest_finish(pr, p, records, outputs, 120);
+        printf("sigkill: killed at %ld %s, %ld of %ld input records "
+               "committed\n", at_kill, pr->what, committed, records);
+        fflush(stdout);
+        ck_assert_int_lt(committed, records); /* killed mid-stream */
+        ck_assert(itest_file_contains(log2, "model restored from checkpoint"));
 }
 
 int itest_main(const char *suite, const itest_case_t *cases, int n)

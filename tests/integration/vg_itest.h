@@ -33,6 +33,18 @@ pid_t itest_spawn(char *const argv[], const char *log);
  *         128+signal when killed. */
 int itest_stop(pid_t pid, int sig);
 
+/** @brief Waits for child \p pid (asserts it is reaped). @returns its
+ *         exit status, or -1 if a signal ended it. */
+int itest_wait_pid(pid_t pid);
+
+/** @returns the time \p s ("2025-01-14 00:00:00", vg_time_parse()) in ms
+ *           since the epoch, or -1 if \p s is NULL, empty or no time. */
+int64_t itest_parse_time(const char *s);
+
+/** @returns the whole of \p path, NUL-terminated, its length in \p lenp
+ *           (unless NULL), or NULL if it cannot be opened: free() it. */
+char *itest_slurp(const char *path, size_t *lenp);
+
 /** @returns the number of lines of \p path (0 if missing). */
 long itest_count_lines(const char *path);
 
@@ -67,6 +79,13 @@ int itest_wait_in_file(const char *path, const char *needle,
 void itest_gen(const char *kind, const char *path, const char *truth,
                long count, uint64_t seed, int64_t start_ms,
                int full_updates);
+
+/** @brief itest_gen() one record every \p interarrival_s seconds on
+ *         average (vg_gen_opts_t.mean_interarrival_s; 0: the kind's
+ *         default). */
+void itest_gen_at(const char *kind, const char *path, const char *truth,
+                  long count, uint64_t seed, int64_t start_ms,
+                  int full_updates, double interarrival_s);
 
 /** What a generated change stream holds (itest_load_changes()). */
 typedef struct itest_changes_s {
@@ -174,6 +193,22 @@ json_t *itest_redis_keys(vg_redis_t *r, const char *pattern);
  *           -> true: json_decref() it. */
 json_t *itest_redis_members(vg_redis_t *r, const char *key);
 
+/** @brief Adds \p member to the set \p sets[\p key] (a JSON object
+ *         member -> true, created if \p key has none). */
+void itest_set_add(json_t *sets, const char *key, const char *member);
+
+/** @brief itest_set_add() of the decimal number \p member. */
+void itest_set_add_id(json_t *sets, const char *key, long long member);
+
+/** @brief Compares the windows \p kind:{id}:\p what of the test Redis
+ *         ("ci", "incidents") with \p sets (id -> {member: true}): each
+ *         holds exactly the members of its id, and there are no more such
+ *         keys. Prints the first differences and a line "<label>
+ *         windows: N <label>s, M members, D difference(s) with the input".
+ *  @returns the number of differences. */
+long itest_windows_diff(json_t *sets, const char *kind, const char *what,
+                        const char *label);
+
 /** @returns the sum of ZCARD over the test Redis's vigie:team:*:changes:
  *           the closed changes vigie-change counted. */
 long itest_team_changes_counted(void);
@@ -197,6 +232,52 @@ void itest_redis_start_password(itest_redis_t *r, const char *password);
 
 /** @brief Stops (SIGTERM) and reaps the redis-server of \p r. */
 void itest_redis_stop(itest_redis_t *r);
+
+/** A processor under test: what the scenarios below start and watch. */
+typedef struct itest_proc_s {
+        const char *prog; /**< "vigie-incident"...: also its consumer group */
+        const char *in;   /**< the topic it reads */
+        const char *out;  /**< the topic of its outputs, one per record */
+        const char *what; /**< its outputs, in messages ("enriched") */
+} itest_proc_t;
+
+/** @brief Waits until \p p, running \p pr, has committed \p records
+ *         records of its input (\p timeout_s at most; asserted) and its
+ *         outputs stop growing at \p outputs at least (10 s at most),
+ *         then stops it (SIGTERM; asserts it exits 0). */
+void itest_finish(const itest_proc_t *pr, pid_t p, long records,
+                  long outputs, double timeout_s);
+
+/** @brief Stops the test's Redis for 10 s (tests/restart_redis.sh, in the
+ *         background; asserts it stops answering within 5 s), produces
+ *         \p file to the input of \p pr meanwhile and waits 8 s at the
+ *         most for \p more outputs. Prints what came before and during
+ *         the outage; asserts that Redis was still down and that the
+ *         outputs did not stall.
+ *  @returns the end offsets of the output topic waited for. */
+long itest_outage_produce(const itest_proc_t *pr, const char *file,
+                          long more);
+
+/** @brief The bad-records scenario: starts \p pr (log \p log), produces
+ *         \p bad to its input and calls \p garbage (which produces what
+ *         does not decode), waits for \p dead dead letters and \p ok
+ *         outputs, then (it keeps running) produces \p more and waits for
+ *         one output more; stops it (asserts it exits 0) and consumes
+ *         itsm.deadletter into \p dlq (asserts it holds \p dead). */
+void itest_bad_records(const itest_proc_t *pr, const char *log,
+                       const char *bad, void (*garbage)(void),
+                       const char *more, long dead, long ok,
+                       const char *dlq);
+
+/** @brief The SIGKILL scenario: starts \p pr (log \p log1), produces
+ *         \p file (\p records records) at \p rate records/s, kills it
+ *         (SIGKILL) once its output holds 300 records and a checkpoint
+ *         was taken since (asserted), restarts it (log \p log2) and
+ *         itest_finish()es it with \p outputs (120 s). Asserts it was
+ *         killed mid-stream and restored its model from the checkpoint. */
+void itest_sigkill_restart(const itest_proc_t *pr, const char *file,
+                           long records, long outputs, const char *rate,
+                           const char *log1, const char *log2);
 
 /** One scenario of an integration suite. */
 typedef struct itest_case_s {

@@ -108,17 +108,19 @@ START_TEST(test_binomial_drop)
         ck_assert_double_eq(srv_binom_sf(4, 3, 0.5), 0.0);
         srv_policy_init(&pol, conf);
         /* 30 of 40 negative against a quarter: a drop */
-        ck_assert_int_eq(srv_policy_drop(&pol, &c, &pv, &p0), 1);
+        ck_assert_int_eq(srv_policy_drop(&pol, &c, 30LL * 86400000, &pv, &p0), 1);
         ck_assert_double_eq_tol(p0, 51.0 / 202.0, 1e-12);
         ck_assert_double_lt(pv, 1e-10);
+        /* nor in the first days of the stream */
+        ck_assert_int_eq(srv_policy_drop(&pol, &c, 86400000, &pv, &p0), 0);
         /* the same share with a young baseline is not tested */
         c.base_all = 10;
         c.base_neg = 2;
-        ck_assert_int_eq(srv_policy_drop(&pol, &c, &pv, &p0), 0);
+        ck_assert_int_eq(srv_policy_drop(&pol, &c, 30LL * 86400000, &pv, &p0), 0);
         /* a share as usual is no drop */
         c = (srv_counts_t){.win_all = 40, .win_neg = 12, .base_all = 200,
                            .base_neg = 50};
-        ck_assert_int_eq(srv_policy_drop(&pol, &c, &pv, &p0), 0);
+        ck_assert_int_eq(srv_policy_drop(&pol, &c, 30LL * 86400000, &pv, &p0), 0);
         ck_assert_str_eq(srv_policy_priority(1, &(srv_counts_t){.win_all = 10,
                                                                .win_neg = 8,
                                                                .base_all = 100,
