@@ -20,7 +20,7 @@ typedef struct srv_count_reads_s {
 
 typedef struct srv_reads_s {
         srv_count_reads_t topic, service;
-        size_t incidents, changes, alert_topic, alert_service;
+        size_t incidents, changes, alert_topic, alert_service, stored;
 } srv_reads_t;
 
 static const char *const srv_drop_levels[] = {"DROP"};
@@ -113,6 +113,11 @@ static void srv_queue_reads(srv_store_t *ss, vg_redis_batch_t *rd,
         int64_t t = ev->submitted_at;
 
         memset(ix, 0xff, sizeof(*ix));
+        /* the topic of an earlier insight of the response (consumed
+         * again after a crash): it stays in the same topic */
+        ix->stored = vg_redis_batch_cmd(
+                rd, "HGET", srv_key(ss, k, sizeof(k), "srv", ev->id, "insight"),
+                "topic", NULL);
         if (topic >= 0) {
                 snprintf(id, sizeof(id), "%lld", (long long)topic);
                 srv_queue_counts(ss, rd, "srvtopic", id, t, &ix->topic);
@@ -187,10 +192,14 @@ int srv_store_ctx(srv_store_t *ss, int i, int64_t t_ms, srv_ctx_t *ctx)
 {
         const srv_reads_t *ix = &ss->idx[i];
         memset(ctx, 0, sizeof(*ctx));
+        ctx->stored_topic = SRV_NO_TOPIC;
         if (vg_store_read_wait(ss->s, i)) {
                 ctx->degraded = 1;
                 return -1;
         }
+        const vg_redis_reply_t *st = vg_store_reply(ss->s, ix->stored);
+        const char *tp = st ? vg_redis_reply_str(st, NULL) : NULL;
+        ctx->stored_topic = tp && *tp ? atoll(tp) : SRV_NO_TOPIC;
         srv_counts(ss, &ix->topic, &ctx->topic);
         srv_counts(ss, &ix->service, &ctx->service);
         srv_links(ss, ix->incidents, "incident", ctx);

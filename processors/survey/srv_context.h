@@ -29,6 +29,7 @@
 #include "vg_store.h"
 
 #define SRV_MAX_LINKS 20
+#define SRV_NO_TOPIC  (-2) /**< no earlier insight */
 
 typedef struct srv_store_s srv_store_t;
 
@@ -43,6 +44,8 @@ typedef struct srv_link_s {
 typedef struct srv_ctx_s {
         srv_counts_t topic, service;
         unsigned alerted_topic, alerted_service;
+        int64_t stored_topic; /**< topic of an earlier insight of the
+                               *   response, or SRV_NO_TOPIC */
         int nlinks;
         srv_link_t links[SRV_MAX_LINKS];
         int degraded;

@@ -330,14 +330,16 @@ static srv_job_t *srv_score(srv_st_t *st, int i)
         srv_model_features(st->model, st->texts[i], st->langs[i], ev->service,
                            st->x, NULL);
         srv_model_predict(st->model, st->x, &j->pr);
-        j->topic    = st->topics[i];
+        /* consumed again: the topic it was put in; else the nearest */
+        j->topic    = ctx->stored_topic != SRV_NO_TOPIC ? ctx->stored_topic
+                                                        : st->topics[i];
         j->priority = "LOW";
         j->topic_neg_rate = -1;
         negative = ev->has_score ? ev->cls == SRV_NEGATIVE
                                  : j->pr.cls == SRV_NEGATIVE;
         srv_similar(st, i, j);
         srv_links(ctx, j);
-        if (j->topic >= 0 && !ctx->degraded)
+        if (j->topic >= 0 && j->topic == st->topics[i] && !ctx->degraded)
                 srv_topic_facts(st, j, negative, ctx);
         else if (negative)
                 j->priority = "MEDIUM";
@@ -363,6 +365,7 @@ static void srv_finish(srv_st_t *st, int i, srv_job_t *j, int64_t learned)
         const srv_event_t *ev = &st->evs[i];
         const srv_topic_info_t *ti;
         if (j->topic < 0 && learned >= 0 &&
+            st->ctxs[i].stored_topic == SRV_NO_TOPIC &&
             (ti = srv_topics_info(srv_model_topics(st->model), learned))) {
                 j->topic        = learned;
                 j->topic_nterms = ti->nterms;
