@@ -341,6 +341,15 @@ long long vg_store_count(const vg_store_t *s, size_t h)
         return n;
 }
 
+void vg_store_window_put(vg_store_t *s, const char *key, int64_t t,
+                         const char *member, const char *id, int64_t wm,
+                         int64_t keep_ms)
+{
+        vg_store_window_add(s, key, t, member);
+        if ((vg_hash64(id, strlen(id), 0) & 15) == 0)
+                vg_redis_batch_window_trim(s->wr, key, wm - 2 * keep_ms);
+}
+
 void vg_store_window_add(vg_store_t *s, const char *key, int64_t t,
                          const char *member)
 {

@@ -110,6 +110,17 @@ long long vg_store_count(const vg_store_t *s, size_t h);
  *         the batch's writes), and for the batch's later counts. */
 void vg_store_window_add(vg_store_t *s, const char *key, int64_t t,
                          const char *member);
+/**
+ * @brief vg_store_window_add() of \p member at \p t into \p key, and, on
+ *        one record in 16 (chosen by a hash of \p id, e.g. the record's
+ *        number, so that a redelivered record does the same), a trim of
+ *        what is older than \p wm - 2 x \p keep_ms: \p wm is the
+ *        watermark (vg_proc_watermark()), never one record's time, which a
+ *        poison time far ahead would make wipe the window.
+ */
+void vg_store_window_put(vg_store_t *s, const char *key, int64_t t,
+                         const char *member, const char *id, int64_t wm,
+                         int64_t keep_ms);
 /** @} */
 
 /** @name Writes of a batch. @{ */

@@ -5,7 +5,6 @@
 #include "chg_context.h"
 #include "chg_band.h"
 #include "vg_alerts.h"
-#include "vg_hash.h"
 #include "vg_mem.h"
 #include "vg_utf8.h"
 #include "vg_work.h"
@@ -221,20 +220,15 @@ void chg_store_put_cancel(chg_store_t *cs, const chg_event_t *ev)
                         ev->number);
 }
 
-/* Adds \p number at \p t to a window, and on one outcome in 16 (by its
- * number, so a redelivery does the same) trims what fell out of it as of
- * the watermark \p wm (never one record's time: a poison time far ahead
- * would wipe the window). */
+/* Adds \p number at \p t to the window kind:id:what, trimmed as of the
+ * watermark \p wm (vg_store_window_put()). */
 static void chg_window_put(chg_store_t *cs, const char *kind, const char *id,
                            const char *what, int64_t t, int64_t wm,
                            int64_t keep_ms, const char *number)
 {
         char k[512];
         chg_key(cs, k, sizeof(k), kind, id, what);
-        vg_store_window_add(cs->s, k, t, number);
-        if ((vg_hash64(number, strlen(number), 0) & 15) == 0)
-                vg_redis_batch_window_trim(vg_store_writes(cs->s), k,
-                                           wm - 2 * keep_ms);
+        vg_store_window_put(cs->s, k, t, number, number, wm, keep_ms);
 }
 
 void chg_store_put_outcome(chg_store_t *cs, const chg_event_t *ev,
@@ -292,10 +286,7 @@ void chg_store_put_work(chg_store_t *cs, const chg_event_t *ev, double p,
         if (!vg_work_encode(&w, m, sizeof(m)))
                 return; /* no number (chg_event_read() refuses it) */
         chg_key(cs, k, sizeof(k), "ci", ev->ci, "work");
-        vg_store_window_add(cs->s, k, t, m);
-        if ((vg_hash64(ev->number, strlen(ev->number), 0) & 15) == 0)
-                vg_redis_batch_window_trim(vg_store_writes(cs->s), k,
-                                           wm - 2 * cs->work_ms);
+        vg_store_window_put(cs->s, k, t, m, ev->number, wm, cs->work_ms);
 }
 
 void chg_store_put_service(chg_store_t *cs, const chg_event_t *ev,

@@ -4,7 +4,6 @@
  */
 #include "inc_context.h"
 #include "vg_alerts.h"
-#include "vg_hash.h"
 #include "vg_mem.h"
 
 #include <stdio.h>
@@ -326,16 +325,13 @@ void inc_store_put_state(inc_store_t *cs, const inc_event_t *ev,
         vg_redis_batch_expire(wr, k, cs->state_ttl_s);
 }
 
-/* Adds the incident to a window at opened_at; on one incident in 16 (by
- * its number, so a redelivery does the same) trims what fell out of it as
- * of the watermark. */
+/* Adds the incident to a window at opened_at, trimmed as of the
+ * watermark (vg_store_window_put()). */
 static void inc_window_put(inc_store_t *cs, const char *key,
                            const inc_event_t *ev, int64_t wm, int64_t keep)
 {
-        vg_store_window_add(cs->s, key, ev->opened_at, ev->number);
-        if ((vg_hash64(ev->number, strlen(ev->number), 0) & 15) == 0)
-                vg_redis_batch_window_trim(vg_store_writes(cs->s), key,
-                                           wm - 2 * keep);
+        vg_store_window_put(cs->s, key, ev->opened_at, ev->number,
+                            ev->number, wm, keep);
 }
 
 /* How long the CI's and the service's windows keep an incident. */

@@ -4,7 +4,6 @@
  */
 #include "srv_context.h"
 #include "vg_alerts.h"
-#include "vg_hash.h"
 #include "vg_mem.h"
 
 #include <stdio.h>
@@ -222,11 +221,8 @@ static void srv_window_put(srv_store_t *ss, const char *kind, const char *id,
 {
         char k[512];
         srv_key(ss, k, sizeof(k), kind, id, what);
-        vg_store_window_add(ss->s, k, ev->submitted_at, ev->id);
-        if ((vg_hash64(ev->id, strlen(ev->id), 0) & 15) == 0)
-                vg_redis_batch_window_trim(vg_store_writes(ss->s), k,
-                                           wm - 2 * (ss->win_ms +
-                                                     ss->base_ms));
+        vg_store_window_put(ss->s, k, ev->submitted_at, ev->id, ev->id, wm,
+                            ss->win_ms + ss->base_ms);
 }
 
 static void srv_hset(vg_redis_batch_t *wr, const char *key, const char *f,
