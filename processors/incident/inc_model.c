@@ -11,6 +11,7 @@
 #include "vg_snapshot.h"
 #include "vg_softmax.h"
 #include "vg_text.h"
+#include "vg_utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -307,12 +308,8 @@ static void inc_label_copy(char *dst, const char *src)
         size_t i = 0;
         for (; src[i] && i < INC_LABEL_MAX - 1; i++)
                 dst[i] = (src[i] == '\t' || src[i] == '\n') ? ' ' : src[i];
-        dst[i] = '\0';
-        /* never end inside a UTF-8 character */
-        while (i > 0 && ((unsigned char)dst[i - 1] & 0xC0) == 0x80)
-                i--;
-        if (i > 0 && ((unsigned char)dst[i - 1] & 0x80) && src[i])
-                dst[i - 1] = '\0';
+        /* cut: never end inside a UTF-8 character */
+        dst[src[i] ? vg_utf8_trim_partial(dst, i) : i] = '\0';
 }
 
 void inc_model_predict(inc_model_t *m, const vg_features_t *x,
@@ -677,7 +674,6 @@ int inc_model_restore(inc_model_t *m, const void *buf, size_t len,
         n = vg_calloc(1, sizeof(*n));
         *n = (inc_model_t){.radius = m->radius};
         n->rank = inc_rank_new(errstr, errstr_size);
-        n->text = NULL;
         if (!n->rank || inc_model_read(n, sr, errstr, errstr_size)) {
                 vg_snap_reader_destroy(sr, e2, sizeof(e2));
                 inc_model_destroy(n);
